@@ -1,0 +1,84 @@
+/** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
+
+export type LoginMode = "loose" | "strict";
+
+export interface RoomConfig {
+  /** The room's name in the URL: /<name>/ */
+  name: string;
+  title: string;
+  description: string;
+  /** The room icon: an absolute URL, or a path on this site. */
+  icon: string;
+  /** Loose: an unknown client id gets a fresh one. Strict: it gets -1 (session expired). */
+  login: LoginMode;
+  /** Inline images are shrunk to fit this many pixels. */
+  imageMaxPx: number;
+}
+
+export interface SiteConfig {
+  rooms: ReadonlyMap<string, RoomConfig>;
+  /** How long a comet request is held before it is answered with a ping. */
+  cometHoldMs: number;
+}
+
+export const ROOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+class ConfigError extends Error {}
+
+function text(room: Record<string, unknown>, key: string, fallback?: string): string {
+  const value = room[key] ?? fallback;
+  if (typeof value !== "string") throw new ConfigError(`room setting ${key} must be a string`);
+  return value;
+}
+
+function parseRoom(raw: unknown): RoomConfig {
+  if (typeof raw !== "object" || raw === null) throw new ConfigError("each room must be a table");
+  const room = raw as Record<string, unknown>;
+  const name = text(room, "name");
+  if (!ROOM_NAME.test(name)) throw new ConfigError(`room name ${JSON.stringify(name)} must match ${ROOM_NAME}`);
+  const login = text(room, "login", "loose");
+  if (login !== "loose" && login !== "strict") throw new ConfigError(`room ${name}: login must be loose or strict`);
+  const imageMaxPx = room["image_max_px"] ?? 400;
+  if (typeof imageMaxPx !== "number" || !Number.isInteger(imageMaxPx) || imageMaxPx < 16) {
+    throw new ConfigError(`room ${name}: image_max_px must be an integer of at least 16`);
+  }
+  return {
+    name,
+    title: text(room, "title", name),
+    description: text(room, "description", ""),
+    icon: text(room, "icon", "/chaton.svg"),
+    login,
+    imageMaxPx,
+  };
+}
+
+export function parseSiteConfig(env: { ROOMS: unknown; COMET_HOLD_SECONDS?: unknown }): SiteConfig {
+  const rawRooms = typeof env.ROOMS === "string" ? JSON.parse(env.ROOMS) : env.ROOMS;
+  if (!Array.isArray(rawRooms) || rawRooms.length === 0) throw new ConfigError("ROOMS must list at least one room");
+  const rooms = new Map<string, RoomConfig>();
+  for (const raw of rawRooms) {
+    const room = parseRoom(raw);
+    if (rooms.has(room.name)) throw new ConfigError(`room ${room.name} is declared twice`);
+    rooms.set(room.name, room);
+  }
+  const holdSeconds = Number(env.COMET_HOLD_SECONDS ?? 25);
+  if (!(holdSeconds > 0 && holdSeconds <= 120)) throw new ConfigError("COMET_HOLD_SECONDS must be in (0, 120]");
+  return { rooms, cometHoldMs: holdSeconds * 1000 };
+}
+
+const parsed = new WeakMap<object, SiteConfig>();
+
+/** The site configuration of `env`, parsed once per isolate. */
+export function siteConfig(env: Env): SiteConfig {
+  let config = parsed.get(env);
+  if (config === undefined) {
+    config = parseSiteConfig(env);
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+/** The version string clients compare to know the server was redeployed. */
+export function serverVersion(env: Env): string {
+  return env.VERSION?.id ? env.VERSION.id.replace(/-/g, "").slice(0, 12) : "dev";
+}

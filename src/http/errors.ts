@@ -1,0 +1,25 @@
+/** An error that carries the status and short reason its response gives. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(reason);
+  }
+}
+
+/** The one place errors become responses: a known error says its reason; anything else is a plain 500. */
+export function errorResponse(error: unknown): Response {
+  if (error instanceof HttpError) {
+    return new Response(`${error.reason}\n`, {
+      status: error.status,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache", ...error.headers },
+    });
+  }
+  console.error("unhandled error", error);
+  return new Response("Internal error\n", {
+    status: 500,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" },
+  });
+}

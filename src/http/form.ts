@@ -1,0 +1,105 @@
+import { MAX_FORM_BYTES } from "../protocol/limits";
+import { HttpError } from "./errors";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Reads a body of at most `max` bytes, refusing a longer one without reading it all. */
+async function readBody(request: Request, max: number): Promise<Uint8Array> {
+  const declared = request.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > max) throw new HttpError(413, `Body over ${max} bytes`);
+  if (request.body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new HttpError(413, `Body over ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, `${what} is not valid UTF-8`);
+  }
+}
+
+const encoder = new TextEncoder();
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/** Percent-decodes one urlencoded component into bytes, then UTF-8, refusing malformed escapes. */
+function decodeComponent(component: string): string {
+  const plus = component.replace(/\+/g, " ");
+  if (!plus.includes("%")) return plus;
+  const input = encoder.encode(plus);
+  const bytes = new Uint8Array(input.length);
+  let length = 0;
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === 0x25) {
+      const hex = String.fromCharCode(input[i + 1] ?? 0, input[i + 2] ?? 0);
+      if (!HEX.test(hex)) throw new HttpError(400, "Malformed percent escape in form");
+      bytes[length++] = parseInt(hex, 16);
+      i += 2;
+    } else {
+      bytes[length++] = input[i]!;
+    }
+  }
+  return decodeUtf8(bytes.subarray(0, length), "Form field");
+}
+
+function parseUrlEncoded(body: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const pair of body.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? "" : decodeComponent(pair.slice(eq + 1));
+    if (!fields.has(name)) fields.set(name, value);
+  }
+  return fields;
+}
+
+async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<Map<string, string>> {
+  let data: FormData;
+  try {
+    data = await new Response(bytes, { headers: { "Content-Type": contentType } }).formData();
+  } catch {
+    throw new HttpError(400, "Malformed multipart form");
+  }
+  const fields = new Map<string, string>();
+  for (const [name, value] of data) {
+    if (typeof value !== "string") throw new HttpError(400, `Field ${name} must not be a file`);
+    if (!fields.has(name)) fields.set(name, value);
+  }
+  return fields;
+}
+
+/**
+ * The fields of a form body, urlencoded or multipart, each name's first value.
+ * The body must be UTF-8 and at most MAX_FORM_BYTES.
+ */
+export async function readForm(request: Request, max = MAX_FORM_BYTES): Promise<Map<string, string>> {
+  const contentType = request.headers.get("Content-Type") ?? "";
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/x-www-form-urlencoded" && mediaType !== "multipart/form-data") {
+    throw new HttpError(415, "Expected a form (application/x-www-form-urlencoded or multipart/form-data)");
+  }
+  const bytes = await readBody(request, max);
+  const text = decodeUtf8(bytes, "Body");
+  if (mediaType === "multipart/form-data") return parseMultipart(bytes, contentType);
+  return parseUrlEncoded(text);
+}

@@ -1,0 +1,64 @@
+import type { Entry } from "./entry";
+import { alist, cons, sym, writeItems, writeSexpr, WrittenList } from "./sexpr";
+import { renderEntries, type RenderOptions } from "../render/entries";
+
+/** `s=1`: S-expression; `s=0`: JSON; no `s`: JSON whose content is HTML. */
+export type CometFormat = "sexpr" | "json" | "html";
+
+export const CONTENT_TYPES: Record<CometFormat, string> = {
+  sexpr: "application/x-sexpr; charset=utf-8",
+  json: "application/json; charset=utf-8",
+  html: "application/json; charset=utf-8",
+};
+
+export interface ReplyHeader {
+  pos: number;
+  nc: number;
+  ver: string;
+  cid: number;
+}
+
+/** The `content` of a reply, already written in its format: the part worth encoding once. */
+export interface EncodedContent {
+  readonly format: CometFormat;
+  readonly text: string;
+}
+
+export function encodeContent(
+  format: CometFormat,
+  entries: readonly Entry[],
+  previous: Entry | null,
+  render: RenderOptions,
+): EncodedContent {
+  switch (format) {
+    case "sexpr":
+      return { format, text: writeItems(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
+    case "json":
+      return { format, text: JSON.stringify(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
+    case "html":
+      return { format, text: JSON.stringify(entries.length === 0 ? "" : renderEntries(entries, previous, render).value) };
+  }
+}
+
+const EMPTY: Record<CometFormat, EncodedContent> = {
+  sexpr: { format: "sexpr", text: "" },
+  json: { format: "json", text: "[]" },
+  html: { format: "html", text: '""' },
+};
+
+/** The content of a ping: nothing new. */
+export function emptyContent(format: CometFormat): EncodedContent {
+  return EMPTY[format];
+}
+
+/** A whole reply: the fields in the order clients expect, then the content. */
+export function writeReply(header: ReplyHeader, content: EncodedContent): string {
+  const { pos, nc, ver, cid } = header;
+  if (content.format === "sexpr") {
+    return writeSexpr([
+      ...alist([["pos", pos], ["nc", nc], ["ver", ver], ["cid", cid]]),
+      cons(sym("content"), new WrittenList(content.text)),
+    ]);
+  }
+  return `${JSON.stringify({ pos, nc, ver, cid }).slice(0, -1)},"content":${content.text}}`;
+}

@@ -1,0 +1,65 @@
+import { MAX_NICK_CHARS, MAX_TEXT_CHARS } from "./limits";
+
+/** One chat entry of a room's log. `seq` is its position in the room. */
+export interface Entry {
+  seq: number;
+  nick: string;
+  sec: number;
+  usec: number;
+  text: string;
+  ip: string;
+}
+
+/** Control characters that XML 1.0 forbids; tab, LF and CR stay. */
+const FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+
+export function removeControls(s: string): string {
+  return s.replace(FORBIDDEN_CONTROLS, "");
+}
+
+/** Cuts to `max` code points without splitting a surrogate pair. */
+export function cutChars(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let count = 0;
+  let i = 0;
+  while (i < s.length && count < max) {
+    const code = s.codePointAt(i)!;
+    i += code > 0xffff ? 2 : 1;
+    count++;
+  }
+  return s.slice(0, i);
+}
+
+export interface CleanPost {
+  nick: string;
+  text: string;
+}
+
+/**
+ * The posting rules: control characters removed, then trimmed, then cut.
+ * Returns null when nick or text is empty: such a post is not stored.
+ */
+export function cleanPost(nick: string, text: string): CleanPost | null {
+  const cleanNick = cutChars(removeControls(nick).trim(), MAX_NICK_CHARS).trim();
+  const cleanText = cutChars(removeControls(text).trim(), MAX_TEXT_CHARS);
+  if (cleanNick === "" || cleanText === "") return null;
+  return { nick: cleanNick, text: cleanText };
+}
+
+/** The anchor that names an entry on its day page: entry-<sec hex>-<usec hex>. */
+export function entryAnchor(entry: Pick<Entry, "sec" | "usec">): string {
+  return `entry-${entry.sec.toString(16)}-${entry.usec.toString(16).padStart(2, "0")}`;
+}
+
+/** The UTC day of a timestamp as YYYY/MM/DD. */
+export function dayPath(sec: number): string {
+  const d = new Date(sec * 1000);
+  const mm = String(d.getUTCMonth() + 1).padStart(2, "0");
+  const dd = String(d.getUTCDate()).padStart(2, "0");
+  return `${d.getUTCFullYear()}/${mm}/${dd}`;
+}
+
+/** The permalink of an entry, relative to the room URL. */
+export function permalink(entry: Pick<Entry, "sec" | "usec">): string {
+  return `a/${dayPath(entry.sec)}#${entryAnchor(entry)}`;
+}

@@ -1,0 +1,43 @@
+import type { RoomConfig } from "../config";
+import { html, type SafeHtml } from "./html";
+
+export function layout(title: string, body: SafeHtml): SafeHtml {
+  return html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="stylesheet" href="/chaton.css">
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+export function htmlResponse(page: SafeHtml, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(page.value, {
+    status,
+    headers: { "Content-Type": "text/html; charset=utf-8", ...headers },
+  });
+}
+
+/** The 404 page; it links back to the room when there is one. */
+export function notFoundPage(room: RoomConfig | null): Response {
+  const back = room ? html`<p><a href="/${room.name}/">Back to ${room.title}</a></p>` : html`<p><a href="/">All rooms</a></p>`;
+  return htmlResponse(layout("Not found", html`<main class="error-page"><h1>Not found</h1><p>There is nothing at this address.</p>${back}</main>`), 404, {
+    "Cache-Control": "no-cache",
+  });
+}
+
+/** The site's front page: every configured room. */
+export function frontPage(rooms: Iterable<RoomConfig>): Response {
+  const items = [...rooms].map(
+    (room) => html`<li class="room-card"><a href="/${room.name}/"><img class="room-icon" src="${room.icon}" alt="" width="32" height="32"> <span class="room-title">${room.title}</span></a><p class="room-description">${room.description}</p></li>`,
+  );
+  return htmlResponse(layout("Chaton", html`<main><h1>Chaton</h1><ul class="room-list">${items}</ul></main>`), 200, {
+    "Cache-Control": "no-cache",
+  });
+}

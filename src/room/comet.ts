@@ -1,0 +1,78 @@
+import { HttpError } from "../http/errors";
+import { integerParam } from "../http/params";
+import {
+  CONTENT_TYPES,
+  emptyContent,
+  writeReply,
+  type CometFormat,
+  type EncodedContent,
+  type ReplyHeader,
+} from "../protocol/comet-reply";
+import type { RoomContext } from "./context";
+
+export function cometFormat(s: string | null): CometFormat {
+  if (s === null) return "html";
+  if (s === "1") return "sexpr";
+  if (s === "0") return "json";
+  throw new HttpError(400, "Parameter s must be 0 or 1");
+}
+
+function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
+  return new Response(writeReply(header, content), {
+    headers: { "Content-Type": CONTENT_TYPES[content.format], "Cache-Control": "no-cache" },
+  });
+}
+
+/** A fresh client id, or 503 when the room cannot give one. */
+function issueCid(room: RoomContext): number {
+  const cid = room.clients.issue();
+  if (cid === null) throw new HttpError(503, "No client id available", { "Retry-After": "10" });
+  return cid;
+}
+
+/**
+ * GET comet: answers at once when the client is behind the log or its client
+ * id must change, else holds the request until news or the hold time passes.
+ */
+export function comet(room: RoomContext, url: URL): Response | Promise<Response> {
+  const params = url.searchParams;
+  const format = cometFormat(params.get("s"));
+  const p = integerParam(params, "p");
+  const c = integerParam(params, "c");
+  if (p === null && c !== null) {
+    return Response.redirect(new URL(`/${room.config.name}/`, url).href, 303);
+  }
+  const pos = p ?? 0;
+  if (pos < 0) throw new HttpError(400, "Parameter p must not be negative");
+  const { clients, log, longpoll, ver } = room;
+  const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: clients.count(), ver, cid }, emptyContent(format));
+
+  if (c === null || !clients.isKnown(c)) {
+    if (room.config.login === "strict") return ping(-1, 0);
+    return ping(issueCid(room));
+  }
+  if (clients.isWaiting(c)) {
+    longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: clients.count(), ver, cid: c }));
+    return ping(issueCid(room));
+  }
+  if (pos !== log.end) {
+    return cometResponse({ pos: log.end, nc: clients.count(), ver, cid: c }, room.news.encodeSince(pos, format));
+  }
+  clients.startWaiting(c);
+  return new Promise<Response>((resolve) => {
+    longpoll.hold(
+      { cid: c, pos, format, answer: (header, content) => resolve(cometResponse(header, content)) },
+      () => ({ pos, nc: clients.count(), ver, cid: c }),
+    );
+  });
+}
+
+/** Wakes every held request behind the end of the log. */
+export function publish(room: RoomContext): number {
+  return room.longpoll.wake({
+    end: room.log.end,
+    nc: room.clients.count(),
+    ver: room.ver,
+    encodeSince: (pos, format) => room.news.encodeSince(pos, format),
+  });
+}

@@ -1,0 +1,28 @@
+import { Router, type IRequest } from "itty-router";
+import { errorResponse, HttpError } from "../http/errors";
+import { notFoundPage } from "../render/pages";
+import { apilogin } from "./apilogin";
+import { comet } from "./comet";
+import type { RoomContext } from "./context";
+import { roomPage } from "./page";
+import { post } from "./poster";
+import { seq, statusJs, statusScm } from "./status";
+
+const methodNotAllowed = (allow: string) => () => {
+  throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
+};
+
+/** The room's endpoints, below /<room>/. */
+export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse })
+  .get("/:room/", (_req, room) => roomPage(room))
+  .get("/:room/comet", (req, room) => comet(room, new URL(req.url)))
+  .all("/:room/comet", methodNotAllowed("GET"))
+  .post("/:room/post", (req, room) => post(room, req))
+  .all("/:room/post", methodNotAllowed("POST"))
+  .post("/:room/apilogin", (req, room) => apilogin(room, req))
+  .all("/:room/apilogin", methodNotAllowed("POST"))
+  .get("/:room/var/status.js", (_req, room) => statusJs(room))
+  .get("/:room/var/status.scm", (_req, room) => statusScm(room))
+  .get("/:room/var/seq", (_req, room) => seq(room))
+  .all("/:room/var/*", methodNotAllowed("GET"))
+  .all("*", (_req, room) => notFoundPage(room.config));

@@ -1,0 +1,32 @@
+import { Router, type IRequest } from "itty-router";
+import { siteConfig } from "./config";
+import { errorResponse, HttpError } from "./http/errors";
+import { MAX_URL_CHARS } from "./protocol/limits";
+import { frontPage, notFoundPage } from "./render/pages";
+
+type Args = [Env, ExecutionContext];
+
+function rejectOverlongUrl(request: IRequest): void {
+  if (request.url.length > MAX_URL_CHARS) throw new HttpError(414, `URL over ${MAX_URL_CHARS} characters`);
+}
+
+/** Forwards a request below /<room>/ to the room's Durable Object. */
+function toRoom(request: IRequest, env: Env): Promise<Response> | Response {
+  const room = siteConfig(env).rooms.get(request.params["room"]!);
+  if (room === undefined) return notFoundPage(null);
+  return env.ROOM.get(env.ROOM.idFromName(room.name)).fetch(request);
+}
+
+/** The Worker's routes: the front page, and every room's paths forwarded to its room. */
+export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl], catch: errorResponse })
+  .get("/", (_req, env) => frontPage(siteConfig(env).rooms.values()))
+  .all("/", () => {
+    throw new HttpError(405, "Method not allowed; use GET", { Allow: "GET" });
+  })
+  .get("/:room", (req, env) =>
+    siteConfig(env).rooms.has(req.params["room"]!)
+      ? Response.redirect(new URL(`/${req.params["room"]}/`, req.url).href, 301)
+      : notFoundPage(null),
+  )
+  .all("/:room/*", toRoom)
+  .all("*", () => notFoundPage(null));
