@@ -52,8 +52,9 @@ export function comet(room: RoomContext, url: URL): Response | Promise<Response>
     return ping(issueCid(room));
   }
   if (clients.isWaiting(c)) {
+    const fresh = issueCid(room);
     longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: clients.count(), ver, cid: c }));
-    return ping(issueCid(room));
+    return ping(fresh);
   }
   if (pos !== log.end) {
     return cometResponse({ pos: log.end, nc: clients.count(), ver, cid: c }, room.news.encodeSince(pos, format));

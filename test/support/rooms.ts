@@ -1,0 +1,64 @@
+import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import type { Room } from "../../src/room/room";
+import type { RoomContext } from "../../src/room/context";
+
+export const ORIGIN = "http://chat.test";
+
+/** Sends a request through the Worker, as a browser or bot would. */
+export function send(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+}
+
+/** Resolves to "pending" if `promise` has not settled within `ms`. */
+export async function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
+  return Promise.race([promise, new Promise<"pending">((resolve) => setTimeout(() => resolve("pending"), ms))]);
+}
+
+export interface TestRoom {
+  /** The room's URL path, e.g. /lobby/ */
+  path: string;
+  fetch(relative: string, init?: RequestInit): Promise<Response>;
+  post(fields: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  /** Runs `fn` inside the room's Durable Object with its context. */
+  inside<R>(fn: (room: RoomContext, instance: Room) => R | Promise<R>): Promise<R>;
+  /** A client id issued by the room, as apilogin would issue it. */
+  issueCid(): Promise<number>;
+  /** Reads a comet reply as JSON (s=0). */
+  cometJson(params: Record<string, string | number>): Promise<CometJson>;
+}
+
+export interface CometJson {
+  pos: number;
+  nc: number;
+  ver: string;
+  cid: number;
+  content: [string, [number, number], string][];
+}
+
+/**
+ * A room with fresh storage: a Durable Object of its own, configured as the
+ * room `configName` of the test configuration (lobby: loose, strict: strict).
+ * Requests go straight to the object, with the room's URL.
+ */
+export function freshRoom(configName = "lobby"): TestRoom {
+  const stub = env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
+  const path = `/${configName}/`;
+  const room: TestRoom = {
+    path,
+    fetch: (relative, init) => stub.fetch(new Request(`${ORIGIN}${path}${relative}`, init)),
+    post: (fields, headers = {}) =>
+      room.fetch("post", { method: "POST", body: new URLSearchParams(fields), headers: { "CF-Connecting-IP": "192.0.2.1", ...headers } }),
+    inside: async (fn) => {
+      await room.fetch("var/seq");
+      return runInDurableObject(stub, (instance: Room) => fn(instance["context"]!, instance));
+    },
+    issueCid: () => room.inside((context) => context.clients.issue()!),
+    cometJson: async (params) => {
+      const query = new URLSearchParams(Object.entries({ s: 0, ...params }).map(([k, v]) => [k, String(v)]));
+      const res = await room.fetch(`comet?${query}`);
+      return (await res.json()) as CometJson;
+    },
+  };
+  return room;
+}

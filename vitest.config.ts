@@ -1,0 +1,34 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Rooms for the in-runtime tests: the default lobby and a strict-login room. */
+const TEST_ROOMS = [
+  { name: "lobby", title: "Chaton Lobby", description: "A place to chat.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
+  { name: "strict", title: "Strict <Room>", description: "Strict login.", icon: "https://example.com/icon.png", login: "strict", image_max_px: 200 },
+];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ROOMS: TEST_ROOMS, COMET_HOLD_SECONDS: "2" } },
+          }),
+        ],
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
