@@ -17,16 +17,20 @@ function toRoom(request: IRequest, env: Env): Promise<Response> | Response {
   return env.ROOM.get(env.ROOM.idFromName(room.name)).fetch(request);
 }
 
+/** /<room> becomes /<room>/; itty-router also matches /<room>/ here, which goes to the room. */
+function redirectToRoom(request: IRequest, env: Env): Promise<Response> | Response {
+  const url = new URL(request.url);
+  if (url.pathname.endsWith("/")) return toRoom(request, env);
+  if (!siteConfig(env).rooms.has(request.params["room"]!)) return notFoundPage(null);
+  return Response.redirect(new URL(`${url.pathname}/`, url).href, 301);
+}
+
 /** The Worker's routes: the front page, and every room's paths forwarded to its room. */
 export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl], catch: errorResponse })
   .get("/", (_req, env) => frontPage(siteConfig(env).rooms.values()))
   .all("/", () => {
     throw new HttpError(405, "Method not allowed; use GET", { Allow: "GET" });
   })
-  .get("/:room", (req, env) =>
-    siteConfig(env).rooms.has(req.params["room"]!)
-      ? Response.redirect(new URL(`/${req.params["room"]}/`, req.url).href, 301)
-      : notFoundPage(null),
-  )
+  .get("/:room", redirectToRoom)
   .all("/:room/*", toRoom)
   .all("*", () => notFoundPage(null));

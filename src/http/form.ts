@@ -95,6 +95,7 @@ async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<M
 export async function readForm(request: Request, max = MAX_FORM_BYTES): Promise<Map<string, string>> {
   const contentType = request.headers.get("Content-Type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (mediaType === "" && (request.body === null || request.headers.get("Content-Length") === "0")) return new Map();
   if (mediaType !== "application/x-www-form-urlencoded" && mediaType !== "multipart/form-data") {
     throw new HttpError(415, "Expected a form (application/x-www-form-urlencoded or multipart/form-data)");
   }

@@ -15,6 +15,7 @@ const methodNotAllowed = (allow: string) => () => {
 /** The room's endpoints, below /<room>/. */
 export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse })
   .get("/:room/", (_req, room) => roomPage(room))
+  .all("/:room/", methodNotAllowed("GET"))
   .get("/:room/comet", (req, room) => comet(room, new URL(req.url)))
   .all("/:room/comet", methodNotAllowed("GET"))
   .post("/:room/post", (req, room) => post(room, req))
@@ -24,5 +25,7 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .get("/:room/var/status.js", (_req, room) => statusJs(room))
   .get("/:room/var/status.scm", (_req, room) => statusScm(room))
   .get("/:room/var/seq", (_req, room) => seq(room))
-  .all("/:room/var/*", methodNotAllowed("GET"))
+  .all("/:room/var/status.js", methodNotAllowed("GET"))
+  .all("/:room/var/status.scm", methodNotAllowed("GET"))
+  .all("/:room/var/seq", methodNotAllowed("GET"))
   .all("*", (_req, room) => notFoundPage(room.config));

@@ -80,3 +80,18 @@ describe("pages and versions", () => {
     expect(b.ver).toBe(a.ver);
   });
 });
+
+describe("HEAD", () => {
+  it("should answer HEAD like GET without a body", async () => {
+    for (const path of ["/", "/lobby/", "/lobby/var/seq", "/lobby/var/status.js"]) {
+      const res = await send(path, { method: "HEAD" });
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe("");
+    }
+    expect((await send("/nosuchroom/", { method: "HEAD" })).status).toBe(404);
+  });
+
+  it("should refuse HEAD on comet rather than hold it", async () => {
+    expect((await send("/lobby/comet?p=0", { method: "HEAD" })).status).toBe(405);
+  });
+});
