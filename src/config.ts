@@ -1,3 +1,5 @@
+import { BUILD_ID } from "./generated/build";
+
 /** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
 
 export type LoginMode = "loose" | "strict";
@@ -78,7 +80,10 @@ export function siteConfig(env: Env): SiteConfig {
   return config;
 }
 
-/** The version string clients compare to know the server was redeployed. */
-export function serverVersion(env: Env): string {
-  return env.VERSION?.id ? env.VERSION.id.replace(/-/g, "").slice(0, 12) : "dev";
+/**
+ * The version string clients compare to know the server was redeployed: the
+ * build id, a hash of the deployed tree, so a restart of the same code keeps it.
+ */
+export function serverVersion(): string {
+  return BUILD_ID;
 }

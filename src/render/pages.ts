@@ -1,4 +1,4 @@
-import type { RoomConfig } from "../config";
+import { serverVersion, type RoomConfig } from "../config";
 import { html, type SafeHtml } from "./html";
 
 export function layout(title: string, body: SafeHtml): SafeHtml {
@@ -8,7 +8,8 @@ export function layout(title: string, body: SafeHtml): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<link rel="stylesheet" href="/chaton.css">
+<link rel="stylesheet" href="/chaton.css?v=${serverVersion()}">
+<link rel="icon" href="/chaton.svg">
 </head>
 <body>
 ${body}

@@ -9,6 +9,8 @@ import type { NewsEncoder } from "./news";
 export interface RoomContext {
   config: RoomConfig;
   ver: string;
+  /** How long a comet request is held before a ping. */
+  holdMs: number;
   clock: Clock;
   log: CurrentLog;
   clients: Clients;

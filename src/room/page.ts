@@ -1,23 +1,46 @@
+import { HttpError } from "../http/errors";
 import { renderEntries } from "../render/entries";
 import { html } from "../render/html";
 import { htmlResponse, layout } from "../render/pages";
 import type { RoomContext } from "./context";
 
-/** GET /<room>/: the room's title, description, current log and post form. */
+/**
+ * GET /<room>/: the room page. It shows the current log at once and gives
+ * the page's script a client id and the position to follow the log from.
+ */
 export function roomPage(room: RoomContext): Response {
   const { config } = room;
+  const cid = room.clients.issue();
+  if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
   const entries = renderEntries(room.log.all(), null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
-  const body = html`<header class="room-header">
-<img class="room-icon" src="${config.icon}" alt="" width="48" height="48">
+  const body = html`<div class="room" data-room="${config.name}" data-title="${config.title}" data-ver="${room.ver}" data-pos="${room.log.end}" data-cid="${cid}" data-nc="${room.clients.count()}" data-hold="${room.holdMs}">
+<header class="room-header">
+<img class="room-icon" src="${config.icon}" alt="" width="40" height="40">
+<div class="room-heading">
 <h1 class="room-title">${config.title}</h1>
 <p class="room-description">${config.description}</p>
-<nav class="room-links"><a href="var/status.js">Status</a></nav>
+</div>
 </header>
-<main id="view" class="view" data-pos="${room.log.end}">${entries}</main>
-<form class="post-form" method="post" action="post">
-<label>Nickname <input name="nick" maxlength="64" required></label>
-<label>Text <textarea name="text" rows="2" required></textarea></label>
+<main id="view" class="view" tabindex="0" aria-label="Messages">${entries}</main>
+<div id="status" class="status" role="status" aria-live="polite">Connecting...</div>
+<form id="post-form" class="post-form" method="post" action="post">
+<fieldset>
+<legend class="visually-hidden">Post a message</legend>
+<div class="post-row">
+<label class="nick-label" for="nick">Nickname</label>
+<input id="nick" name="nick" autocomplete="nickname" maxlength="64" required>
+<label class="option"><input type="checkbox" id="remember"> Remember me</label>
+<label class="option"><input type="checkbox" id="return-posts" checked> Return key posts</label>
+</div>
+<div class="post-row">
+<label class="visually-hidden" for="text">Message</label>
+<textarea id="text" name="text" rows="2" placeholder="Message (Shift+Return for a new line)" required></textarea>
 <button type="submit">Post</button>
-</form>`;
-  return htmlResponse(layout(config.title, body), 200, { "Cache-Control": "no-cache" });
+</div>
+<p id="post-error" class="post-error" role="alert" hidden></p>
+</fieldset>
+</form>
+</div>
+<script type="module" src="/chaton.js?v=${room.ver}"></script>`;
+  return htmlResponse(layout(config.title, body), 200, { "Cache-Control": "no-store" });
 }

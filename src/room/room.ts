@@ -36,7 +36,8 @@ export class Room extends DurableObject<Env> {
     const clients = this.clients;
     this.context = {
       config,
-      ver: serverVersion(this.env),
+      ver: serverVersion(),
+      holdMs: site.cometHoldMs,
       clock: this.clock,
       log: this.log,
       clients,

@@ -1,10 +1,9 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { serverVersion } from "../../src/config";
 import { freshRoom, settlesWithin, type TestRoom } from "../support/rooms";
 import { readSexpr, alistToObject } from "../support/sexpr-reader";
 
-const VER = serverVersion(env);
+const VER = serverVersion();
 const ALICE_AT = Date.UTC(2023, 10, 14, 22, 13, 20, 123); // 1700000000.123000
 const decoder = new TextDecoder();
 const bodyText = async (res: Response) => decoder.decode(await res.arrayBuffer());

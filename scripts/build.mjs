@@ -1,0 +1,52 @@
+// Builds what the Worker serves beside its code: the browser script, and the
+// build id that clients see as `ver` (they reload when it changes). The id is
+// a hash of everything that makes the deployment, so an unchanged tree keeps
+// its id across `wrangler dev` restarts and every change of code gets a new one.
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const GENERATED = join(root, "src", "generated");
+
+/** Writes only when the content changes, so that `wrangler dev`, which watches these folders, settles. */
+function writeIfChanged(path, content) {
+  let old = null;
+  try {
+    old = readFileSync(path);
+  } catch {}
+  if (old === null || !old.equals(Buffer.from(content))) writeFileSync(path, content);
+}
+
+const client = await build({
+  entryPoints: [join(root, "src", "client", "chaton.ts")],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  write: false,
+  outfile: join(root, "static", "chaton.js"),
+  logLevel: "warning",
+});
+writeIfChanged(join(root, "static", "chaton.js"), client.outputFiles[0].contents);
+
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (path === GENERATED) return [];
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+const hash = createHash("sha256");
+const inputs = [...filesUnder(join(root, "src")), ...filesUnder(join(root, "static")), ...filesUnder(join(root, "migrations")), join(root, "wrangler.toml")];
+for (const file of inputs.sort()) {
+  hash.update(relative(root, file)).update("\0").update(readFileSync(file)).update("\0");
+}
+const buildId = hash.digest("hex").slice(0, 12);
+
+mkdirSync(GENERATED, { recursive: true });
+writeIfChanged(join(GENERATED, "build.ts"), `// Written by scripts/build.mjs; not edited by hand.\nexport const BUILD_ID = "${buildId}";\n`);
+console.log(`build ${buildId}`);

@@ -1,0 +1,78 @@
+/** The live view: entries appended in order, times in the reader's zone, images that expand. */
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+/** Shows every timestamp under `root` in the reader's own time zone. */
+export function localizeTimes(root: ParentNode): void {
+  for (const time of root.querySelectorAll<HTMLTimeElement>("time.timestamp")) {
+    const date = new Date(time.dateTime);
+    if (!Number.isNaN(date.getTime())) {
+      time.textContent = timeFormat.format(date);
+      time.title = date.toISOString();
+    }
+  }
+}
+
+export class LiveView {
+  constructor(private readonly element: HTMLElement) {
+    localizeTimes(element);
+    element.addEventListener("click", (event) => this.toggleImage(event));
+  }
+
+  /** The sequence number of the last entry shown, 0 when none. */
+  get lastSeq(): number {
+    const last = this.element.querySelector<HTMLElement>(".entry:last-of-type");
+    return last ? Number(last.dataset["seq"]) : 0;
+  }
+
+  private atBottom(): boolean {
+    const { scrollHeight, scrollTop, clientHeight } = this.element;
+    return scrollHeight - scrollTop - clientHeight < 8;
+  }
+
+  scrollToBottom(): void {
+    this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  clear(): void {
+    this.element.replaceChildren();
+  }
+
+  /**
+   * Appends rendered entries (markup made and escaped by the server), skipping
+   * any already shown, and follows them only if the reader was at the bottom.
+   * Returns how many entries were added.
+   */
+  append(markup: string): number {
+    if (markup === "") return 0;
+    const follow = this.atBottom();
+    const template = document.createElement("template");
+    template.innerHTML = markup;
+    const lastSeq = this.lastSeq;
+    let added = 0;
+    for (const entry of [...template.content.querySelectorAll<HTMLElement>(".entry")]) {
+      if (Number(entry.dataset["seq"]) <= lastSeq) entry.remove();
+      else added++;
+    }
+    localizeTimes(template.content);
+    this.element.append(template.content);
+    if (follow) this.scrollToBottom();
+    return added;
+  }
+
+  /** A click on an inline image shows it at full size, and again shrinks it. */
+  private toggleImage(event: MouseEvent): void {
+    const target = event.target;
+    if (!(target instanceof HTMLImageElement) || !target.classList.contains("inline-image")) return;
+    if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    target.classList.toggle("expanded");
+  }
+}
