@@ -1,3 +1,4 @@
+import { dayOf } from "./day";
 import { MAX_NICK_CHARS, MAX_TEXT_CHARS } from "./limits";
 
 /** One chat entry of a room's log. `seq` is its position in the room. */
@@ -51,15 +52,7 @@ export function entryAnchor(entry: Pick<Entry, "sec" | "usec">): string {
   return `entry-${entry.sec.toString(16)}-${entry.usec.toString(16).padStart(2, "0")}`;
 }
 
-/** The UTC day of a timestamp as YYYY/MM/DD. */
-export function dayPath(sec: number): string {
-  const d = new Date(sec * 1000);
-  const mm = String(d.getUTCMonth() + 1).padStart(2, "0");
-  const dd = String(d.getUTCDate()).padStart(2, "0");
-  return `${d.getUTCFullYear()}/${mm}/${dd}`;
-}
-
 /** The permalink of an entry, relative to the room URL. */
 export function permalink(entry: Pick<Entry, "sec" | "usec">): string {
-  return `a/${dayPath(entry.sec)}#${entryAnchor(entry)}`;
+  return `a/${dayOf(entry.sec)}#${entryAnchor(entry)}`;
 }

@@ -41,3 +41,8 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
 export function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
+
+/** Text as an XML CDATA section; a "]]>" inside is split across two sections. */
+export function cdata(text: string): SafeHtml {
+  return new SafeHtml(`<![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]>`);
+}

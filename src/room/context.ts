@@ -1,5 +1,7 @@
 import type { Clock } from "../clock";
 import type { RoomConfig } from "../config";
+import type { ArchiveIndex } from "./archive-index";
+import type { ArchiveBucket } from "./archiver";
 import type { Clients } from "./clients";
 import type { CurrentLog } from "./log";
 import type { LongPoll } from "./longpoll";
@@ -16,4 +18,7 @@ export interface RoomContext {
   clients: Clients;
   longpoll: LongPoll;
   news: NewsEncoder;
+  archiveIndex: ArchiveIndex;
+  /** The bucket of day archives (a function, so tests can swap it). */
+  archive(): ArchiveBucket;
 }

@@ -1,3 +1,4 @@
+import { DAY_SECONDS } from "../protocol/day";
 import type { Entry } from "../protocol/entry";
 import type { CleanPost } from "../protocol/entry";
 
@@ -71,6 +72,32 @@ export class CurrentLog {
   /** The entry at position `pos`, if it is still in the current log. */
   at(pos: number): Entry | null {
     return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq = ?`, pos).toArray()[0] ?? null;
+  }
+
+  /** Entries with `from <= sec < to`, oldest first. */
+  between(from: number, to: number): Entry[] {
+    return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE sec >= ? AND sec < ? ORDER BY seq`, from, to).toArray();
+  }
+
+  /** The number of entries of each UTC day in the log, oldest day first, as day numbers (sec / 86400). */
+  dayCounts(): { dayNumber: number; count: number }[] {
+    return this.storage.sql
+      .exec<{ dayNumber: number; count: number }>(
+        `SELECT sec / ${DAY_SECONDS} AS dayNumber, COUNT(*) AS count FROM entries GROUP BY dayNumber ORDER BY dayNumber`,
+      )
+      .toArray();
+  }
+
+  /**
+   * Removes the entries with `from <= sec < to`, except the newest `keep`
+   * entries of the whole log; the post sequence stays. Returns how many went.
+   */
+  trimBetween(from: number, to: number, keep: number): number {
+    const kept = this.storage.sql
+      .exec<{ seq: number }>("SELECT seq FROM entries ORDER BY seq DESC LIMIT 1 OFFSET ?", Math.max(keep - 1, 0))
+      .toArray()[0];
+    if (kept === undefined) return 0;
+    return this.storage.sql.exec("DELETE FROM entries WHERE sec >= ? AND sec < ? AND seq < ?", from, to, kept.seq).rowsWritten;
   }
 
   /** Removes entries up to and including position `pos`; the post sequence stays. */

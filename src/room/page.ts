@@ -20,6 +20,10 @@ export function roomPage(room: RoomContext): Response {
 <h1 class="room-title">${config.title}</h1>
 <p class="room-description">${config.description}</p>
 </div>
+<nav class="room-links" aria-label="Room">
+<a href="a/today">Today's archive</a>
+<a href="var/index.rdf">RSS</a>
+</nav>
 </header>
 <main id="view" class="view" tabindex="0" aria-label="Messages">${entries}</main>
 <div id="status" class="status" role="status" aria-live="polite">Connecting...</div>

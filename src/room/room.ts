@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import { serverVersion, siteConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
+import { ArchiveIndex } from "./archive-index";
+import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type ArchiveRun } from "./archiver";
 import { Clients } from "./clients";
 import type { RoomContext } from "./context";
 import { CurrentLog } from "./log";
@@ -12,19 +14,37 @@ import { migrate } from "./schema";
 
 /**
  * One chat room. The platform's entry points make sure the room is set up
- * and hand over to the room's router; the logic lives in plain modules.
+ * and hand over to plain modules: requests to the room's router, the alarm
+ * to the archiver.
  */
 export class Room extends DurableObject<Env> {
   readonly clock = new Clock();
   readonly log: CurrentLog;
   readonly clients: Clients;
+  readonly archiveIndex: ArchiveIndex;
+  /** Where day archives go; a seam for tests that inject failures. */
+  archiveBucket: ArchiveBucket;
   private context: RoomContext | null = null;
+  private alarmChecked = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migrate(ctx.storage);
     this.log = new CurrentLog(ctx.storage);
     this.clients = new Clients(this.clock);
+    this.archiveIndex = new ArchiveIndex(ctx.storage.sql);
+    this.archiveBucket = env.ARCHIVE;
+  }
+
+  /** The room's name, recorded on its first request for the alarm, which has no URL. */
+  private roomName(fromUrl?: string): string | null {
+    const sql = this.ctx.storage.sql;
+    const stored = sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'name'").toArray()[0]?.value ?? null;
+    if (fromUrl !== undefined && stored !== fromUrl) {
+      sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('name', ?)", fromUrl);
+      return fromUrl;
+    }
+    return stored;
   }
 
   /** The room's context, made on the first request, which names the room. */
@@ -33,6 +53,7 @@ export class Room extends DurableObject<Env> {
     const site = siteConfig(this.env);
     const config = site.rooms.get(roomName);
     if (config === undefined) throw new HttpError(404, "No such room");
+    this.roomName(config.name);
     const clients = this.clients;
     this.context = {
       config,
@@ -41,18 +62,49 @@ export class Room extends DurableObject<Env> {
       clock: this.clock,
       log: this.log,
       clients,
+      archiveIndex: this.archiveIndex,
+      archive: () => this.archiveBucket,
       longpoll: new LongPoll(site.cometHoldMs, (cid) => clients.stopWaiting(cid)),
       news: new NewsEncoder(this.log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx }),
     };
     return this.context;
   }
 
+  /** Arms the archiver once per instance when no alarm is set. */
+  private async ensureAlarm(): Promise<void> {
+    if (this.alarmChecked) return;
+    this.alarmChecked = true;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nextRunAt(this.clock.now()));
+  }
+
   override async fetch(request: Request): Promise<Response> {
     try {
       const roomName = decodeURIComponent(new URL(request.url).pathname.split("/")[1] ?? "");
-      return await roomRouter.fetch(request, this.roomContext(roomName));
+      const context = this.roomContext(roomName);
+      await this.ensureAlarm();
+      return await roomRouter.fetch(request, context);
     } catch (error) {
       return errorResponse(error);
     }
+  }
+
+  /** The archiver. It always re-arms: for the next midnight, or sooner after a failure. */
+  override async alarm(): Promise<void> {
+    const name = this.roomName();
+    if (name === null) return;
+    try {
+      const run = await this.archive(name);
+      if (run.written.length + run.found.length + run.trimmed > 0) {
+        console.log(JSON.stringify({ event: "archived", room: name, ...run }));
+      }
+      await this.ctx.storage.setAlarm(nextRunAt(this.clock.now()));
+    } catch (error) {
+      console.error(JSON.stringify({ event: "archive-failed", room: name, error: String(error) }));
+      await this.ctx.storage.setAlarm(this.clock.now() + RETRY_AFTER_MS);
+    }
+  }
+
+  archive(name: string): Promise<ArchiveRun> {
+    return archiveClosedDays(name, this.clock.now(), this.log, this.archiveIndex, this.archiveBucket);
   }
 }

@@ -2,6 +2,8 @@ import { Router, type IRequest } from "itty-router";
 import { errorResponse, HttpError } from "../http/errors";
 import { notFoundPage } from "../render/pages";
 import { apilogin } from "./apilogin";
+import { archiveDay, relativeDay } from "./archive-page";
+import { feed } from "./feed";
 import { comet } from "./comet";
 import type { RoomContext } from "./context";
 import { roomPage } from "./page";
@@ -28,4 +30,9 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .all("/:room/var/status.js", methodNotAllowed("GET"))
   .all("/:room/var/status.scm", methodNotAllowed("GET"))
   .all("/:room/var/seq", methodNotAllowed("GET"))
+  .get("/:room/var/index.rdf", (req, room) => feed(room, req))
+  .all("/:room/var/index.rdf", methodNotAllowed("GET"))
+  .get("/:room/a/today", (req, room) => relativeDay(room, req, 0))
+  .get("/:room/a/yesterday", (req, room) => relativeDay(room, req, 1))
+  .get("/:room/a/:y/:m/:d", (req, room) => archiveDay(room, req.params))
   .all("*", (_req, room) => notFoundPage(room.config));

@@ -1,4 +1,5 @@
 import init from "../../migrations/0001_init.sql";
+import archiveDays from "../../migrations/0002_archive_days.sql";
 
 export interface Migration {
   version: number;
@@ -9,6 +10,7 @@ export interface Migration {
 /** Every migration in migrations/, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: init },
+  { version: 2, name: "0002_archive_days.sql", sql: archiveDays },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,0 +1,38 @@
+import type { RoomConfig } from "../config";
+import { permalink, type Entry } from "../protocol/entry";
+import { renderEntry } from "./entries";
+import { cdata, html, type SafeHtml } from "./html";
+
+/** The first line of "nick: text", control characters and CR removed. */
+function itemTitle(entry: Entry): string {
+  return `${entry.nick}: ${entry.text}`.split("\n")[0]!.replace(/[\u0000-\u001f\u007f]/g, "");
+}
+
+/** RSS 2.0 with the content module: one item per entry, newest first. */
+export function rssFeed(room: RoomConfig, roomUrl: string, newestFirst: readonly Entry[]): SafeHtml {
+  const options = { roomUrl, imageMaxPx: room.imageMaxPx };
+  const items = newestFirst.map((entry) => {
+    const link = roomUrl + permalink(entry);
+    const content = renderEntry(entry, null, options).value;
+    return html`<item>
+<title>${itemTitle(entry)}</title>
+<link>${link}</link>
+<guid isPermaLink="true">${link}</guid>
+<description>${cdata(content)}</description>
+<content:encoded>${cdata(content)}</content:encoded>
+<pubDate>${new Date(entry.sec * 1000).toUTCString()}</pubDate>
+</item>
+`;
+  });
+  const updated = newestFirst[0] ? html`<lastBuildDate>${new Date(newestFirst[0].sec * 1000).toUTCString()}</lastBuildDate>` : null;
+  return html`<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel>
+<title>${room.title}</title>
+<link>${roomUrl}</link>
+<description>${room.description}</description>
+${updated}
+${items}</channel>
+</rss>
+`;
+}
