@@ -18,7 +18,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ROOMS: TEST_ROOMS, COMET_HOLD_SECONDS: "2" } },
+            miniflare: { bindings: { ROOMS: TEST_ROOMS, COMET_HOLD_SECONDS: "2", STATUS_CACHE_SECONDS: "2" } },
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"] },

@@ -21,6 +21,8 @@ export interface SiteConfig {
   rooms: ReadonlyMap<string, RoomConfig>;
   /** How long a comet request is held before it is answered with a ping. */
   cometHoldMs: number;
+  /** How long the Worker answers status polls without asking the room again; 0: always ask. */
+  statusCacheSeconds: number;
 }
 
 export const ROOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -54,7 +56,7 @@ function parseRoom(raw: unknown): RoomConfig {
   };
 }
 
-export function parseSiteConfig(env: { ROOMS: unknown; COMET_HOLD_SECONDS?: unknown }): SiteConfig {
+export function parseSiteConfig(env: { ROOMS: unknown; COMET_HOLD_SECONDS?: unknown; STATUS_CACHE_SECONDS?: unknown }): SiteConfig {
   const rawRooms = typeof env.ROOMS === "string" ? JSON.parse(env.ROOMS) : env.ROOMS;
   if (!Array.isArray(rawRooms) || rawRooms.length === 0) throw new ConfigError("ROOMS must list at least one room");
   const rooms = new Map<string, RoomConfig>();
@@ -65,7 +67,11 @@ export function parseSiteConfig(env: { ROOMS: unknown; COMET_HOLD_SECONDS?: unkn
   }
   const holdSeconds = Number(env.COMET_HOLD_SECONDS ?? 25);
   if (!(holdSeconds > 0 && holdSeconds <= 120)) throw new ConfigError("COMET_HOLD_SECONDS must be in (0, 120]");
-  return { rooms, cometHoldMs: holdSeconds * 1000 };
+  const statusCacheSeconds = Number(env.STATUS_CACHE_SECONDS ?? 10);
+  if (!(Number.isInteger(statusCacheSeconds) && statusCacheSeconds >= 0 && statusCacheSeconds <= 3600)) {
+    throw new ConfigError("STATUS_CACHE_SECONDS must be an integer in [0, 3600]");
+  }
+  return { rooms, cometHoldMs: holdSeconds * 1000, statusCacheSeconds };
 }
 
 const parsed = new WeakMap<object, SiteConfig>();

@@ -3,6 +3,8 @@ import { siteConfig } from "./config";
 import { errorResponse, HttpError } from "./http/errors";
 import { MAX_URL_CHARS } from "./protocol/limits";
 import { frontPage, notFoundPage } from "./render/pages";
+import { badgeHtml, statusFile } from "./status/handlers";
+import { statusCache } from "./status/status-cache";
 
 type Args = [Env, ExecutionContext];
 
@@ -27,10 +29,25 @@ function redirectToRoom(request: IRequest, env: Env): Promise<Response> | Respon
 
 /** The Worker's routes: the front page, and every room's paths forwarded to its room. */
 export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl], catch: errorResponse })
-  .get("/", (_req, env) => frontPage(siteConfig(env).rooms.values()))
+  .get("/", async (req, env, ctx) => {
+    const site = siteConfig(env);
+    const origin = new URL(req.url).origin;
+    const summaries = await Promise.all(
+      [...site.rooms.values()].map(async (room) => ({
+        room,
+        status: await statusCache.get(env, room.name, origin, site.statusCacheSeconds, ctx).catch(() => null),
+      })),
+    );
+    return frontPage(summaries, Math.floor(Date.now() / 1000));
+  })
   .all("/", () => {
     throw new HttpError(405, "Method not allowed; use GET", { Allow: "GET" });
   })
   .get("/:room", redirectToRoom)
+  .get("/:room/var/status.js", statusFile)
+  .get("/:room/var/status.scm", statusFile)
+  .get("/:room/var/seq", statusFile)
+  .get("/:room/b", statusFile)
+  .get("/:room/badge.html", badgeHtml)
   .all("/:room/*", toRoom)
   .all("*", () => notFoundPage(null));

@@ -46,3 +46,19 @@ export function raw(markup: string): SafeHtml {
 export function cdata(text: string): SafeHtml {
   return new SafeHtml(`<![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]>`);
 }
+
+const SCRIPT_JSON_ESCAPES: Record<string, string> = {
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "&": "\\u0026",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029",
+};
+
+/**
+ * A value as a JavaScript literal that is safe inside a script, even one
+ * inlined in HTML: no "</script>", "<!--" or line separator can appear in it.
+ */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => SCRIPT_JSON_ESCAPES[c]!);
+}

@@ -1,4 +1,6 @@
 import { serverVersion, type RoomConfig } from "../config";
+import { chatters, timeAgo } from "../protocol/wording";
+import type { RoomStatus } from "../status/room-status";
 import { html, type SafeHtml } from "./html";
 
 export function layout(title: string, body: SafeHtml): SafeHtml {
@@ -33,10 +35,18 @@ export function notFoundPage(room: RoomConfig | null): Response {
   });
 }
 
-/** The site's front page: every configured room. */
-export function frontPage(rooms: Iterable<RoomConfig>): Response {
-  const items = [...rooms].map(
-    (room) => html`<li class="room-card"><a href="/${room.name}/"><img class="room-icon" src="${room.icon}" alt="" width="32" height="32"> <span class="room-title">${room.title}</span></a><p class="room-description">${room.description}</p></li>`,
+export interface RoomSummary {
+  room: RoomConfig;
+  /** null when the room's status could not be had. */
+  status: RoomStatus | null;
+}
+
+/** The site's front page: every configured room, with its chatters and its last post. */
+export function frontPage(rooms: readonly RoomSummary[], nowSec: number): Response {
+  const items = rooms.map(
+    ({ room, status }) => html`<li class="room-card"><a href="/${room.name}/"><img class="room-icon" src="${room.icon}" alt="" width="32" height="32"> <span class="room-title">${room.title}</span></a>
+<p class="room-description">${room.description}</p>
+<p class="room-activity">${status ? html`<span class="room-chatters">${chatters(status["num-chatters"])}</span> · <span class="room-updated">${timeAgo(status["last-post"], nowSec)}</span>` : "Status unavailable"}</p></li>`,
   );
   return htmlResponse(layout("Chaton", html`<main><h1>Chaton</h1><ul class="room-list">${items}</ul></main>`), 200, {
     "Cache-Control": "no-cache",

@@ -23,6 +23,7 @@ export function roomPage(room: RoomContext): Response {
 <nav class="room-links" aria-label="Room">
 <a href="a/today">Today's archive</a>
 <a href="var/index.rdf">RSS</a>
+<a href="badge.html">Badge</a>
 </nav>
 </header>
 <main id="view" class="view" tabindex="0" aria-label="Messages">${entries}</main>

@@ -26,6 +26,8 @@ export class Room extends DurableObject<Env> {
   archiveBucket: ArchiveBucket;
   private context: RoomContext | null = null;
   private alarmChecked = false;
+  /** Requests this instance has answered: tests count how many polls reach the room. */
+  requestsServed = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,6 +80,7 @@ export class Room extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
+    this.requestsServed++;
     try {
       const roomName = decodeURIComponent(new URL(request.url).pathname.split("/")[1] ?? "");
       const context = this.roomContext(roomName);

@@ -62,3 +62,12 @@ export function freshRoom(configName = "lobby"): TestRoom {
   };
   return room;
 }
+
+/**
+ * A configured room's post sequence, asked of its Durable Object directly:
+ * the Worker's var/seq may be up to an interval old by design.
+ */
+export async function roomSequence(name: string): Promise<number> {
+  const res = await env.ROOM.get(env.ROOM.idFromName(name)).fetch(new Request(`${ORIGIN}/${name}/var/seq`));
+  return Number(await res.text());
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshRoom, send } from "../support/rooms";
+import { freshRoom, roomSequence, send } from "../support/rooms";
 import { alistToObject, DottedPair, readSexpr, Symbol_ } from "../support/sexpr-reader";
 
 const login = (fields: Record<string, string>) =>
@@ -20,7 +20,7 @@ describe("apilogin", () => {
       "room-name": "Chaton Lobby",
     });
     expect(Number.isInteger(reply["cid"]) && (reply["cid"] as number) >= 0 && (reply["cid"] as number) < 2 ** 28).toBe(true);
-    expect(reply["pos"]).toBe(Number(await (await send("/lobby/var/seq")).text()));
+    expect(reply["pos"]).toBe(await roomSequence("lobby"));
   });
 
   it("should default to the S-expression reply and answer s=0 with JSON", async () => {

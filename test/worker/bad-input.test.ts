@@ -10,6 +10,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FORM_BYTES, MAX_URL_CHARS } from "../../src/protocol/limits";
+import { roomSequence } from "../support/rooms";
 
 const ORIGIN = "http://chat.test";
 const URLENCODED = "application/x-www-form-urlencoded";
@@ -20,13 +21,11 @@ function send(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
 }
 
-/** The post sequence of a room, from GET <room>/var/seq (a bare integer). */
+/** The post sequence of a room, asked of the room itself (the Worker's var/seq is cached). */
 async function sequenceOf(room: string): Promise<number> {
-  const res = await send(`/${room}/var/seq`);
-  expect(res.status).toBe(200);
-  const text = (await res.text()).trim();
-  expect(text).toMatch(/^\d+$/);
-  return Number(text);
+  const sequence = await roomSequence(room);
+  expect(Number.isInteger(sequence)).toBe(true);
+  return sequence;
 }
 
 /** The post sequences of every configured room. */

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../src/room/room";
 import { MAX_TEXT_CHARS } from "../../src/protocol/limits";
-import { freshRoom, send } from "../support/rooms";
+import { freshRoom, roomSequence, send } from "../support/rooms";
 
 async function storedEntries(room: ReturnType<typeof freshRoom>) {
   return room.inside((context) => context.log.all());
@@ -125,13 +125,13 @@ describe("posting", () => {
   });
 
   it("should take the poster's address from the Worker's request", async () => {
-    const before = Number(await (await send("/lobby/var/seq")).text());
+    const before = await roomSequence("lobby");
     await send("/lobby/post", {
       method: "POST",
       body: new URLSearchParams({ nick: "ip", text: "check" }),
       headers: { "CF-Connecting-IP": "2001:db8::7" },
     });
-    expect(Number(await (await send("/lobby/var/seq")).text())).toBe(before + 1);
+    expect(await roomSequence("lobby")).toBe(before + 1);
     const last = await runInDurableObject(env.ROOM.get(env.ROOM.idFromName("lobby")), (instance: Room) => instance.log.at(before + 1));
     expect(last).toMatchObject({ nick: "ip", ip: "2001:db8::7" });
   });
