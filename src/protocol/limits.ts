@@ -16,3 +16,13 @@ export const CID_LIMIT = 2 ** 28;
 export const MAX_CLIENTS = 200_000;
 /** An entry header is repeated when the same chatter pauses longer than this. */
 export const GROUPING_SECONDS = 240;
+/** A WebSocket frame larger than this closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** Frames per socket: a burst of this many, refilled at FRAME_RATE_PER_SECOND; beyond it the socket is closed (1008). */
+export const FRAME_BURST = 30;
+export const FRAME_RATE_PER_SECOND = 10;
+/** Posts per socket: a burst of this many, refilled at POST_RATE_PER_SECOND; beyond it a post is refused. */
+export const POST_BURST = 8;
+export const POST_RATE_PER_SECOND = 1;
+/** Presence changes reach sockets at most this often. */
+export const PRESENCE_INTERVAL_MS = 3_000;

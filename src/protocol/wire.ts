@@ -26,3 +26,25 @@ export interface RoomPageData {
   nc: string;
   hold: string;
 }
+
+/** An entry on the wire: [nick, [sec, usec], text], as in comet replies with s=0. */
+export type WireEntry = [nick: string, time: [sec: number, usec: number], text: string];
+
+/** What the server sends on a room's WebSocket. */
+export type ServerFrame =
+  | { type: "hello"; cid: number; ver: string; nc: number; pos: number }
+  /** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
+  | { type: "entries"; pos: number; nc: number; reset: boolean; entries: WireEntry[]; html: string }
+  | { type: "presence"; nc: number }
+  | { type: "ack"; id: string | null; stored: boolean; pos: number }
+  | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
+
+/** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */
+export type ClientFrame = { type: "post"; id?: string; nick: string; text: string };
+
+export type SocketErrorCode = "bad-frame" | "unknown-type" | "bad-post" | "rate-limited";
+
+/** Close codes the server uses. */
+export const CLOSE_UNSUPPORTED_DATA = 1003;
+export const CLOSE_POLICY_VIOLATION = 1008;
+export const CLOSE_TOO_BIG = 1009;

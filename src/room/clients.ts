@@ -20,10 +20,16 @@ export class Clients {
   issue(): number | null {
     this.forgetGone();
     if (this.waiting.size + this.idle.size >= MAX_CLIENTS) return null;
+    const cid = this.freshId();
+    this.idle.set(cid, this.clock.now());
+    return cid;
+  }
+
+  /** An id no client uses, not registered: for a socket, which is counted apart. */
+  freshId(): number {
     let cid: number;
     do cid = Math.floor(this.random() * CID_LIMIT);
     while (cid === 0 || this.waiting.has(cid) || this.idle.has(cid));
-    this.idle.set(cid, this.clock.now());
     return cid;
   }
 

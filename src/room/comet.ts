@@ -27,6 +27,7 @@ function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
 function issueCid(room: RoomContext): number {
   const cid = room.clients.issue();
   if (cid === null) throw new HttpError(503, "No client id available", { "Retry-After": "10" });
+  room.sockets.presenceChanged(room);
   return cid;
 }
 
@@ -45,7 +46,7 @@ export function comet(room: RoomContext, url: URL): Response | Promise<Response>
   const pos = p ?? 0;
   if (pos < 0) throw new HttpError(400, "Parameter p must not be negative");
   const { clients, log, longpoll, ver } = room;
-  const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: clients.count(), ver, cid }, emptyContent(format));
+  const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: room.chatters(), ver, cid }, emptyContent(format));
 
   if (c === null || !clients.isKnown(c)) {
     if (room.config.login === "strict") return ping(-1, 0);
@@ -53,27 +54,17 @@ export function comet(room: RoomContext, url: URL): Response | Promise<Response>
   }
   if (clients.isWaiting(c)) {
     const fresh = issueCid(room);
-    longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: clients.count(), ver, cid: c }));
+    longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: room.chatters(), ver, cid: c }));
     return ping(fresh);
   }
   if (pos !== log.end) {
-    return cometResponse({ pos: log.end, nc: clients.count(), ver, cid: c }, room.news.encodeSince(pos, format));
+    return cometResponse({ pos: log.end, nc: room.chatters(), ver, cid: c }, room.news.encodeSince(pos, format));
   }
   clients.startWaiting(c);
   return new Promise<Response>((resolve) => {
     longpoll.hold(
       { cid: c, pos, format, answer: (header, content) => resolve(cometResponse(header, content)) },
-      () => ({ pos, nc: clients.count(), ver, cid: c }),
+      () => ({ pos, nc: room.chatters(), ver, cid: c }),
     );
-  });
-}
-
-/** Wakes every held request behind the end of the log. */
-export function publish(room: RoomContext): number {
-  return room.longpoll.wake({
-    end: room.log.end,
-    nc: room.clients.count(),
-    ver: room.ver,
-    encodeSince: (pos, format) => room.news.encodeSince(pos, format),
   });
 }

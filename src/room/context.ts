@@ -6,6 +6,7 @@ import type { Clients } from "./clients";
 import type { CurrentLog } from "./log";
 import type { LongPoll } from "./longpoll";
 import type { NewsEncoder } from "./news";
+import type { Sockets } from "./sockets";
 
 /** What the room's handlers share: one room's state and collaborators. */
 export interface RoomContext {
@@ -18,6 +19,9 @@ export interface RoomContext {
   clients: Clients;
   longpoll: LongPoll;
   news: NewsEncoder;
+  sockets: Sockets;
+  /** The number of chatters: long-poll clients not gone, and open sockets. */
+  chatters(): number;
   archiveIndex: ArchiveIndex;
   /** The bucket of day archives (a function, so tests can swap it). */
   archive(): ArchiveBucket;

@@ -13,7 +13,7 @@ export function roomPage(room: RoomContext): Response {
   const cid = room.clients.issue();
   if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
   const entries = renderEntries(room.log.all(), null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
-  const body = html`<div class="room" data-room="${config.name}" data-title="${config.title}" data-ver="${room.ver}" data-pos="${room.log.end}" data-cid="${cid}" data-nc="${room.clients.count()}" data-hold="${room.holdMs}">
+  const body = html`<div class="room" data-room="${config.name}" data-title="${config.title}" data-ver="${room.ver}" data-pos="${room.log.end}" data-cid="${cid}" data-nc="${room.chatters()}" data-hold="${room.holdMs}">
 <header class="room-header">
 <img class="room-icon" src="${config.icon}" alt="" width="40" height="40">
 <div class="room-heading">

@@ -3,7 +3,7 @@ import { readForm } from "../http/form";
 import { integerParam } from "../http/params";
 import { cleanPost, type Entry } from "../protocol/entry";
 import { alist, writeSexpr } from "../protocol/sexpr";
-import { publish } from "./comet";
+import { publish } from "./publish";
 import type { RoomContext } from "./context";
 
 /** The address a request came from, as the Workers runtime reports it. */
@@ -44,6 +44,6 @@ export async function post(room: RoomContext, request: Request): Promise<Respons
   const clean = cleanPost(nick, text);
   if (clean === null) return acknowledge(request, null, room.log.end);
   const entry = room.log.append(clean, clientAddress(request), room.clock.now());
-  publish(room);
+  publish(room, entry.seq - 1);
   return acknowledge(request, entry, room.log.end);
 }

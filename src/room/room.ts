@@ -10,6 +10,7 @@ import { CurrentLog } from "./log";
 import { LongPoll } from "./longpoll";
 import { NewsEncoder } from "./news";
 import { roomRouter } from "./router";
+import { Sockets } from "./sockets";
 import { migrate } from "./schema";
 
 /**
@@ -22,6 +23,7 @@ export class Room extends DurableObject<Env> {
   readonly log: CurrentLog;
   readonly clients: Clients;
   readonly archiveIndex: ArchiveIndex;
+  readonly sockets: Sockets;
   /** Where day archives go; a seam for tests that inject failures. */
   archiveBucket: ArchiveBucket;
   private context: RoomContext | null = null;
@@ -36,6 +38,9 @@ export class Room extends DurableObject<Env> {
     this.clients = new Clients(this.clock);
     this.archiveIndex = new ArchiveIndex(ctx.storage.sql);
     this.archiveBucket = env.ARCHIVE;
+    this.sockets = new Sockets(ctx);
+    // Keep-alive pings are answered without waking the room.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   /** The room's name, recorded on its first request for the alarm, which has no URL. */
@@ -49,14 +54,18 @@ export class Room extends DurableObject<Env> {
     return stored;
   }
 
-  /** The room's context, made on the first request, which names the room. */
-  private roomContext(roomName: string): RoomContext {
+  /**
+   * The room's context, made on the first event: a request names the room;
+   * a socket event after hibernation finds the name in storage.
+   */
+  private roomContext(roomName?: string): RoomContext {
     if (this.context !== null) return this.context;
     const site = siteConfig(this.env);
-    const config = site.rooms.get(roomName);
+    const name = roomName ?? this.roomName();
+    const config = name === null ? undefined : site.rooms.get(name);
     if (config === undefined) throw new HttpError(404, "No such room");
     this.roomName(config.name);
-    const clients = this.clients;
+    const { clients, sockets } = this;
     this.context = {
       config,
       ver: serverVersion(),
@@ -64,6 +73,8 @@ export class Room extends DurableObject<Env> {
       clock: this.clock,
       log: this.log,
       clients,
+      sockets,
+      chatters: () => clients.count() + sockets.count,
       archiveIndex: this.archiveIndex,
       archive: () => this.archiveBucket,
       longpoll: new LongPoll(site.cometHoldMs, (cid) => clients.stopWaiting(cid)),
@@ -89,6 +100,18 @@ export class Room extends DurableObject<Env> {
     } catch (error) {
       return errorResponse(error);
     }
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.sockets.message(this.roomContext(), ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    this.sockets.closed(this.roomContext(), ws, code);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.sockets.closed(this.roomContext(), ws, 1006);
   }
 
   /** The archiver. It always re-arms: for the next midnight, or sooner after a failure. */

@@ -20,6 +20,8 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .all("/:room/", methodNotAllowed("GET"))
   .get("/:room/comet", (req, room) => comet(room, new URL(req.url)))
   .all("/:room/comet", methodNotAllowed("GET"))
+  .get("/:room/ws", (req, room) => room.sockets.accept(room, req))
+  .all("/:room/ws", methodNotAllowed("GET"))
   .post("/:room/post", (req, room) => post(room, req))
   .all("/:room/post", methodNotAllowed("POST"))
   .post("/:room/apilogin", (req, room) => apilogin(room, req))

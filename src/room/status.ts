@@ -5,7 +5,7 @@ import type { RoomContext } from "./context";
 export function roomStatus(room: RoomContext) {
   return {
     "last-post": room.log.lastPost,
-    "num-chatters": room.clients.count(),
+    "num-chatters": room.chatters(),
     "post-sequence": room.log.end,
   };
 }

@@ -1,0 +1,15 @@
+import type { RoomContext } from "./context";
+
+/**
+ * The one publish path: after entries were appended past `from`, every held
+ * comet request and every socket hears of them, each encoding made once.
+ */
+export function publish(room: RoomContext, from: number): void {
+  room.longpoll.wake({
+    end: room.log.end,
+    nc: room.chatters(),
+    ver: room.ver,
+    encodeSince: (pos, format) => room.news.encodeSince(pos, format),
+  });
+  room.sockets.broadcastEntries(room, from);
+}

@@ -1,0 +1,225 @@
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { MAX_FRAME_BYTES, POST_BURST } from "../../src/protocol/limits";
+import type { ServerFrame } from "../../src/protocol/wire";
+import type { Room } from "../../src/room/room";
+import { ORIGIN } from "../support/rooms";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Client {
+  ws: WebSocket;
+  frames: ServerFrame[];
+  closed: Promise<{ code: number; reason: string }>;
+  /** The next frame of `type` after those already seen, within `ms`. */
+  next<T extends ServerFrame["type"]>(type: T, ms?: number): Promise<Extract<ServerFrame, { type: T }>>;
+  send(frame: unknown): void;
+}
+
+function roomStub() {
+  return env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
+}
+
+async function connect(stub: DurableObjectStub, p = 0, room = "lobby"): Promise<Client> {
+  const res = await stub.fetch(`${ORIGIN}/${room}/ws?p=${p}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.5" } });
+  expect(res.status).toBe(101);
+  const ws = res.webSocket!;
+  const frames: ServerFrame[] = [];
+  let resolveClosed!: (value: { code: number; reason: string }) => void;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (resolveClosed = resolve));
+  ws.addEventListener("message", (event) => {
+    if (event.data !== "pong") frames.push(JSON.parse(event.data as string));
+  });
+  ws.addEventListener("close", (event) => resolveClosed({ code: event.code, reason: event.reason }));
+  ws.accept();
+  const seen = new Map<string, number>();
+  return {
+    ws,
+    frames,
+    closed,
+    async next(type, ms = 2000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const from = seen.get(type) ?? 0;
+        const index = frames.findIndex((f, i) => i >= from && f.type === type);
+        if (index >= 0) {
+          seen.set(type, index + 1);
+          return frames[index] as never;
+        }
+        if (Date.now() > deadline) throw new Error(`no ${type} frame within ${ms} ms; got ${JSON.stringify(frames)}`);
+        await sleep(10);
+      }
+    },
+    send: (frame) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
+  };
+}
+
+/** Posts over HTTP and reads the whole answer (an unread body would keep the room from being evicted). */
+async function post(stub: DurableObjectStub, text: string, nick = "alice"): Promise<Response> {
+  const res = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", body: new URLSearchParams({ nick, text }) });
+  await res.arrayBuffer();
+  return res;
+}
+
+describe("the room's WebSocket", () => {
+  it("should say hello with a client id, the version, the chatters and the position", async () => {
+    const stub = roomStub();
+    await post(stub, "before");
+    const client = await connect(stub, 1);
+    const hello = await client.next("hello");
+    expect(hello).toMatchObject({ type: "hello", pos: 1, nc: 1 });
+    expect(hello.cid).toBeGreaterThan(0);
+    expect(hello.ver).toMatch(/^[0-9a-f]{12}$/);
+    expect(client.frames.filter((f) => f.type === "entries")).toEqual([]);
+  });
+
+  it("should send the whole current log to a socket at position 0, then live entries", async () => {
+    const stub = roomStub();
+    await post(stub, "one");
+    await post(stub, "two");
+    const client = await connect(stub, 0);
+    const backlog = await client.next("entries");
+    expect(backlog).toMatchObject({ pos: 2, reset: false });
+    expect(backlog.entries.map((e) => e[2])).toEqual(["one", "two"]);
+    expect(backlog.html).toContain('data-seq="2"');
+    await post(stub, "three <b>");
+    const live = await client.next("entries");
+    expect(live.pos).toBe(3);
+    expect(live.entries.map((e) => e[2])).toEqual(["three <b>"]);
+    expect(live.html).toContain("three &lt;b&gt;");
+  });
+
+  it("should give a socket that reconnects with its position exactly what it missed", async () => {
+    const stub = roomStub();
+    await post(stub, "seen");
+    const first = await connect(stub, 0);
+    const { pos } = await first.next("entries");
+    first.ws.close(1000, "bye");
+    for (let i = 1; i <= 5; i++) await post(stub, `missed ${i}`);
+    const again = await connect(stub, pos);
+    const missed = await again.next("entries");
+    expect(missed.entries.map((e) => e[2])).toEqual(["missed 1", "missed 2", "missed 3", "missed 4", "missed 5"]);
+    expect(missed.pos).toBe(pos + 5);
+  });
+
+  it("should send the whole log, marked reset, to a socket whose position is past the end", async () => {
+    const stub = roomStub();
+    await post(stub, "only");
+    const client = await connect(stub, 99);
+    expect(await client.next("entries")).toMatchObject({ reset: true, pos: 1, entries: [["alice", expect.anything(), "only"]] });
+  });
+
+  it("should store a post sent over the socket with the poster's rules and acknowledge it with its position", async () => {
+    const stub = roomStub();
+    const a = await connect(stub);
+    const b = await connect(stub);
+    a.send({ type: "post", id: "m1", nick: "  sock ", text: "hi\u0001 there  " });
+    expect(await a.next("ack")).toEqual({ type: "ack", id: "m1", stored: true, pos: 1 });
+    const seen = await b.next("entries");
+    expect(seen.entries).toEqual([["sock", expect.anything(), "hi there"]]);
+    a.send({ type: "post", id: "m2", nick: "sock", text: "   " });
+    expect(await a.next("ack")).toEqual({ type: "ack", id: "m2", stored: false, pos: 1 });
+    const ip = await runInDurableObject(stub, (room: Room) => room.log.at(1)!.ip);
+    expect(ip).toBe("192.0.2.5");
+  });
+
+  it("should answer frames that are not JSON, of an unknown type or a malformed post with an error frame", async () => {
+    const stub = roomStub();
+    const client = await connect(stub);
+    client.send("not json");
+    expect(await client.next("error")).toMatchObject({ code: "bad-frame" });
+    client.send({ type: "shout", id: "x" });
+    expect(await client.next("error")).toMatchObject({ code: "unknown-type", id: "x" });
+    client.send({ type: "post", nick: 3, text: null });
+    expect(await client.next("error")).toMatchObject({ code: "bad-post" });
+    client.send("null");
+    expect(await client.next("error")).toMatchObject({ code: "unknown-type" });
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it("should close with 1003 on a binary frame and 1009 on an oversized one", async () => {
+    const stub = roomStub();
+    const binary = await connect(stub);
+    binary.ws.send(new Uint8Array([1, 2, 3]));
+    expect((await binary.closed).code).toBe(1003);
+    const big = await connect(stub);
+    big.send({ type: "post", nick: "a", text: "x".repeat(MAX_FRAME_BYTES) });
+    expect((await big.closed).code).toBe(1009);
+  });
+
+  it("should rate-limit a post flood and close a frame flood with 1008", async () => {
+    const stub = roomStub();
+    const poster = await connect(stub);
+    for (let i = 0; i < POST_BURST + 3; i++) poster.send({ type: "post", id: `p${i}`, nick: "f", text: `flood ${i}` });
+    const limited = await poster.next("error");
+    expect(limited).toMatchObject({ code: "rate-limited" });
+    expect(limited.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(await runInDurableObject(stub, (room: Room) => room.log.end)).toBe(POST_BURST);
+
+    const flooder = await connect(stub);
+    for (let i = 0; i < 200; i++) flooder.send("x");
+    expect((await flooder.closed).code).toBe(1008);
+    // The room is still up.
+    expect((await post(stub, "still here")).status).toBe(200);
+  });
+
+  it("should count sockets and long-poll clients together as chatters, the same everywhere", async () => {
+    const stub = roomStub();
+    await connect(stub);
+    await connect(stub);
+    const login = await stub.fetch(`${ORIGIN}/lobby/apilogin`, { method: "POST", body: new URLSearchParams({ who: "bot", s: "0" }) });
+    const { cid } = (await login.json()) as { cid: number };
+    const status = (await (await stub.fetch(`${ORIGIN}/lobby/var/status.js`)).json()) as Record<string, number>;
+    expect(status["num-chatters"]).toBe(3);
+    const third = await connect(stub);
+    expect((await third.next("hello")).nc).toBe(4);
+    const comet = (await (await stub.fetch(`${ORIGIN}/lobby/comet?p=99&c=${cid}&s=0`)).json()) as { nc: number };
+    expect(comet.nc).toBe(4);
+  });
+
+  it("should batch presence: a crowd joining sends each socket at most a few presence frames", async () => {
+    const stub = roomStub();
+    const first = await connect(stub);
+    const crowd = [];
+    for (let i = 0; i < 40; i++) crowd.push(await connect(stub));
+    await sleep(3300);
+    const presence = first.frames.filter((f) => f.type === "presence");
+    expect(presence.length).toBeGreaterThanOrEqual(1);
+    expect(presence.length).toBeLessThanOrEqual(2);
+    expect(presence.at(-1)).toEqual({ type: "presence", nc: 41 });
+  });
+
+  it("should answer a ping with pong without the room's code", async () => {
+    const stub = roomStub();
+    const client = await connect(stub);
+    const pong = new Promise<string>((resolve) => client.ws.addEventListener("message", (e) => e.data === "pong" && resolve("pong")));
+    client.frames.length = 0;
+    client.ws.send("ping");
+    expect(await pong).toBe("pong");
+  });
+
+  it("should keep working after the room was evicted while sockets stayed open", async () => {
+    const stub = roomStub();
+    await post(stub, "before eviction");
+    const client = await connect(stub, 1);
+    const hello = await client.next("hello");
+    await evictDurableObject(stub);
+    // A fresh instance: the log comes from storage, the socket and its attachment survived.
+    await post(stub, "after eviction");
+    const entries = await client.next("entries");
+    expect(entries).toMatchObject({ pos: 2, entries: [["alice", expect.anything(), "after eviction"]] });
+    client.send({ type: "post", id: "z", nick: "sock", text: "from the socket" });
+    expect(await client.next("ack")).toMatchObject({ stored: true, pos: 3 });
+    const state = await runInDurableObject(stub, (room: Room) => ({
+      sockets: room.sockets.count,
+      cids: room.ctx.getWebSockets().map((ws) => (ws.deserializeAttachment() as { cid: number }).cid),
+    }));
+    expect(state).toEqual({ sockets: 1, cids: [hello.cid] });
+  });
+
+  it("should refuse a plain GET on ws with 426", async () => {
+    const res = await roomStub().fetch(`${ORIGIN}/lobby/ws`);
+    expect(res.status).toBe(426);
+  });
+});
