@@ -128,7 +128,7 @@ describe("the archiver", () => {
     });
     const before = Date.now();
     await runDurableObjectAlarm(stub);
-    const retryAt = await inside((room) => room.ctx.storage.getAlarm());
+    const retryAt = await inside((room) => room["ctx"].storage.getAlarm());
     expect(retryAt).toBeGreaterThanOrEqual(before + RETRY_AFTER_MS - 1000);
     expect(retryAt).toBeLessThan(before + RETRY_AFTER_MS + 60_000);
     // Nothing left the log before its day was confirmed: all 63 entries are still there or archived.
@@ -151,7 +151,7 @@ describe("the archiver", () => {
     expect(keptCopies).toEqual(archived.filter((e) => keptCopies.some((k) => k.seq === e.seq)));
     expect(log).toHaveLength(KEEP_LAST_ENTRIES);
     // And it re-armed for just after the next midnight.
-    expect(await inside((room) => room.ctx.storage.getAlarm())).toBe((TODAY + DAY_SECONDS) * 1000 + 5000);
+    expect(await inside((room) => room["ctx"].storage.getAlarm())).toBe((TODAY + DAY_SECONDS) * 1000 + 5000);
   });
 
   it("should catch up a room idle for 10 days in one run", async () => {
@@ -168,7 +168,7 @@ describe("the archiver", () => {
 
   it("should arm itself for just after the next UTC midnight on the room's first request", async () => {
     const { inside } = await archiveRoom();
-    expect(await inside((room) => room.ctx.storage.getAlarm())).toBe((TODAY + DAY_SECONDS) * 1000 + 5000);
+    expect(await inside((room) => room["ctx"].storage.getAlarm())).toBe((TODAY + DAY_SECONDS) * 1000 + 5000);
   });
 
   it("should archive days that the clock has left behind", async () => {

@@ -213,7 +213,7 @@ describe("the room's WebSocket", () => {
     expect(await client.next("ack")).toMatchObject({ stored: true, pos: 3 });
     const state = await runInDurableObject(stub, (room: Room) => ({
       sockets: room.sockets.count,
-      cids: room.ctx.getWebSockets().map((ws) => (ws.deserializeAttachment() as { cid: number }).cid),
+      cids: room["ctx"].getWebSockets().map((ws) => (ws.deserializeAttachment() as { cid: number }).cid),
     }));
     expect(state).toEqual({ sockets: 1, cids: [hello.cid] });
   });
