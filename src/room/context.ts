@@ -22,6 +22,8 @@ export interface RoomContext {
   sockets: Sockets;
   /** The number of chatters: long-poll clients not gone, and open sockets. */
   chatters(): number;
+  /** Requests the room's object has answered since it started. */
+  requestsServed(): number;
   archiveIndex: ArchiveIndex;
   /** The bucket of day archives (a function, so tests can swap it). */
   archive(): ArchiveBucket;

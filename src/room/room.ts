@@ -75,6 +75,7 @@ export class Room extends DurableObject<Env> {
       clients,
       sockets,
       chatters: () => clients.count() + sockets.count,
+      requestsServed: () => this.requestsServed,
       archiveIndex: this.archiveIndex,
       archive: () => this.archiveBucket,
       longpoll: new LongPoll(site.cometHoldMs, (cid) => clients.stopWaiting(cid)),

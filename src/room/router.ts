@@ -8,7 +8,7 @@ import { comet } from "./comet";
 import type { RoomContext } from "./context";
 import { roomPage } from "./page";
 import { post } from "./poster";
-import { seq, statusJs, statusScm } from "./status";
+import { seq, stats, statusJs, statusScm } from "./status";
 
 const methodNotAllowed = (allow: string) => () => {
   throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
@@ -32,6 +32,7 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .all("/:room/var/status.js", methodNotAllowed("GET"))
   .all("/:room/var/status.scm", methodNotAllowed("GET"))
   .all("/:room/var/seq", methodNotAllowed("GET"))
+  .get("/:room/var/stats", (_req, room) => stats(room, room.requestsServed()))
   .get("/:room/var/index.rdf", (req, room) => feed(room, req))
   .all("/:room/var/index.rdf", methodNotAllowed("GET"))
   .get("/:room/a/today", (req, room) => relativeDay(room, req, 0))

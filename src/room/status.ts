@@ -25,3 +25,18 @@ export function statusScm(room: RoomContext): Response {
 export function seq(room: RoomContext): Response {
   return new Response(String(room.log.end), { headers: { ...NO_CACHE, "Content-Type": "text/plain; charset=utf-8" } });
 }
+
+/** var/stats: counters for operators and benchmarks (no user data). */
+export function stats(room: RoomContext, requestsServed: number): Response {
+  return Response.json(
+    {
+      "requests-served": requestsServed,
+      "comet-waiting": room.longpoll.size,
+      sockets: room.sockets.count,
+      chatters: room.chatters(),
+      encodings: room.news.encodings,
+      "post-sequence": room.log.end,
+    },
+    { headers: NO_CACHE },
+  );
+}
