@@ -1,0 +1,186 @@
+/**
+ * Durability: a post acknowledged with 200 is on disk. The server is killed
+ * with SIGKILL (no graceful shutdown) right after the acknowledgements, a new
+ * server is started on the same persistence directory, and the log is read
+ * back through the comet endpoint.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { observeJson, post, type ChatEntry } from "../support/chaton-client";
+import { startDev, type DevServer } from "../support/wrangler-dev";
+
+const running: DevServer[] = [];
+const dirs: string[] = [];
+
+async function freshDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "chaton-e2e-durability-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(persistDir: string): Promise<DevServer> {
+  // var/seq straight from the room, not the copy pollers get (up to 10 s old by default).
+  const server = await startDev({ persistDir, vars: { STATUS_CACHE_SECONDS: "0" } });
+  running.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  // A test that failed half-way may leave a server running: kill it, then drop the data.
+  for (const server of running.splice(0)) await server.kill();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function postSequence(server: DevServer): Promise<number> {
+  const res = await fetch(`${server.url}/lobby/var/seq`, { signal: AbortSignal.timeout(5_000) });
+  expect(res.status).toBe(200);
+  return Number(await res.text());
+}
+
+/**
+ * The whole current log, read as a browser would after a restart: without a
+ * cid the comet endpoint answers a ping with a fresh cid; with it and p=0 it
+ * answers the whole log at once (the log is not empty, so nothing is held).
+ */
+async function readWholeLog(server: DevServer): Promise<{ pos: number; entries: ChatEntry[] }> {
+  const cometUri = `${server.url}/lobby/comet`;
+  const ping = await observeJson(cometUri, null, 0, { timeoutMs: 5_000 });
+  expect(ping.content).toEqual([]);
+  expect(Number.isInteger(ping.cid)).toBe(true);
+  const log = await observeJson(cometUri, ping.cid, 0, { timeoutMs: 5_000 });
+  expect(log.cid).toBe(ping.cid);
+  return { pos: log.pos, entries: log.content };
+}
+
+function expectStrictlyIncreasingTimestamps(entries: ChatEntry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    const a = entries[i - 1]!;
+    const b = entries[i]!;
+    const later = b.sec > a.sec || (b.sec === a.sec && b.usec > a.usec);
+    expect(later, `entry ${i} (${b.sec}, ${b.usec}) is not after (${a.sec}, ${a.usec})`).toBe(true);
+  }
+}
+
+/** Each text appears at most once; returns where each one is. */
+function positions(entries: ChatEntry[]): Map<string, number> {
+  const at = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    expect(at.has(entry.text), `${entry.text} is stored twice`).toBe(false);
+    at.set(entry.text, index);
+  });
+  return at;
+}
+
+describe("durability", () => {
+  it("every acknowledged post survives a crash", async () => {
+    const dir = await freshDir();
+    const first = await start(dir);
+    const postUri = `${first.url}/lobby/post`;
+    const acknowledged: string[] = [];
+    for (let i = 1; i <= 40; i++) {
+      const text = `msg-${i}`;
+      const reply = await post(postUri, "durable", text, undefined, { timeoutMs: 10_000 });
+      expect(reply.status, `post ${text}`).toBe(200);
+      acknowledged.push(text);
+    }
+    await first.kill();
+
+    const second = await start(dir);
+    expect(await postSequence(second)).toBe(40);
+    const log = await readWholeLog(second);
+    expect(log.pos).toBe(40);
+    expect(log.entries.map((e) => e.text)).toEqual(acknowledged);
+    expect(log.entries.every((e) => e.nick === "durable")).toBe(true);
+    expectStrictlyIncreasingTimestamps(log.entries);
+    await second.stop();
+  });
+
+  it("every acknowledged concurrent post survives a crash exactly once, with increasing timestamps", async () => {
+    const dir = await freshDir();
+    const first = await start(dir);
+    const postUri = `${first.url}/lobby/post`;
+    const POSTERS = 4;
+    const EACH = 10;
+    const acknowledged: string[][] = Array.from({ length: POSTERS }, () => []);
+    await Promise.all(
+      acknowledged.map(async (mine, k) => {
+        for (let j = 1; j <= EACH; j++) {
+          const text = `p${k}-msg-${j}`;
+          const reply = await post(postUri, `poster-${k}`, text, undefined, { timeoutMs: 10_000 });
+          expect(reply.status, `post ${text}`).toBe(200);
+          mine.push(text);
+        }
+      }),
+    );
+    await first.kill();
+
+    const second = await start(dir);
+    expect(await postSequence(second)).toBe(POSTERS * EACH);
+    const log = await readWholeLog(second);
+    expect(log.pos).toBe(POSTERS * EACH);
+    expect(log.entries).toHaveLength(POSTERS * EACH);
+    const at = positions(log.entries);
+    acknowledged.forEach((mine, k) => {
+      expect(mine).toHaveLength(EACH);
+      // Each poster's own posts are stored in the order it made them.
+      const where = mine.map((text) => at.get(text));
+      expect(where.every((i) => i !== undefined), `poster ${k} lost a post`).toBe(true);
+      expect([...where].sort((x, y) => x! - y!)).toEqual(where);
+      for (const text of mine) expect(log.entries[at.get(text)!]!.nick).toBe(`poster-${k}`);
+    });
+    expectStrictlyIncreasingTimestamps(log.entries);
+    await second.stop();
+  });
+
+  it("a crash while posts are in flight keeps every acknowledged post and stores none twice", async () => {
+    const dir = await freshDir();
+    const first = await start(dir);
+    const postUri = `${first.url}/lobby/post`;
+    const POSTERS = 4;
+    const MAX_EACH = 50;
+    const KILL_AFTER = 20;
+    const acknowledged: string[][] = Array.from({ length: POSTERS }, () => []);
+    /** Sent but not acknowledged: the crash may or may not have kept them. */
+    const uncertain = new Set<string>();
+    let acks = 0;
+    let killed: Promise<void> | null = null;
+
+    await Promise.all(
+      acknowledged.map(async (mine, k) => {
+        for (let j = 1; j <= MAX_EACH && killed === null; j++) {
+          const text = `p${k}-msg-${j}`;
+          try {
+            const reply = await post(postUri, `poster-${k}`, text, undefined, { timeoutMs: 10_000 });
+            if (reply.status !== 200) throw new Error(`status ${reply.status}`);
+            mine.push(text);
+            // The crash comes at once after the KILL_AFTER-th acknowledgement, with posts in flight.
+            if (++acks === KILL_AFTER) killed = first.kill();
+          } catch {
+            uncertain.add(text);
+            return;
+          }
+        }
+      }),
+    );
+    expect(killed).not.toBeNull();
+    await killed;
+    const sent = new Set([...acknowledged.flat(), ...uncertain]);
+
+    const second = await start(dir);
+    const log = await readWholeLog(second);
+    expect(await postSequence(second)).toBe(log.entries.length);
+    expect(log.pos).toBe(log.entries.length);
+    const at = positions(log.entries);
+    for (const entry of log.entries) expect(sent.has(entry.text), `${entry.text} was never sent`).toBe(true);
+    acknowledged.forEach((mine, k) => {
+      const where = mine.map((text) => at.get(text));
+      expect(where.every((i) => i !== undefined), `poster ${k} lost an acknowledged post`).toBe(true);
+      expect([...where].sort((x, y) => x! - y!)).toEqual(where);
+    });
+    expect(acknowledged.flat().length).toBeGreaterThanOrEqual(KILL_AFTER);
+    expectStrictlyIncreasingTimestamps(log.entries);
+    await second.stop();
+  });
+});
