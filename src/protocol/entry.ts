@@ -11,11 +11,15 @@ export interface Entry {
   ip: string;
 }
 
-/** Control characters that XML 1.0 forbids; tab, LF and CR stay. */
-const FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+/**
+ * Characters XML 1.0 forbids: control characters (tab, LF and CR stay), the
+ * non-characters U+FFFE and U+FFFF, and halves of surrogate pairs, which a
+ * JSON frame can carry and which no UTF-8 text can hold.
+ */
+const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function removeControls(s: string): string {
-  return s.replace(FORBIDDEN_CONTROLS, "");
+  return s.replace(NOT_IN_XML, "");
 }
 
 /** Cuts to `max` code points without splitting a surrogate pair. */

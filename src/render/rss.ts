@@ -1,11 +1,11 @@
 import type { RoomConfig } from "../config";
-import { permalink, type Entry } from "../protocol/entry";
+import { permalink, removeControls, type Entry } from "../protocol/entry";
 import { renderEntry } from "./entries";
 import { cdata, html, type SafeHtml } from "./html";
 
-/** The first line of "nick: text", control characters and CR removed. */
+/** The first line of "nick: text", control characters (CR and tab too) removed. */
 function itemTitle(entry: Entry): string {
-  return `${entry.nick}: ${entry.text}`.split("\n")[0]!.replace(/[\u0000-\u001f\u007f]/g, "");
+  return removeControls(`${entry.nick}: ${entry.text}`.split("\n")[0]!).replace(/[\r\t\u007f]/g, "");
 }
 
 /** RSS 2.0 with the content module: one item per entry, newest first. */
@@ -13,7 +13,8 @@ export function rssFeed(room: RoomConfig, roomUrl: string, newestFirst: readonly
   const options = { roomUrl, imageMaxPx: room.imageMaxPx };
   const items = newestFirst.map((entry) => {
     const link = roomUrl + permalink(entry);
-    const content = renderEntry(entry, null, options).value;
+    // Entries stored before the posting rules removed every character XML forbids.
+    const content = removeControls(renderEntry(entry, null, options).value);
     return html`<item>
 <title>${itemTitle(entry)}</title>
 <link>${link}</link>

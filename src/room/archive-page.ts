@@ -4,10 +4,16 @@ import { archiveDayPage } from "../render/archive";
 import { htmlResponse, notFoundPage } from "../render/pages";
 import { archiveKey, decodeDay } from "./archive-format";
 import { daysWithEntries, type DayCount } from "./archive-index";
+import { nextRunAt } from "./archiver";
 import type { RoomContext } from "./context";
 
-/** Past days served from R2 never change. */
-const ARCHIVED_CACHE = "public, max-age=31536000, immutable";
+/**
+ * A past day served from R2 never changes, but its page also shows the days
+ * around it, which the next archiver run may change: cached until then.
+ */
+function archivedCacheControl(nowMs: number): string {
+  return `public, max-age=${Math.max(60, Math.floor((nextRunAt(nowMs) - nowMs) / 1000))}`;
+}
 
 /** a/today and a/yesterday: redirects to the dated page. */
 export function relativeDay(room: RoomContext, request: Request, daysBack: number): Response {
@@ -49,5 +55,5 @@ export async function archiveDay(room: RoomContext, params: { y?: string; m?: st
     }
   }
   const page = archiveDayPage({ room: room.config, day, entries, ...neighbours(days, day) });
-  return htmlResponse(page, 200, { "Cache-Control": fromArchive ? ARCHIVED_CACHE : "no-cache" });
+  return htmlResponse(page, 200, { "Cache-Control": fromArchive ? archivedCacheControl(room.clock.now()) : "no-cache" });
 }

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../src/room/room";
+import { cleanPost } from "../../src/protocol/entry";
 import { MAX_TEXT_CHARS } from "../../src/protocol/limits";
 import { freshRoom, roomSequence, send } from "../support/rooms";
 
@@ -31,6 +32,15 @@ describe("posting", () => {
     await room.post({ nick: "al\u0000ice\u001f", text: "a\u0001b\u0008c\u000bd\u000ce\u000ef\u001fg\th\ni\rj" });
     const [entry] = await storedEntries(room);
     expect(entry).toMatchObject({ nick: "alice", text: "abcdefg\th\ni\rj" });
+  });
+
+  it("should remove the other characters XML forbids: U+FFFE, U+FFFF and halves of surrogate pairs", async () => {
+    const room = freshRoom();
+    const entry = await room.inside((context) => {
+      const { nick, text } = cleanPost("a\uFFFEb", "x\uFFFFy\uD800z\uDC00w🐱")!;
+      return context.log.append({ nick, text }, "ip", Date.now());
+    });
+    expect(entry).toMatchObject({ nick: "ab", text: "xyzw🐱" });
   });
 
   it("should remove control characters before trimming, so a text of only controls stores nothing", async () => {
