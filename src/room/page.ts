@@ -33,13 +33,13 @@ export function roomPage(room: RoomContext): Response {
 <legend class="visually-hidden">Post a message</legend>
 <div class="post-row">
 <label class="nick-label" for="nick">Nickname</label>
-<input id="nick" name="nick" autocomplete="nickname" maxlength="64" required>
+<input id="nick" name="nick" autocomplete="nickname" maxlength="64" placeholder="Nickname" required>
 <label class="option"><input type="checkbox" id="remember"> Remember me</label>
 <label class="option"><input type="checkbox" id="return-posts" checked> Return key posts</label>
 </div>
 <div class="post-row">
 <label class="visually-hidden" for="text">Message</label>
-<textarea id="text" name="text" rows="2" placeholder="Message (Shift+Return for a new line)" required></textarea>
+<textarea id="text" name="text" rows="2" maxlength="2048" placeholder="Message (Shift+Return for a new line)" required></textarea>
 <button type="submit">Post</button>
 </div>
 <p id="post-error" class="post-error" role="alert" hidden></p>

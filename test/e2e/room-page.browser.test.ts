@@ -1,0 +1,588 @@
+/**
+ * The room page in a real browser (Debian's Chromium, driven by playwright-core)
+ * against `wrangler dev`: live posts between two browsers, the post form and
+ * its remembered choices, escaping, the unread count in the title, recovery
+ * after a server restart, and screenshots of the page on a desktop and a phone.
+ *
+ * One dev server (fresh state, short comet holds) and one browser serve every
+ * test; each test opens its own browser contexts and closes them. Besides the
+ * lobby (as in wrangler.toml), the server gets two rooms of its own, so the
+ * restart and screenshot tests see exactly the entries they made.
+ *
+ * Nothing leaves the machine: every context aborts any request that is not
+ * for 127.0.0.1.
+ */
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Dialog, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const LOBBY_TITLE = "Chaton Lobby";
+const ROOMS = [
+  { name: "lobby", title: LOBBY_TITLE, description: "A place to chat. Be nice.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
+  { name: "restart", title: "Restart Room", description: "Survives a server restart.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
+  { name: "tea", title: "Tea Room", description: "Tea, biscuits and gossip.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
+];
+const VARS = { COMET_HOLD_SECONDS: "5", ROOMS: JSON.stringify(ROOMS) };
+
+const CONNECTED_2 = "Connected (2 users chatting)";
+const LOST = "Connection Lost. Retrying...";
+const CONNECTED = /^Connected \(\d+ users? chatting\)$/;
+
+const SCREENSHOT_DIR = join(PROJECT_ROOT, "docs", "screenshots");
+
+let server: DevServer;
+let persistDir: string;
+let browser: Browser;
+/** Contexts opened by the running test; closed after it whatever happened. */
+const openContexts: BrowserContext[] = [];
+/** Uncaught exceptions in any page, by test. */
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  persistDir = await mkdtemp(join(tmpdir(), "chaton-e2e-browser-"));
+  // Start both at once: the browser does not need the server to launch.
+  const [dev, launched] = await Promise.all([
+    startDev({ persistDir, vars: VARS }),
+    chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 20_000 }),
+  ]);
+  server = dev;
+  browser = launched;
+}, 50_000);
+
+afterEach(async () => {
+  for (const context of openContexts.splice(0)) await context.close().catch(() => {});
+  const errors = pageErrors.splice(0);
+  expect(errors, "uncaught exceptions in the page").toEqual([]);
+});
+
+afterAll(async () => {
+  for (const context of openContexts.splice(0)) await context.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  if (persistDir !== undefined) await rm(persistDir, { recursive: true, force: true });
+}, 30_000);
+
+/** A browser context that only talks to loopback and reports uncaught page errors. */
+async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC", ...options });
+  openContexts.push(context);
+  context.setDefaultTimeout(5_000);
+  context.setDefaultNavigationTimeout(10_000);
+  await context.route(
+    (url) => url.hostname !== "127.0.0.1",
+    (route) => route.abort("blockedbyclient"),
+  );
+  context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`)));
+  return context;
+}
+
+/** Opens a room's page in `context` (a new context when none is given). */
+async function openRoom(room: string, context?: BrowserContext): Promise<Page> {
+  const page = await (context ?? (await newContext())).newPage();
+  await page.goto(`${server.url}/${room}/`);
+  await page.locator("#status").filter({ hasText: CONNECTED }).waitFor({ timeout: 5_000 });
+  return page;
+}
+
+/** Posts as an outside client would (the Node side of the test), and checks it was stored. */
+async function httpPost(room: string, nick: string, text: string): Promise<number> {
+  const res = await fetch(`${server.url}/${room}/post`, {
+    method: "POST",
+    body: new URLSearchParams({ nick, text }),
+    headers: { Accept: "application/json" },
+    signal: AbortSignal.timeout(5_000),
+  });
+  expect(res.status).toBe(200);
+  const ack = (await res.json()) as { stored: boolean; pos: number };
+  expect(ack.stored).toBe(true);
+  return ack.pos;
+}
+
+/** The server's version string (`ver`), from a comet ping (no client id: answered at once). */
+async function serverVersion(room: string): Promise<string> {
+  const res = await fetch(`${server.url}/${room}/comet?t=${Date.now()}&p=0&s=0`, { signal: AbortSignal.timeout(5_000) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { ver: string }).ver;
+}
+
+/** The entry of `page`'s view whose text is exactly `text`. */
+function entryWithText(page: Page, text: string) {
+  return page.locator("#view .entry").filter({ has: page.locator(".entry-text").getByText(text, { exact: true }) });
+}
+
+/** Waits, at most `ms`, for the entry of exactly `text` to be shown. */
+async function waitForEntry(page: Page, text: string, ms = 5_000): Promise<void> {
+  await entryWithText(page, text).waitFor({ state: "visible", timeout: Math.max(1, ms) });
+}
+
+async function waitForStatus(page: Page, text: string | RegExp, ms = 5_000): Promise<void> {
+  const hasText = typeof text === "string" ? new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) : text;
+  await page.locator("#status").filter({ hasText }).waitFor({ timeout: ms });
+}
+
+async function waitForTitle(page: Page, title: string, ms = 5_000): Promise<void> {
+  await page.waitForFunction((t) => document.title === t, title, { timeout: ms, polling: 100 });
+}
+
+interface ShownEntry {
+  seq: number;
+  nick: string | null;
+  text: string;
+  pre: boolean;
+}
+
+/** Every entry of the view, in document order. */
+function shownEntries(page: Page): Promise<ShownEntry[]> {
+  return page.$$eval("#view .entry", (entries) =>
+    entries.map((entry) => {
+      const text = entry.querySelector(".entry-text");
+      return {
+        seq: Number((entry as HTMLElement).dataset["seq"]),
+        nick: entry.querySelector(".entry-header .chatter")?.textContent ?? null,
+        text: text?.textContent ?? "",
+        pre: text?.tagName === "PRE",
+      };
+    }),
+  );
+}
+
+function expectStrictlyIncreasing(seqs: number[]): void {
+  for (let i = 1; i < seqs.length; i++) {
+    expect(seqs[i]!, `data-seq ${seqs.join(",")} is not strictly increasing`).toBeGreaterThan(seqs[i - 1]!);
+  }
+}
+
+/** Fills the form's nickname and text (the form of an open room page). */
+async function fillPost(page: Page, nick: string, text: string): Promise<void> {
+  await page.locator("#nick").fill(nick);
+  await page.locator("#text").fill(text);
+}
+
+/** The active element, described for assertions: its id, or tag and text. */
+function activeElement(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (el === null || el === document.body) return "body";
+    if (el.id !== "") return `#${el.id}`;
+    return `${el.tagName.toLowerCase()}:${(el.textContent ?? "").trim()}`;
+  });
+}
+
+/** Whether nothing sticks out sideways and the Post button is inside the viewport. */
+async function layoutFits(page: Page): Promise<{ overflowX: number; postButtonInside: boolean; textInside: boolean }> {
+  return page.evaluate(() => {
+    const inside = (el: Element | null) => {
+      if (el === null) return false;
+      const r = el.getBoundingClientRect();
+      return r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
+    };
+    return {
+      overflowX: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      postButtonInside: inside(document.querySelector("#post-form button[type=submit]")),
+      textInside: inside(document.querySelector("#text")),
+    };
+  });
+}
+
+describe("the room page in a browser", () => {
+  it("two browsers see each other's posts within a second, posted by the button and by Return", async () => {
+    // First test on a fresh server: no other client of the lobby exists yet.
+    const alice = await openRoom("lobby");
+    const bob = await openRoom("lobby");
+
+    const byClick = `clicked post ${Date.now()}`;
+    await fillPost(alice, "alice", byClick);
+    let started = Date.now();
+    await alice.getByRole("button", { name: "Post" }).click();
+    await waitForEntry(bob, byClick, 1_000 - (Date.now() - started));
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    const byReturn = `returned post ${Date.now()}`;
+    await alice.locator("#text").fill(byReturn);
+    started = Date.now();
+    await alice.locator("#text").press("Enter");
+    await waitForEntry(bob, byReturn, 1_000 - (Date.now() - started));
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    // Each browser has its post once, under alice's name, and a cleared form.
+    for (const page of [alice, bob]) {
+      await waitForEntry(page, byReturn);
+      const texts = (await shownEntries(page)).map((e) => e.text);
+      expect(texts).toEqual([byClick, byReturn]);
+      expect((await shownEntries(page))[0]!.nick).toBe("alice");
+    }
+    expect(await alice.locator("#text").inputValue()).toBe("");
+
+    // nc reaches both within a hold (5 s) at the latest.
+    await waitForStatus(alice, CONNECTED_2, 8_000);
+    await waitForStatus(bob, CONNECTED_2, 8_000);
+  }, 20_000);
+
+  it("Shift+Return makes a two-line post shown preformatted, and the form is cleared after it", async () => {
+    const page = await openRoom("lobby");
+    const watcher = await openRoom("lobby");
+    await page.locator("#nick").fill("poet");
+    const text = page.locator("#text");
+    await text.click();
+    await page.keyboard.type("roses are red");
+    await page.keyboard.press("Shift+Enter");
+    await page.keyboard.type("violets are blue");
+    expect(await text.inputValue()).toBe("roses are red\nviolets are blue");
+    await page.keyboard.press("Enter");
+
+    for (const p of [page, watcher]) {
+      const pre = p.locator("#view .entry pre.entry-text").filter({ hasText: "roses are red" });
+      await pre.waitFor({ timeout: 3_000 });
+      expect(await pre.textContent()).toBe("roses are red\nviolets are blue");
+    }
+    expect(await text.inputValue()).toBe("");
+    expect(await page.locator("#post-error").isVisible()).toBe(false);
+    expect(await page.locator("#post-form fieldset").isDisabled()).toBe(false);
+    // The nickname stays for the next post.
+    expect(await page.locator("#nick").inputValue()).toBe("poet");
+  }, 15_000);
+
+  it("markup in a post is shown as text, never run", async () => {
+    const dialogs: string[] = [];
+    const record = (dialog: Dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss().catch(() => {});
+    };
+    const mallory = await openRoom("lobby");
+    const reader = await openRoom("lobby");
+    for (const p of [mallory, reader]) p.on("dialog", record);
+
+    const nick = `<b onmouseover=alert(2)>mallory</b>`;
+    const text = `<script>alert(1)</script> "><img src=x onerror=alert(1)> javascript:alert(1)`;
+    await fillPost(mallory, nick, text);
+    await mallory.getByRole("button", { name: "Post" }).click();
+
+    const check = async (p: Page) => {
+      await waitForEntry(p, text);
+      const entry = entryWithText(p, text);
+      expect(await entry.locator(".entry-text").textContent()).toBe(text);
+      expect(await entry.locator(".chatter").textContent()).toBe(nick);
+      const found = await p.evaluate(() => {
+        const view = document.querySelector("#view")!;
+        const all = [...view.querySelectorAll("*")];
+        return {
+          images: view.querySelectorAll("img").length,
+          scripts: view.querySelectorAll("script").length,
+          bold: view.querySelectorAll("b").length,
+          handlers: all.flatMap((el) => [...el.attributes].filter((a) => a.name.toLowerCase().startsWith("on")).map((a) => `${el.tagName}[${a.name}]`)),
+          jsLinks: view.querySelectorAll('a[href^="javascript:" i]').length,
+        };
+      });
+      expect(found).toEqual({ images: 0, scripts: 0, bold: 0, handlers: [], jsLinks: 0 });
+    };
+    await check(mallory);
+    await check(reader);
+    // The same entry rendered into the page by the server (a fresh load), not by the live view.
+    await reader.reload();
+    await check(reader);
+    // Give an image error handler or a timer the time to fire, if anything had been planted.
+    await reader.waitForTimeout(500);
+    expect(dialogs).toEqual([]);
+  }, 15_000);
+
+  it("remembers the nickname only when asked, and the Return key choice across reloads", async () => {
+    const context = await newContext();
+    const page = await openRoom("lobby", context);
+    const nick = page.locator("#nick");
+    const remember = page.locator("#remember");
+    const returnPosts = page.locator("#return-posts");
+    const text = page.locator("#text");
+    expect(await remember.isChecked()).toBe(false);
+    expect(await returnPosts.isChecked()).toBe(true);
+
+    // Not asked to remember: a reload forgets the nickname.
+    await fillPost(page, "forgetful", "posted without remember me");
+    await text.press("Enter");
+    await waitForEntry(page, "posted without remember me");
+    await page.reload();
+    expect(await nick.inputValue()).toBe("");
+    expect(await remember.isChecked()).toBe(false);
+
+    // Asked to remember: the nickname survives a reload (and a new page of the same browser).
+    await remember.check();
+    await fillPost(page, "keeper", "posted with remember me");
+    await text.press("Enter");
+    await waitForEntry(page, "posted with remember me");
+    await page.reload();
+    expect(await nick.inputValue()).toBe("keeper");
+    expect(await remember.isChecked()).toBe(true);
+    const second = await openRoom("lobby", context);
+    expect(await second.locator("#nick").inputValue()).toBe("keeper");
+    await second.close();
+
+    // Unchecked again: forgotten.
+    await remember.uncheck();
+    await page.reload();
+    expect(await nick.inputValue()).toBe("");
+    expect(await remember.isChecked()).toBe(false);
+
+    // "Return key posts" off: Return makes a new line and posts nothing.
+    const posts: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST") posts.push(request.url());
+    });
+    await returnPosts.uncheck();
+    await nick.fill("typist");
+    await text.click();
+    await page.keyboard.type("first line");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("second line");
+    expect(await text.inputValue()).toBe("first line\nsecond line");
+
+    // The choice survives a reload, and Return still makes a new line after it.
+    await page.reload();
+    expect(await returnPosts.isChecked()).toBe(false);
+    await nick.fill("typist");
+    await text.click();
+    await page.keyboard.type("after reload");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("still a new line");
+    expect(await text.inputValue()).toBe("after reload\nstill a new line");
+    expect(posts).toEqual([]);
+
+    // The button still posts it, as two lines.
+    await page.getByRole("button", { name: "Post" }).click();
+    const pre = page.locator("#view pre.entry-text").filter({ hasText: "after reload" });
+    await pre.waitFor({ timeout: 3_000 });
+    expect(await pre.textContent()).toBe("after reload\nstill a new line");
+    expect(posts).toHaveLength(1);
+
+    // Back on, and that too survives a reload.
+    await returnPosts.check();
+    await page.reload();
+    expect(await returnPosts.isChecked()).toBe(true);
+  }, 20_000);
+
+  it("a failed post keeps the text and says why; a retry posts it and clears the error", async () => {
+    const page = await openRoom("lobby");
+    const text = page.locator("#text");
+    const error = page.locator("#post-error");
+    const postButton = page.getByRole("button", { name: "Post" });
+    const message = `will fail first ${Date.now()}`;
+    expect(await error.isVisible()).toBe(false);
+
+    // The network fails.
+    await page.route("**/lobby/post", (route) => route.abort("connectionrefused"), { times: 1 });
+    await fillPost(page, "unlucky", message);
+    await postButton.click();
+    await error.filter({ hasText: /\S/ }).waitFor({ state: "visible", timeout: 3_000 });
+    expect(await error.textContent()).toBe("Not posted: Could not reach the server.");
+    expect(await text.inputValue()).toBe(message);
+    expect(await page.locator("#post-form fieldset").isDisabled()).toBe(false);
+
+    // The server refuses it.
+    await page.route("**/lobby/post", (route) => route.fulfill({ status: 500, contentType: "text/plain", body: "Storage is on fire\n" }), { times: 1 });
+    await postButton.click();
+    await error.filter({ hasText: "Storage is on fire" }).waitFor({ timeout: 3_000 });
+    expect(await error.textContent()).toBe("Not posted: Storage is on fire");
+    expect(await error.isVisible()).toBe(true);
+    expect(await text.inputValue()).toBe(message);
+
+    // The real server refuses a body over its cap (32 KiB) with 413 and a reason.
+    const huge = "x".repeat(40_000);
+    await text.fill(huge);
+    await postButton.click();
+    await error.filter({ hasText: "413" }).or(error.filter({ hasText: "Body over" })).waitFor({ timeout: 3_000 });
+    expect(await error.textContent()).toMatch(/^Not posted: .*Body over \d+ bytes/);
+    expect(await text.inputValue()).toBe(huge);
+
+    // A retry that goes through (slowly): the form is disabled while it is under way, so a
+    // second Return cannot post it twice; then it is posted once, text and error cleared.
+    const posts: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST") posts.push(request.url());
+    });
+    await page.route(
+      "**/lobby/post",
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        await route.continue();
+      },
+      { times: 1 },
+    );
+    await text.fill(message);
+    await text.press("Enter");
+    await page.waitForFunction(() => document.querySelector<HTMLFieldSetElement>("#post-form fieldset")!.disabled, undefined, {
+      timeout: 2_000,
+      polling: 50,
+    });
+    await page.keyboard.press("Enter");
+    await waitForEntry(page, message, 3_000);
+    await error.waitFor({ state: "hidden", timeout: 3_000 });
+    expect(await text.inputValue()).toBe("");
+    expect(await page.locator("#post-form fieldset").isDisabled()).toBe(false);
+    expect(await activeElement(page)).toBe("#text");
+    expect(posts).toHaveLength(1);
+    expect((await shownEntries(page)).filter((e) => e.text === message)).toHaveLength(1);
+  }, 15_000);
+
+  it("counts posts that arrive while the page is not focused in the title, and clears it on focus", async () => {
+    const context = await newContext();
+    const reader = await openRoom("lobby", context);
+    const writer = await openRoom("lobby");
+    expect(await reader.title()).toBe(LOBBY_TITLE);
+
+    // Playwright makes every page believe it has focus; let this one have real focus, then
+    // give it to another page of the same window set, as switching tabs would.
+    const cdp = await context.newCDPSession(reader);
+    await cdp.send("Emulation.setFocusEmulationEnabled", { enabled: false });
+    await reader.evaluate(() => {
+      const w = window as unknown as { __focusEvents: string[] };
+      w.__focusEvents = [];
+      window.addEventListener("blur", () => w.__focusEvents.push("blur"));
+      window.addEventListener("focus", () => w.__focusEvents.push("focus"));
+    });
+    const elsewhere = await context.newPage();
+    await elsewhere.goto("about:blank");
+    await elsewhere.bringToFront();
+    await reader.waitForFunction(() => !document.hasFocus(), undefined, { timeout: 3_000, polling: 100 });
+
+    const unread = [`while away 1 ${Date.now()}`, `while away 2 ${Date.now()}`];
+    for (const message of unread) {
+      await fillPost(writer, "writer", message);
+      await writer.locator("#text").press("Enter");
+      await waitForEntry(writer, message, 3_000);
+    }
+    await waitForEntry(reader, unread[1]!, 3_000);
+    await waitForTitle(reader, `[2] ${LOBBY_TITLE}`, 3_000);
+
+    // Coming back clears the count; a post seen while focused does not count.
+    await reader.bringToFront();
+    await waitForTitle(reader, LOBBY_TITLE, 3_000);
+    expect(await reader.evaluate(() => (window as unknown as { __focusEvents: string[] }).__focusEvents)).toEqual(["blur", "focus"]);
+    const seen = `while here ${Date.now()}`;
+    await fillPost(writer, "writer", seen);
+    await writer.locator("#text").press("Enter");
+    await waitForEntry(reader, seen, 3_000);
+    expect(await reader.title()).toBe(LOBBY_TITLE);
+  }, 15_000);
+
+  it("survives a server restart without a reload, and shows every entry once, in order", async () => {
+    const room = "restart";
+    const watcher = await openRoom(room);
+    const poster = await openRoom(room);
+    const before = ["before the restart 1", "before the restart 2"];
+    for (const text of before) await httpPost(room, "node", text);
+    for (const page of [watcher, poster]) {
+      await waitForEntry(page, before[1]!, 3_000);
+      await page.evaluate(() => {
+        (window as unknown as { __marker: number }).__marker = 1;
+      });
+    }
+
+    const verBefore = await watcher.locator(".room").getAttribute("data-ver");
+    expect(verBefore).toBe(await serverVersion(room));
+
+    const port = Number(new URL(server.url).port);
+    await server.stop();
+    await waitForStatus(watcher, LOST, 5_000);
+    await waitForStatus(poster, LOST, 5_000);
+    expect(await watcher.locator("#status").getAttribute("data-state")).toBe("lost");
+
+    server = await startDev({ persistDir, port, vars: VARS });
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    // Posted before the pages have come back (their back-off is 1, 2, 4, 8 s).
+    await httpPost(room, "node", "after the restart 1");
+
+    // The back-off sleeps at most about 1.25 * (1 + 2 + 4 + 8) s in all before a try
+    // that finds the server up again.
+    await waitForStatus(watcher, CONNECTED, 20_000);
+    await waitForStatus(poster, CONNECTED, 20_000);
+    await waitForEntry(watcher, "after the restart 1", 3_000);
+    // The pages reload themselves, rightly, when the build changes; this test needs the same one.
+    expect(await serverVersion(room), "the build changed during the test (src/ or static/ edited meanwhile?)").toBe(verBefore);
+
+    // From the other page's form (no reload), and from Node again.
+    await fillPost(poster, "poster", "after the restart 2");
+    await poster.locator("#text").press("Enter");
+    await waitForEntry(watcher, "after the restart 2", 3_000);
+    await httpPost(room, "node", "after the restart 3");
+
+    const expected = [...before, "after the restart 1", "after the restart 2", "after the restart 3"];
+    for (const page of [watcher, poster]) {
+      await waitForEntry(page, "after the restart 3", 3_000);
+      const entries = await shownEntries(page);
+      expect(entries.map((e) => e.text)).toEqual(expected);
+      expectStrictlyIncreasing(entries.map((e) => e.seq));
+      expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
+      expect(await page.locator("#status").textContent()).toMatch(CONNECTED);
+    }
+  }, 40_000);
+
+  it("looks right on a desktop and a phone, and works from the keyboard alone", async () => {
+    const room = "tea";
+    await httpPost(room, "alice", "Good morning, everyone!");
+    await httpPost(room, "alice", "The kettle is on. Who wants tea?");
+    await httpPost(room, "bob", "Me, please!\nGreen tea if there is any,\n  otherwise anything hot.");
+    await httpPost(room, "bob", "Recipe for later: https://example.com/recipes/hojicha-latte?serves=2&milk=oat");
+    await httpPost(room, "alice", "Hojicha it is. Back in five minutes.");
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+
+    const shoot = async (options: BrowserContextOptions, file: string) => {
+      const page = await openRoom(room, await newContext(options));
+      await waitForEntry(page, "Hojicha it is. Back in five minutes.");
+      const entries = await shownEntries(page);
+      // Grouped: alice's and bob's second posts have no header of their own.
+      expect(entries.map((e) => e.nick)).toEqual(["alice", null, "bob", null, "alice"]);
+      expect(entries[2]!.pre).toBe(true);
+      expect(await page.locator("#view a[href^='https://example.com/recipes/']").getAttribute("rel")).toContain("nofollow");
+      await page.locator("#nick").fill("carol");
+      await page.locator("#text").fill("Coming!");
+      const path = join(SCREENSHOT_DIR, file);
+      await page.screenshot({ path });
+      expect((await stat(path)).size).toBeGreaterThan(1_000);
+      return page;
+    };
+    const desktop = await shoot({ viewport: { width: 1280, height: 800 } }, "room-desktop.png");
+    const phone = await shoot({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, "room-phone.png");
+    for (const page of [desktop, phone]) {
+      expect(await layoutFits(page)).toEqual({ overflowX: 0, postButtonInside: true, textInside: true });
+    }
+
+    // Keyboard only: Tab from the top reaches the nickname, both boxes, the text and Post, in order.
+    const page = await openRoom(room, await newContext({ viewport: { width: 1280, height: 800 } }));
+    const order: string[] = [];
+    for (let i = 0; i < 30 && (await activeElement(page)) !== "#nick"; i++) {
+      await page.keyboard.press("Tab");
+      order.push(await activeElement(page));
+    }
+    expect(order.at(-1), `Tab went through ${order.join(" ")}`).toBe("#nick");
+    await page.keyboard.type("kbd");
+    await page.keyboard.press("Tab");
+    expect(await activeElement(page)).toBe("#remember");
+    await page.keyboard.press("Space");
+    expect(await page.locator("#remember").isChecked()).toBe(true);
+    await page.keyboard.press("Tab");
+    expect(await activeElement(page)).toBe("#return-posts");
+    await page.keyboard.press("Tab");
+    expect(await activeElement(page)).toBe("#text");
+    await page.keyboard.type("Typed without a mouse");
+    await page.keyboard.press("Tab");
+    expect(await activeElement(page)).toBe("button:Post");
+    await page.keyboard.press("Shift+Tab");
+    expect(await activeElement(page)).toBe("#text");
+    await page.keyboard.press("Enter");
+    await waitForEntry(page, "Typed without a mouse", 3_000);
+    expect(await page.locator("#text").inputValue()).toBe("");
+    expect(await page.evaluate(() => localStorage.getItem("chaton.nick"))).toBe("kbd");
+  }, 20_000);
+});
