@@ -6,11 +6,14 @@ import type { RoomContext } from "./context";
 
 /**
  * GET /<room>/: the room page. It shows the current log at once and gives
- * the page's script a client id and the position to follow the log from.
+ * the page's script the position to follow the log from.
  */
 export function roomPage(room: RoomContext): Response {
   const { config } = room;
-  const cid = room.clients.issue();
+  // The page's script uses a WebSocket, counted apart; a long-poll fallback in a
+  // loose room gets its client id from its first comet reply. A strict room
+  // only gives ids to its own page, so the page carries one.
+  const cid = config.login === "strict" ? room.clients.issue() : 0;
   if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
   const entries = renderEntries(room.log.all(), null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
   const body = html`<div class="room" data-room="${config.name}" data-title="${config.title}" data-ver="${room.ver}" data-pos="${room.log.end}" data-cid="${cid}" data-nc="${room.chatters()}" data-hold="${room.holdMs}">
