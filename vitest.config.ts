@@ -9,6 +9,7 @@ const TEST_ROOMS = [
   ...Array.from({ length: 12 }, (_, i) => ({ name: `archive${i}`, title: `Archive ${i}`, description: "", icon: "/chaton.svg", login: "loose", image_max_px: 400 })),
   { name: "lobby", title: "Chaton Lobby", description: "A place to chat.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
   { name: "strict", title: "Strict <Room>", description: "Strict login.", icon: "https://example.com/icon.png", login: "strict", image_max_px: 200 },
+  { name: "secret", title: "Secret Room", description: "Members only.", icon: "/chaton.svg", private: true, image_max_px: 400 },
 ];
 
 export default defineConfig({
@@ -18,7 +19,16 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ROOMS: TEST_ROOMS, COMET_HOLD_SECONDS: "2", STATUS_CACHE_SECONDS: "2" } },
+            miniflare: {
+              bindings: {
+                ROOMS: TEST_ROOMS,
+                COMET_HOLD_SECONDS: "2",
+                STATUS_CACHE_SECONDS: "2",
+                POSTS_PER_MINUTE: "1000",
+                ADMIN_TOKEN: "test-admin-token",
+                FIRST_USER: "alice:first password",
+              },
+            },
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"] },

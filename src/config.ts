@@ -15,6 +15,8 @@ export interface RoomConfig {
   login: LoginMode;
   /** Inline images are shrunk to fit this many pixels. */
   imageMaxPx: number;
+  /** Every page and endpoint asks for a user of the room (HTTP basic authentication); login is strict. */
+  private: boolean;
 }
 
 export interface SiteConfig {
@@ -23,6 +25,8 @@ export interface SiteConfig {
   cometHoldMs: number;
   /** How long the Worker answers status polls without asking the room again; 0: always ask. */
   statusCacheSeconds: number;
+  /** Posts each address may make per minute in one room. */
+  postsPerMinute: number;
 }
 
 export const ROOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -40,8 +44,11 @@ function parseRoom(raw: unknown): RoomConfig {
   const room = raw as Record<string, unknown>;
   const name = text(room, "name");
   if (!ROOM_NAME.test(name)) throw new ConfigError(`room name ${JSON.stringify(name)} must match ${ROOM_NAME}`);
-  const login = text(room, "login", "loose");
+  const isPrivate = room["private"] ?? false;
+  if (typeof isPrivate !== "boolean") throw new ConfigError(`room ${name}: private must be true or false`);
+  const login = text(room, "login", isPrivate ? "strict" : "loose");
   if (login !== "loose" && login !== "strict") throw new ConfigError(`room ${name}: login must be loose or strict`);
+  if (isPrivate && login !== "strict") throw new ConfigError(`room ${name}: a private room uses strict login`);
   const imageMaxPx = room["image_max_px"] ?? 400;
   if (typeof imageMaxPx !== "number" || !Number.isInteger(imageMaxPx) || imageMaxPx < 16) {
     throw new ConfigError(`room ${name}: image_max_px must be an integer of at least 16`);
@@ -53,10 +60,16 @@ function parseRoom(raw: unknown): RoomConfig {
     icon: text(room, "icon", "/chaton.svg"),
     login,
     imageMaxPx,
+    private: isPrivate,
   };
 }
 
-export function parseSiteConfig(env: { ROOMS: unknown; COMET_HOLD_SECONDS?: unknown; STATUS_CACHE_SECONDS?: unknown }): SiteConfig {
+export function parseSiteConfig(env: {
+  ROOMS: unknown;
+  COMET_HOLD_SECONDS?: unknown;
+  STATUS_CACHE_SECONDS?: unknown;
+  POSTS_PER_MINUTE?: unknown;
+}): SiteConfig {
   const rawRooms = typeof env.ROOMS === "string" ? JSON.parse(env.ROOMS) : env.ROOMS;
   if (!Array.isArray(rawRooms) || rawRooms.length === 0) throw new ConfigError("ROOMS must list at least one room");
   const rooms = new Map<string, RoomConfig>();
@@ -71,7 +84,9 @@ export function parseSiteConfig(env: { ROOMS: unknown; COMET_HOLD_SECONDS?: unkn
   if (!(Number.isInteger(statusCacheSeconds) && statusCacheSeconds >= 0 && statusCacheSeconds <= 3600)) {
     throw new ConfigError("STATUS_CACHE_SECONDS must be an integer in [0, 3600]");
   }
-  return { rooms, cometHoldMs: holdSeconds * 1000, statusCacheSeconds };
+  const postsPerMinute = Number(env.POSTS_PER_MINUTE ?? 30);
+  if (!(Number.isInteger(postsPerMinute) && postsPerMinute >= 1)) throw new ConfigError("POSTS_PER_MINUTE must be a positive integer");
+  return { rooms, cometHoldMs: holdSeconds * 1000, statusCacheSeconds, postsPerMinute };
 }
 
 const parsed = new WeakMap<object, SiteConfig>();

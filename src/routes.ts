@@ -3,6 +3,9 @@ import { siteConfig } from "./config";
 import { errorResponse, HttpError } from "./http/errors";
 import { MAX_URL_CHARS } from "./protocol/limits";
 import { frontPage, notFoundPage } from "./render/pages";
+import { adminRoute } from "./admin/routes";
+import { guardPrivateRooms } from "./security/guard";
+import { passwordRoute } from "./security/password-route";
 import { badgeHtml, statusFile } from "./status/handlers";
 import { statusCache } from "./status/status-cache";
 
@@ -28,14 +31,15 @@ function redirectToRoom(request: IRequest, env: Env): Promise<Response> | Respon
 }
 
 /** The Worker's routes: the front page, and every room's paths forwarded to its room. */
-export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl], catch: errorResponse })
+export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl, guardPrivateRooms], catch: errorResponse })
   .get("/", async (req, env, ctx) => {
     const site = siteConfig(env);
     const origin = new URL(req.url).origin;
     const summaries = await Promise.all(
       [...site.rooms.values()].map(async (room) => ({
         room,
-        status: await statusCache.get(env, room.name, origin, site.statusCacheSeconds, ctx).catch(() => null),
+        // A private room shows no activity to those who are not signed in to it.
+        status: room.private ? null : await statusCache.get(env, room.name, origin, site.statusCacheSeconds, ctx).catch(() => null),
       })),
     );
     return frontPage(summaries, Math.floor(Date.now() / 1000));
@@ -49,5 +53,8 @@ export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl], catc
   .get("/:room/var/seq", statusFile)
   .get("/:room/b", statusFile)
   .get("/:room/badge.html", badgeHtml)
+  .all("/:room/admin/:command", adminRoute)
+  .get("/:room/password", passwordRoute)
+  .post("/:room/password", passwordRoute)
   .all("/:room/*", toRoom)
   .all("*", () => notFoundPage(null));

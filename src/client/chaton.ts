@@ -23,6 +23,9 @@ const handlers: LiveHandlers = {
     unread.arrived(view.append(html));
     status.show(connectedText(nc), "connected");
   },
+  deleted(anchor) {
+    view.remove(anchor);
+  },
   presence(nc) {
     status.show(connectedText(nc), "connected");
   },

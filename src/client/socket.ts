@@ -41,6 +41,9 @@ function connectOnce(url: string, state: { pos: number }, ver: string, on: LiveH
         case "presence":
           on.presence(frame.nc);
           break;
+        case "deleted":
+          on.deleted(frame.anchor);
+          break;
       }
     });
     ws.addEventListener("close", () => {

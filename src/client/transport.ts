@@ -2,6 +2,8 @@
 export interface LiveHandlers {
   /** Rendered entries ("" when nothing new); `reset`: they are the whole log, so the view starts afresh. */
   news(html: string, nc: number, reset: boolean): void;
+  /** A moderator deleted the entry with this anchor. */
+  deleted(anchor: string): void;
   /** The number of chatters changed. */
   presence(nc: number): void;
   /** The connection failed; the transport retries after `retryMs`. */

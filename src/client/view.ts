@@ -45,6 +45,11 @@ export class LiveView {
     this.element.replaceChildren();
   }
 
+  /** Removes an entry a moderator deleted. */
+  remove(anchor: string): void {
+    this.element.querySelector(`#${CSS.escape(anchor)}`)?.remove();
+  }
+
   /**
    * Appends rendered entries (markup made and escaped by the server), skipping
    * any already shown, and follows them only if the reader was at the bottom.
@@ -55,6 +60,10 @@ export class LiveView {
     const follow = this.atBottom();
     const template = document.createElement("template");
     template.innerHTML = markup;
+    for (const deleted of [...template.content.querySelectorAll<HTMLTemplateElement>("template.deleted")]) {
+      this.remove(deleted.dataset["anchor"] ?? "");
+      deleted.remove();
+    }
     const lastSeq = this.lastSeq;
     let added = 0;
     for (const entry of [...template.content.querySelectorAll<HTMLElement>(".entry")]) {

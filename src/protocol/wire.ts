@@ -36,6 +36,8 @@ export type ServerFrame =
   /** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
   | { type: "entries"; pos: number; nc: number; reset: boolean; entries: WireEntry[]; html: string }
   | { type: "presence"; nc: number }
+  /** An entry was deleted by a moderator: remove the element with this id. */
+  | { type: "deleted"; anchor: string }
   | { type: "ack"; id: string | null; stored: boolean; pos: number }
   | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
 

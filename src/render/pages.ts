@@ -46,7 +46,7 @@ export function frontPage(rooms: readonly RoomSummary[], nowSec: number): Respon
   const items = rooms.map(
     ({ room, status }) => html`<li class="room-card"><a href="/${room.name}/"><img class="room-icon" src="${room.icon}" alt="" width="32" height="32"> <span class="room-title">${room.title}</span></a>
 <p class="room-description">${room.description}</p>
-<p class="room-activity">${status ? html`<span class="room-chatters">${chatters(status["num-chatters"])}</span> · <span class="room-updated">${timeAgo(status["last-post"], nowSec)}</span>` : "Status unavailable"}</p></li>`,
+<p class="room-activity">${room.private ? "Private room" : status ? html`<span class="room-chatters">${chatters(status["num-chatters"])}</span> · <span class="room-updated">${timeAgo(status["last-post"], nowSec)}</span>` : "Status unavailable"}</p></li>`,
   );
   return htmlResponse(layout("Chaton", html`<main><h1>Chaton</h1><ul class="room-list">${items}</ul></main>`), 200, {
     "Cache-Control": "no-cache",

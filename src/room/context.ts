@@ -1,6 +1,10 @@
 import type { Clock } from "../clock";
 import type { RoomConfig } from "../config";
 import type { ArchiveIndex } from "./archive-index";
+import type { AuditLog } from "./audit";
+import type { BlocklistStore } from "./blocklist-store";
+import type { PostLimiter } from "./post-limiter";
+import type { Users } from "./users";
 import type { ArchiveBucket } from "./archiver";
 import type { Clients } from "./clients";
 import type { CurrentLog } from "./log";
@@ -25,6 +29,11 @@ export interface RoomContext {
   /** Requests the room's object has answered since it started. */
   requestsServed(): number;
   archiveIndex: ArchiveIndex;
+  audit: AuditLog;
+  users: Users;
+  blocklist: BlocklistStore;
+  /** Limits posts per address per minute. */
+  postLimiter: PostLimiter;
   /** The bucket of day archives (a function, so tests can swap it). */
   archive(): ArchiveBucket;
 }

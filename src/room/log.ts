@@ -74,6 +74,13 @@ export class CurrentLog {
     return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq = ?`, pos).toArray()[0] ?? null;
   }
 
+  /** Removes the entry with this timestamp, if the log holds it, and returns it. */
+  removeAt(sec: number, usec: number): Entry | null {
+    const entry = this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE sec = ? AND usec = ?`, sec, usec).toArray()[0] ?? null;
+    if (entry !== null) this.storage.sql.exec("DELETE FROM entries WHERE seq = ?", entry.seq);
+    return entry;
+  }
+
   /** Entries with `from <= sec < to`, oldest first. */
   between(from: number, to: number): Entry[] {
     return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE sec >= ? AND sec < ? ORDER BY seq`, from, to).toArray();

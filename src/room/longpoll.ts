@@ -60,6 +60,18 @@ export class LongPoll {
     return answered;
   }
 
+  /**
+   * Answers the waiters that take rendered HTML with `content` (markup the
+   * page acts on, such as a deletion), their position unchanged; the others wait on.
+   */
+  tellPages(content: EncodedContent, header: (waiter: Waiter) => ReplyHeader): void {
+    for (const [cid, { waiter }] of this.waiters) {
+      if (waiter.format !== "html") continue;
+      this.take(cid);
+      waiter.answer(header(waiter), content);
+    }
+  }
+
   private take(cid: number): Waiter | undefined {
     const held = this.waiters.get(cid);
     if (held === undefined) return undefined;

@@ -20,6 +20,11 @@ export class NewsEncoder {
     private readonly render: RenderOptions,
   ) {}
 
+  /** Forgets every encoding: the log changed without growing (an entry was deleted). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
   /**
    * The entries after `pos`; when `pos` is past the end (the client saw a
    * log that is gone), the whole current log, so the client starts afresh.

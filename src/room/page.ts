@@ -27,6 +27,7 @@ export function roomPage(room: RoomContext): Response {
 <a href="a/today">Today's archive</a>
 <a href="var/index.rdf">RSS</a>
 <a href="badge.html">Badge</a>
+${config.private ? html`<a href="password">Password</a>` : null}
 </nav>
 </header>
 <main id="view" class="view" tabindex="0" aria-label="Messages">${entries}</main>

@@ -43,7 +43,27 @@ export async function post(room: RoomContext, request: Request): Promise<Respons
   integerParam(form, "cid");
   const clean = cleanPost(nick, text);
   if (clean === null) return acknowledge(request, null, room.log.end);
-  const entry = room.log.append(clean, clientAddress(request), room.clock.now());
+  const ip = clientAddress(request);
+  const admission = admitPost(room, ip);
+  // A blocked address is answered as if its post were stored, as the original does.
+  if (admission === "blocked") return new Response("<html></html>", { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" } });
+  if (admission > 0) throw new HttpError(429, `Too many posts; try again in ${admission} s`, { "Retry-After": String(admission) });
+  const entry = room.log.append(clean, ip, room.clock.now());
   publish(room, entry.seq - 1);
   return acknowledge(request, entry, room.log.end);
+}
+
+/**
+ * Whether an address may post now: "blocked" by the blocklist (the attempt
+ * is logged), a number of seconds to wait when over its posts per minute, or 0.
+ */
+export function admitPost(room: RoomContext, ip: string): "blocked" | number {
+  const now = room.clock.now();
+  const rule = room.blocklist.blocks(ip);
+  if (rule !== null) {
+    console.log(JSON.stringify({ event: "post-blocked", room: room.config.name, ip }));
+    room.audit.record({ at: now, actor: ip, action: "post-blocked", target: room.config.name, detail: "" });
+    return "blocked";
+  }
+  return room.postLimiter.take(ip, now);
 }

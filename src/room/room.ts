@@ -2,7 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import { serverVersion, siteConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
+import { runAdminCommand, type AdminCommand, type AdminResult } from "./admin";
 import { ArchiveIndex } from "./archive-index";
+import { AuditLog } from "./audit";
+import { BlocklistStore } from "./blocklist-store";
+import { changePassword, checkLogin, type LoginResult } from "./login";
+import { LoginThrottle } from "./login-throttle";
+import { PostLimiter } from "./post-limiter";
+import { Users } from "./users";
 import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type ArchiveRun } from "./archiver";
 import { Clients } from "./clients";
 import type { RoomContext } from "./context";
@@ -28,6 +35,7 @@ export class Room extends DurableObject<Env> {
   archiveBucket: ArchiveBucket;
   private context: RoomContext | null = null;
   private alarmChecked = false;
+  private readonly throttle = new LoginThrottle();
   /** Requests this instance has answered: tests count how many polls reach the room. */
   requestsServed = 0;
 
@@ -66,7 +74,7 @@ export class Room extends DurableObject<Env> {
     if (config === undefined) throw new HttpError(404, "No such room");
     this.roomName(config.name);
     const { clients, sockets } = this;
-    this.context = {
+    const context: RoomContext = {
       config,
       ver: serverVersion(),
       holdMs: site.cometHoldMs,
@@ -78,10 +86,15 @@ export class Room extends DurableObject<Env> {
       requestsServed: () => this.requestsServed,
       archiveIndex: this.archiveIndex,
       archive: () => this.archiveBucket,
+      audit: new AuditLog(this.ctx.storage.sql),
+      users: new Users(this.ctx.storage.sql),
+      blocklist: new BlocklistStore(this.ctx.storage.sql),
+      postLimiter: new PostLimiter(site.postsPerMinute),
       longpoll: new LongPoll(site.cometHoldMs, (cid) => clients.stopWaiting(cid)),
       news: new NewsEncoder(this.log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx }),
     };
-    return this.context;
+    this.context = context;
+    return context;
   }
 
   /** Arms the archiver once per instance when no alarm is set. */
@@ -101,6 +114,25 @@ export class Room extends DurableObject<Env> {
     } catch (error) {
       return errorResponse(error);
     }
+  }
+
+  /**
+   * Checks a user's password (called by the Worker for private rooms). The
+   * first user comes from the FIRST_USER secret while the room has none.
+   */
+  async authenticate(roomName: string, user: string, password: string, ip: string): Promise<LoginResult> {
+    const room = this.roomContext(roomName);
+    return checkLogin(room, this.throttle, this.env.FIRST_USER, { user, password, ip });
+  }
+
+  /** A signed-in user changes their own password. */
+  async changePassword(roomName: string, user: string, current: string, next: string): Promise<string | null> {
+    return changePassword(this.roomContext(roomName), user, current, next);
+  }
+
+  /** An administrator's command (the Worker has checked the admin token). */
+  async admin(roomName: string, command: AdminCommand): Promise<AdminResult> {
+    return runAdminCommand(this.roomContext(roomName), command);
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {

@@ -1,5 +1,6 @@
 import init from "../../migrations/0001_init.sql";
 import archiveDays from "../../migrations/0002_archive_days.sql";
+import security from "../../migrations/0003_security.sql";
 
 export interface Migration {
   version: number;
@@ -11,6 +12,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: init },
   { version: 2, name: "0002_archive_days.sql", sql: archiveDays },
+  { version: 3, name: "0003_security.sql", sql: security },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -17,7 +17,7 @@ import {
   type SocketErrorCode,
 } from "../protocol/wire";
 import type { RoomContext } from "./context";
-import { clientAddress } from "./poster";
+import { admitPost, clientAddress } from "./poster";
 import { publish } from "./publish";
 import { TokenBucket } from "./rate";
 
@@ -94,6 +94,13 @@ export class Sockets {
     this.lastPresence = room.chatters();
   }
 
+  /** Sends one frame to every socket. */
+  broadcast(frame: ServerFrame): void {
+    if (this.open === 0) return;
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) send(ws, text);
+  }
+
   /**
    * Notes that the number of chatters may have changed. Sockets hear of it
    * at once if they have not for PRESENCE_INTERVAL_MS, else at the end of
@@ -159,8 +166,11 @@ export class Sockets {
     }
     const clean = cleanPost(nick, text);
     if (clean === null) return send(ws, { type: "ack", id, stored: false, pos: room.log.end });
-    const attachment = ws.deserializeAttachment() as Attachment | null;
-    const entry = room.log.append(clean, attachment?.ip ?? "unknown", now);
+    const ip = (ws.deserializeAttachment() as Attachment | null)?.ip ?? "unknown";
+    const admission = admitPost(room, ip);
+    if (admission === "blocked") return send(ws, { type: "ack", id, stored: true, pos: room.log.end });
+    if (admission > 0) return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: admission });
+    const entry = room.log.append(clean, ip, now);
     publish(room, entry.seq - 1);
     send(ws, { type: "ack", id, stored: true, pos: entry.seq });
   }

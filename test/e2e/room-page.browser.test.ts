@@ -36,7 +36,8 @@ const ROOMS = [
   { name: "restart", title: "Restart Room", description: "Survives a server restart.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
   { name: "tea", title: "Tea Room", description: "Tea, biscuits and gossip.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
 ];
-const VARS = { COMET_HOLD_SECONDS: "5", ROOMS: JSON.stringify(ROOMS) };
+const ADMIN_TOKEN = "browser-test-admin-token";
+const VARS = { COMET_HOLD_SECONDS: "5", ROOMS: JSON.stringify(ROOMS), ADMIN_TOKEN };
 
 const CONNECTED_2 = "Connected (2 users chatting)";
 const LOST = "Connection Lost. Retrying...";
@@ -545,6 +546,25 @@ describe.each(TRANSPORTS)("the room page in a browser, over %s", (name, query) =
       expect(await page.locator("#status").textContent()).toMatch(CONNECTED);
     }
   }, 40_000);
+
+  it("removes an entry from a connected page when a moderator deletes it", async () => {
+    const page = await openRoom("lobby");
+    const keep = `keep me ${Date.now()}`;
+    const doomed = `delete me ${Date.now()}`;
+    await httpPost("lobby", "node", doomed);
+    await httpPost("lobby", "node", keep);
+    await waitForEntry(page, keep, 3_000);
+    const anchor = await entryWithText(page, doomed).getAttribute("id");
+    expect(anchor).toMatch(/^entry-[0-9a-f]+-[0-9a-f]+$/);
+    const res = await fetch(`${server.url}/lobby/admin/delete`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: new URLSearchParams({ permalink: `a/2000/01/01#${anchor}` }),
+    });
+    expect(res.status).toBe(200);
+    await entryWithText(page, doomed).waitFor({ state: "detached", timeout: 7_000 });
+    expect((await shownEntries(page)).map((e) => e.text)).toContain(keep);
+  }, 15_000);
 
   it("looks right on a desktop and a phone, and works from the keyboard alone", async () => {
     const room = "tea";

@@ -1,0 +1,12 @@
+// Secrets are set with `wrangler secret put` (and .dev.vars locally), so
+// `wrangler types` cannot see them in wrangler.toml; they are declared here.
+interface ChatonSecrets {
+  /** Bearer token for /<room>/admin/... (npm run admin). */
+  ADMIN_TOKEN?: string;
+  /** "user:password": the first user of each private room that has none. */
+  FIRST_USER?: string;
+}
+interface Env extends ChatonSecrets {}
+declare namespace Cloudflare {
+  interface Env extends ChatonSecrets {}
+}
