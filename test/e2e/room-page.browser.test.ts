@@ -43,7 +43,13 @@ const CONNECTED_2 = "Connected (2 users chatting)";
 const LOST = "Connection Lost. Retrying...";
 const CONNECTED = /^Connected \(\d+ users? chatting\)$/;
 
-const SCREENSHOT_DIR = join(PROJECT_ROOT, "docs", "screenshots");
+/**
+ * Every run writes the screenshots to test-results/screenshots; with
+ * UPDATE_SCREENSHOTS=1 they replace the ones README shows, in docs/screenshots.
+ */
+const SCREENSHOT_DIR = process.env["UPDATE_SCREENSHOTS"]
+  ? join(PROJECT_ROOT, "docs", "screenshots")
+  : join(PROJECT_ROOT, "test-results", "screenshots");
 
 let server: DevServer;
 let persistDir: string;
