@@ -15,20 +15,10 @@
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Dialog, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Dialog, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const LOBBY_TITLE = "Chaton Lobby";
 const ROOMS = [
@@ -69,7 +59,7 @@ let transportQuery = "";
 let transportName = "";
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 20_000 });
+  browser = await launchChromium();
 }, 30_000);
 
 afterEach(async () => {

@@ -6,6 +6,7 @@ export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
+    timeout: 20_000,
     args: [
       "--headless",
       "--no-sandbox",
