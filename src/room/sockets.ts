@@ -27,6 +27,8 @@ interface Attachment {
   ip: string;
 }
 
+const utf8 = new TextEncoder();
+
 /** Close codes the runtime reports for a peer that sent no Close frame; there is no handshake to answer. */
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 
@@ -140,7 +142,8 @@ export class Sockets {
   /** A frame from a client. Bad frames get an error frame or a close with the right code, never an exception. */
   message(room: RoomContext, ws: WebSocket, data: string | ArrayBuffer): void {
     if (typeof data !== "string") return ws.close(CLOSE_UNSUPPORTED_DATA, "Text frames only");
-    if (data.length > MAX_FRAME_BYTES || new TextEncoder().encode(data).byteLength > MAX_FRAME_BYTES) {
+    // A UTF-16 unit takes at most 3 UTF-8 bytes: only long frames need counting.
+    if (data.length > MAX_FRAME_BYTES || (data.length * 3 > MAX_FRAME_BYTES && utf8.encode(data).byteLength > MAX_FRAME_BYTES)) {
       return ws.close(CLOSE_TOO_BIG, `Frames are limited to ${MAX_FRAME_BYTES} bytes`);
     }
     const now = room.clock.now();
