@@ -1,0 +1,205 @@
+// The benchmark's report: tables for people, then one "BENCH {json}" line per
+// scenario for tools (grep '^BENCH ' | cut -c7- | jq).
+
+const fmt = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? "-" : typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : String(x));
+
+/** ours / floor, or null when either is missing or the floor's figure is 0. */
+function ratio(a, b) {
+  if (typeof a !== "number" || typeof b !== "number" || b === 0) return null;
+  return Math.round((a / b) * 100) / 100;
+}
+
+function table(headers, rows, alignLeft = 1) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i < alignLeft ? String(c ?? "").padEnd(widths[i]) : String(c ?? "").padStart(widths[i]))).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The ratios of a fan-out or posting run: ours / floor for every figure where lower or higher is meaningful. */
+export function ratios(ours, floor) {
+  if (!ours?.latency_ms || !floor?.latency_ms) return null;
+  return {
+    p50: ratio(ours.latency_ms?.p50, floor.latency_ms?.p50),
+    p90: ratio(ours.latency_ms?.p90, floor.latency_ms?.p90),
+    p99: ratio(ours.latency_ms?.p99, floor.latency_ms?.p99),
+    max: ratio(ours.latency_ms?.max, floor.latency_ms?.max),
+    throughput: ratio(ours.throughput, floor.throughput),
+    rss: ratio(ours.rss_mb?.workerd, floor.rss_mb?.workerd),
+    worker_rss: ratio(ours.rss_mb?.worker, floor.rss_mb?.worker),
+    server_cpu_per_delivery: ratio(ours.server_cpu_us_per_delivery, floor.server_cpu_us_per_delivery),
+    worker_cpu_per_delivery: ratio(ours.worker_cpu_us_per_delivery, floor.worker_cpu_us_per_delivery),
+    ...(ours.posts_per_s !== undefined ? { posts_per_s: ratio(ours.posts_per_s, floor.posts_per_s) } : {}),
+  };
+}
+
+function fanoutRows(record) {
+  const rows = [];
+  const size = record.scenario === "post" ? `${record.posters}x${record.listeners}` : String(record.n);
+  const rate = record.scenario === "post" ? "max" : `${record.rate}/s`;
+  for (const label of ["ours", "floor"]) {
+    const r = record[label];
+    if (!r || (!r.error && !r.latency_ms)) continue;
+    if (r.error) {
+      rows.push([record.scenario, size, rate, label, "ERROR", "", "", "", "", "", "", "", "", "", "", "", "", "", "", r.error.split("\n")[0].slice(0, 100)]);
+      continue;
+    }
+    const pct = r.delivered_ratio === null ? "-" : `${(r.delivered_ratio * 100).toFixed(1)}%`;
+    const notes = [];
+    if (r.saturated) notes.push("SATURATED");
+    if (r.posts_per_s !== undefined) notes.push(`${fmt(r.posts_per_s)} posts/s, ack p50 ${fmt(r.post_ack_ms?.p50)} ms`);
+    if (r.errors) notes.push(`${r.errors} errors`);
+    if (r.post_errors) notes.push(`${r.post_errors} failed posts`);
+    if (r.dropped) notes.push(`${r.dropped} dropped`);
+    if (r.duplicates) notes.push(`${r.duplicates} dup`);
+    if (r.leftover_waiting) notes.push(`${r.leftover_waiting} still held`);
+    if (r.leftover_sockets) notes.push(`${r.leftover_sockets} sockets left`);
+    if (r.open_files?.limit && r.open_files.proxy > 0.9 * r.open_files.limit) notes.push(`proxy near open-file limit (${r.open_files.proxy}/${r.open_files.limit})`);
+    if (r.loadgen_lag_p99_ms > 50) notes.push(`gen lag p99 ${fmt(r.loadgen_lag_p99_ms)} ms`);
+    rows.push([
+      record.scenario, size, rate, label,
+      fmt(r.messages), `${r.delivered}/${r.expected}`, pct, fmt(r.lost),
+      fmt(r.latency_ms.p50), fmt(r.latency_ms.p90), fmt(r.latency_ms.p99), fmt(r.latency_ms.max),
+      fmt(r.throughput), fmt(r.rss_mb.workerd_at_start), fmt(r.rss_mb.workerd), `${fmt(r.rss_mb.proxy)}+${fmt(r.rss_mb.worker)}`,
+      fmt(r.server_cpu_us_per_delivery), fmt(r.worker_cpu_us_per_delivery), fmt(r.setup_ms === undefined ? null : r.setup_ms / 1000),
+      notes.join("; "),
+    ]);
+  }
+  const x = record.ratio;
+  if (x) {
+    const f = (v) => (v === null || v === undefined ? "-" : `x${v.toFixed(2)}`);
+    rows.push([
+      "", "", "", "ours/floor", "", "", "", "",
+      f(x.p50), f(x.p90), f(x.p99), f(x.max), f(x.throughput), "", f(x.rss), `w ${f(x.worker_rss)}`,
+      f(x.server_cpu_per_delivery), f(x.worker_cpu_per_delivery), "",
+      x.posts_per_s !== undefined ? `posts/s ${f(x.posts_per_s)}` : "",
+    ]);
+  }
+  return rows;
+}
+
+export function printReport(results, meta) {
+  for (const record of results) {
+    if (["longpoll", "ws", "post"].includes(record.scenario)) record.ratio = ratios(record.ours, record.floor);
+  }
+  const out = [];
+  out.push("");
+  out.push(
+    `Chaton benchmark, ${meta.date}, commit ${meta.commit ?? "?"}${meta.dirty ? " (with uncommitted changes)" : ""}, ` +
+      `${meta.cpus} cores, ${meta.mem_gb} GiB, load generator on Node ${meta.node}${meta.smoke ? " (smoke run)" : ""}` +
+      `${meta.profiled ? " (PROFILED: the profiler slows the servers)" : ""}`,
+  );
+
+  const fanout = results.filter((r) => ["longpoll", "ws", "post"].includes(r.scenario));
+  if (fanout.length) {
+    out.push("");
+    out.push("Fan-out and posting (latency: post sent -> entry received by each listener, ms; thr: deliveries/s;");
+    out.push("RSS0, RSS: workerd MB before the listeners connected and at the end, the latter split proxy+worker;");
+    out.push("cpu/dlv, wkr/dlv: CPU µs per delivery of both workerd and of the Worker's alone; setup: s to connect the listeners)");
+    out.push("");
+    out.push(
+      table(
+        ["scenario", "n", "rate", "server", "msgs", "deliv/exp", "%", "lost", "p50", "p90", "p99", "max", "thr/s", "RSS0", "RSS", "prx+wkr", "cpu/dlv", "wkr/dlv", "setup", "notes"],
+        fanout.flatMap(fanoutRows),
+        4,
+      ),
+    );
+    const marks = [];
+    for (const scenario of ["longpoll", "ws"]) {
+      for (const label of ["ours", "floor"]) {
+        const runs = fanout.filter((r) => r.scenario === scenario && r[label]?.latency_ms);
+        if (!runs.length) continue;
+        const first = runs.find((r) => r[label].saturated);
+        marks.push(
+          `${scenario.padEnd(8)} ${label.padEnd(5)}: ${first ? `saturation begins at n=${first.n}, ${first.rate} posts/s (offered ${first[label].offered} deliveries/s)` : `no saturation up to n=${Math.max(...runs.map((r) => r.n))}`}`,
+        );
+      }
+    }
+    if (marks.length) {
+      out.push("");
+      out.push("Saturation (delivered/expected < 99% or p99 > 1000 ms):");
+      out.push(...marks.map((m) => `  ${m}`));
+    }
+  }
+
+  const status = results.find((r) => r.scenario === "status");
+  if (status?.ours?.error || status?.ours?.latency_ms) {
+    const s = status.ours;
+    out.push("");
+    out.push(`Status polling (var/status.js, the Worker's status memo, STATUS_CACHE_SECONDS=${status.cache_seconds}):`);
+    out.push("");
+    if (s.error) out.push(`  ERROR ${s.error.split("\n")[0]}`);
+    else {
+      out.push(
+        table(
+          ["requests", "loops", "elapsed s", "req/s", "reached DO", "intervals", "p50", "p90", "p99", "max", "RSS", "statuses"],
+          [[s.n, s.loops, fmt(s.elapsed_s, 2), s.requests_per_s, `${s.reached_do}${s.room_restarted ? " (room restarted!)" : ""}`, s.cache_intervals_spanned, fmt(s.latency_ms.p50), fmt(s.latency_ms.p90), fmt(s.latency_ms.p99), fmt(s.latency_ms.max), s.rss_mb.workerd, JSON.stringify(s.statuses) + (s.errors ? ` ${s.errors} errors` : "")]],
+          0,
+        ),
+      );
+    }
+  }
+
+  const render = results.find((r) => r.scenario === "render");
+  if (render?.error || render?.json) {
+    out.push("");
+    out.push("Archive rendering (median ms per render in Node; ratio to JSON.stringify of the same entries):");
+    out.push("");
+    if (render.error) out.push(`  ERROR ${render.error.split("\n")[0]}`);
+    else {
+      const row = (name, t, x) => [name, render.n, fmt(t.median_ms, 2), fmt(t.p90_ms, 2), t.runs, (t.bytes / 1024).toFixed(0), x === null ? "1" : `x${x.toFixed(1)}`];
+      out.push(
+        table(
+          ["output", "entries", "median", "p90", "runs", "KiB", "vs JSON"],
+          [row("JSON.stringify", render.json, null), row("archive page", render.archive, render.ratio.archive), row("RSS", render.rss, render.ratio.rss)],
+        ),
+      );
+    }
+  }
+
+  const profiled = [];
+  for (const record of results) {
+    for (const label of ["ours", "floor"]) {
+      const prof = record[label]?.profile;
+      if (prof) profiled.push({ run: `${record.scenario} ${record.n ?? (record.posters ? `${record.posters}x${record.listeners}` : "")} ${label}`.replace(/\s+/g, " "), prof });
+    }
+  }
+  if (profiled.length) {
+    out.push("");
+    out.push("CPU profiles of the Worker and its Durable Object during the measured window (self time; a native call");
+    out.push("is shown with its nearest JavaScript caller, and counted in that caller's file):");
+    for (const { run, prof } of profiled) {
+      out.push("");
+      if (prof.error) {
+        out.push(`  ${run}: profile failed: ${prof.error}`);
+        continue;
+      }
+      out.push(`  ${run}: ${prof.samples} samples, ~${fmt(prof.busy_ms)} ms busy (GC ${fmt(prof.gc_ms)} ms)${prof.mapped ? "" : " (no source map)"}; ${prof.file}`);
+      out.push("    by file:     " + prof.files.slice(0, 8).map((f) => `${f.name} ${fmt(f.pct)}%`).join(", "));
+      for (const f of prof.functions.slice(0, 10)) out.push(`    ${fmt(f.pct).padStart(5)}%  ${fmt(f.self_ms).padStart(8)} ms  ${f.name}`);
+    }
+  }
+
+  const text = out.join("\n");
+  out.push("");
+  for (const record of results) out.push(`BENCH ${JSON.stringify({ date: meta.date, commit: meta.commit, dirty: meta.dirty, smoke: meta.smoke, profiled: meta.profiled, ...record })}`);
+  console.log(out.join("\n"));
+  return text;
+}
+
+/** The report without its JSON lines, as a Markdown fragment for the README's Performance section. */
+export function markdownReport(text, meta) {
+  return [
+    `Measured ${meta.date.slice(0, 10)} on ${meta.cpus} cores, ${meta.mem_gb} GiB, at commit ${meta.commit ?? "?"}` +
+      `${meta.dirty ? " with uncommitted changes" : ""}, with:`,
+    "",
+    "```sh",
+    meta.command,
+    "```",
+    "",
+    "```text",
+    text.trim(),
+    "```",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,427 @@
+#!/usr/bin/env node
+// Chaton benchmark: starts the project and the floor (bench/floor/) under
+// `wrangler dev` on loopback, runs the scenarios against each, stops
+// everything it started, and prints a table and one "BENCH {json}" line per
+// scenario. See bench/README.md.
+//
+//   npm run bench -- [options]        npm run bench:smoke
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { control, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
+import { archiveRendering } from "./lib/render.mjs";
+import { markdownReport, printReport } from "./lib/report.mjs";
+import { killAllNow, snapshot, startServer } from "./lib/servers.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const FLOOR_DIR = join(ROOT, "bench", "floor");
+/**
+ * Vars given to the project besides --hold: the per-address post limit is
+ * lifted, since every post of the benchmark comes from 127.0.0.1 (the
+ * benchmark measures fan-out, not the limiter). --var adds or overrides.
+ */
+const OURS_VARS = [["POSTS_PER_MINUTE", "1000000"]];
+const ALL_SCENARIOS = ["longpoll", "ws", "post", "status", "render"];
+
+const DEFAULTS = {
+  scenarios: ALL_SCENARIOS.join(","),
+  longpoll: "100:2,1000:0.5,2000:0.25",
+  // 4,500, not 5,000: under wrangler dev each socket holds 4 files open in the front proxy, and
+  // with the usual limit of 20,000 open files the proxy starts failing connections near 4,900.
+  ws: "500:20,2000:2,4500:1",
+  post: "8:500",
+  status: "1000:50",
+  "status-spread": "2",
+  render: "5000",
+  "render-runs": "30",
+  duration: "10",
+  drain: "10",
+  settle: "3.5",
+  "max-posts": "5000",
+  hold: "25",
+  servers: "ours,floor",
+};
+const SMOKE = {
+  longpoll: "20:2",
+  ws: "20:5",
+  post: "2:10",
+  status: "100:10",
+  "status-spread": "1",
+  render: "500",
+  "render-runs": "5",
+  duration: "2",
+  drain: "3",
+  settle: "0.5",
+  "max-posts": "400",
+};
+
+const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a tiny run)
+
+  --scenarios LIST     which to run, of ${ALL_SCENARIOS.join(",")} (default: all)
+  --longpoll SIZES     long-poll fan-out runs, n:posts-per-second[:messages], comma-separated
+                       (default ${DEFAULTS.longpoll})
+  --ws SIZES           WebSocket fan-out runs, same form (default ${DEFAULTS.ws})
+  --post P:L           posting throughput: P concurrent posters, L socket listeners (default ${DEFAULTS.post})
+  --status R:C         status polling: R requests of var/status.js from C loops (default ${DEFAULTS.status})
+  --status-spread S    spread those requests over about S seconds (default ${DEFAULTS["status-spread"]})
+  --render N           archive rendering: a day of N entries (default ${DEFAULTS.render})
+  --render-runs K      timed renders per renderer, at most (default ${DEFAULTS["render-runs"]})
+  --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
+                       a fan-out run posts max(3, round(rate*S)) messages unless its size gives them
+  --drain S            at most S seconds to wait for deliveries after the last post (default ${DEFAULTS.drain})
+  --settle S           seconds to wait after sockets joined, before posting (default ${DEFAULTS.settle})
+  --max-posts N        cap on posts in the posting run (default ${DEFAULTS["max-posts"]})
+  --hold S             COMET_HOLD_SECONDS given to the project (default ${DEFAULTS.hold})
+  --servers LIST       ours,floor or just ours (default ${DEFAULTS.servers})
+  --var KEY:VALUE      a var for the project's wrangler dev (repeatable); the bench already
+                       gives COMET_HOLD_SECONDS (--hold) and ${OURS_VARS.map(([k, v]) => `${k}:${v}`).join(", ")}
+  --reuse-servers      start each server once for the whole run, instead of fresh servers for
+                       every scenario run (faster; memory figures then carry earlier runs' growth)
+  --profile DIR        CPU-profile each server's Worker (and Durable Object) during every measured
+                       window through wrangler's inspector; writes DIR/<run>.cpuprofile (open in
+                       Chrome DevTools) and prints the top functions and source files. Profiling
+                       slows the server: compare profiled runs only with each other
+  --markdown FILE      also write the report (tables, date, command, machine) as a Markdown
+                       fragment to FILE, for the README's Performance section
+  --smoke              tiny sizes and short durations (n=10-20, 2 s), for CI
+  --help`;
+
+function fail(message) {
+  console.error(`bench: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+function parseOptions() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        ...Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: "string" }])),
+        smoke: { type: "boolean" },
+        "reuse-servers": { type: "boolean" },
+        profile: { type: "string" },
+        markdown: { type: "string" },
+        var: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    fail(error.message);
+  }
+  if (parsed.values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const o = { ...DEFAULTS, ...(parsed.values.smoke ? SMOKE : {}) };
+  for (const [k, v] of Object.entries(parsed.values)) if (typeof v === "string") o[k] = v;
+  const num = (k, min = 0) => {
+    const x = Number(o[k]);
+    if (!Number.isFinite(x) || x < min) fail(`--${k} must be a number >= ${min}`);
+    return x;
+  };
+  const pair = (k) => {
+    const [a, b] = o[k].split(":").map(Number);
+    if (!(Number.isInteger(a) && a > 0 && Number.isInteger(b) && b > 0)) fail(`--${k} must be A:B with positive integers`);
+    return [a, b];
+  };
+  const vars = new Map([["COMET_HOLD_SECONDS", String(num("hold", 1))], ...OURS_VARS]);
+  for (const kv of parsed.values.var ?? []) {
+    const i = kv.indexOf(":");
+    if (i <= 0) fail(`--var must be KEY:VALUE, not "${kv}"`);
+    vars.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  const duration = num("duration", 0.5);
+  const sizes = (k) =>
+    o[k]
+      .split(",")
+      .filter(Boolean)
+      .map((spec) => {
+        const [n, rate, messages] = spec.split(":").map(Number);
+        if (!(Number.isInteger(n) && n > 0 && rate > 0 && rate <= 1000)) fail(`--${k}: bad size "${spec}" (want n:rate[:messages])`);
+        if (messages !== undefined && !(Number.isInteger(messages) && messages > 0 && messages <= 100_000)) fail(`--${k}: bad message count in "${spec}"`);
+        return { n, rate, messages: messages ?? Math.max(3, Math.round(rate * duration)) };
+      });
+  const scenarios = o.scenarios.split(",").filter(Boolean);
+  for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) fail(`unknown scenario "${s}"`);
+  const servers = o.servers.split(",").filter(Boolean);
+  if (!servers.includes("ours") || servers.some((s) => s !== "ours" && s !== "floor")) fail("--servers must be ours or ours,floor");
+  const [posters, postListeners] = pair("post");
+  const [statusRequests, statusLoops] = pair("status");
+  return {
+    smoke: Boolean(parsed.values.smoke),
+    reuseServers: Boolean(parsed.values["reuse-servers"]),
+    profileDir: parsed.values.profile ? resolve(parsed.values.profile) : null,
+    markdown: parsed.values.markdown ? resolve(parsed.values.markdown) : null,
+    scenarios,
+    withFloor: servers.includes("floor"),
+    longpoll: sizes("longpoll"),
+    ws: sizes("ws"),
+    post: { posters, listeners: postListeners },
+    status: { requests: statusRequests, loops: statusLoops, spreadMs: num("status-spread") * 1000 },
+    render: { entries: Math.floor(num("render", 1)), runs: Math.floor(num("render-runs", 1)) },
+    durationMs: duration * 1000,
+    drainMs: num("drain") * 1000,
+    settleMs: num("settle") * 1000,
+    maxPosts: Math.floor(num("max-posts", 1)),
+    hold: Number(vars.get("COMET_HOLD_SECONDS")) || 25,
+    vars,
+  };
+}
+
+/** STATUS_CACHE_SECONDS given with --var, else the project's wrangler.toml's. */
+function statusCacheSeconds(vars) {
+  if (vars.has("STATUS_CACHE_SECONDS")) return Number(vars.get("STATUS_CACHE_SECONDS"));
+  try {
+    const m = /^\s*STATUS_CACHE_SECONDS\s*=\s*"?(\d+)"?/m.exec(readFileSync(join(ROOT, "wrangler.toml"), "utf8"));
+    return m ? Number(m[1]) : 10;
+  } catch {
+    return 10;
+  }
+}
+
+/** This process's limit of open files, which the servers inherit. */
+function openFileLimit() {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The commit the project's tree is at, and whether it has changes outside bench/. */
+function gitState() {
+  const git = (...args) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  try {
+    return { commit: git("rev-parse", "--short", "HEAD"), dirty: git("status", "--porcelain", "--", ".", ":(exclude)bench").length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+const t0 = Date.now();
+const log = (msg) => console.error(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+
+async function main() {
+  const opts = parseOptions();
+  const meta = {
+    date: new Date().toISOString(),
+    command: ["npm", "run", "bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
+    node: process.version,
+    cpus: cpus().length,
+    mem_gb: Math.round(totalmem() / 2 ** 30),
+    smoke: opts.smoke,
+    profiled: opts.profileDir !== null,
+    ...gitState(),
+  };
+  const results = [];
+  let exitCode = 0;
+
+  /** Snapshots of the trees the servers run (made once, removed at the end), and the servers running now. */
+  const trees = {};
+  const live = {};
+  process.on("exit", () => {
+    for (const dir of Object.values(trees)) rmSync(dir, { recursive: true, force: true });
+  });
+  const stopServers = async () => {
+    const stopping = Object.entries(live).map(([label, server]) => {
+      delete live[label];
+      return server.stop().catch((error) => {
+        log(`stopping ${label} failed: ${error.message}`);
+        exitCode = 1;
+      });
+    });
+    await Promise.all(stopping);
+  };
+  /** Starts (in parallel) those of `labels` not running; with --reuse-servers, running ones stay. */
+  const startServers = async (labels) => {
+    for (const label of labels) {
+      trees[label] ??=
+        label === "ours"
+          ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT })
+          : await snapshot(FLOOR_DIR, "floor", { skip: new Set([".wrangler"]) });
+    }
+    const wanted = labels.filter((label) => live[label] === undefined || !live[label].alive());
+    if (!wanted.length) return;
+    const t = Date.now();
+    const started = await Promise.allSettled(
+      wanted.map(async (label) => {
+        await live[label]?.stop().catch(() => {});
+        delete live[label];
+        const options = { label, root: ROOT, cwd: trees[label], vars: label === "ours" ? [...opts.vars] : [] };
+        try {
+          live[label] = await startServer(options);
+        } catch (error) {
+          // Ports are picked free but not held until wrangler binds them: another process may take one first.
+          if (control.interrupted) throw error;
+          log(`  ${label} did not start (${String(error.message).split("\n")[0]}); once more`);
+          live[label] = await startServer(options);
+        }
+      }),
+    );
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    log(`  started ${wanted.map((l) => `${l} at ${live[l].url}`).join(", ")} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  };
+  /** Runs `body` with fresh servers for `labels` (or the running ones with --reuse-servers). */
+  const withServers = async (labels, body) => {
+    if (control.interrupted) return;
+    await startServers(labels);
+    try {
+      await body();
+    } finally {
+      if (!opts.reuseServers) await stopServers();
+    }
+  };
+
+  const finish = async () => {
+    const any = Object.keys(live).length > 0;
+    await stopServers();
+    if (any) log("servers stopped");
+    for (const [label, dir] of Object.entries(trees)) {
+      await rm(dir, { recursive: true, force: true });
+      delete trees[label];
+    }
+    try {
+      const text = printReport(results, meta);
+      if (opts.markdown) {
+        await writeFile(opts.markdown, markdownReport(text, meta));
+        log(`report written to ${opts.markdown}`);
+      }
+    } catch (error) {
+      log(`report failed: ${error?.stack ?? error}`);
+      for (const record of results) console.log(`BENCH ${JSON.stringify(record)}`);
+      exitCode = 1;
+    }
+  };
+
+  let signals = 0;
+  const onSignal = (signal) => {
+    signals++;
+    if (signals > 1) {
+      killAllNow();
+      process.exit(130);
+    }
+    log(`${signal}: stopping (again to kill at once)`);
+    control.interrupted = true;
+    exitCode = 130;
+    // Loops are bounded; if they still take too long, kill everything.
+    setTimeout(() => {
+      killAllNow();
+      process.exit(130);
+    }, 40_000).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const profileFor = (name) => (opts.profileDir ? { dir: opts.profileDir, name } : null);
+  const run = async (record, fn, server) => {
+    if (control.interrupted) return;
+    try {
+      if (!server.alive()) throw new Error(`${server.label}: wrangler dev is gone\n${server.output()}`);
+      Object.assign(record, await fn());
+      if (control.interrupted) record.interrupted = true;
+      // A run that went wrong carries what wrangler dev said last.
+      if (record.errors || record.dropped || record.post_errors || record.lost) record.server_log_tail = server.output?.().slice(-3_000);
+      if (!server.alive()) throw new Error(`${server.label}: wrangler dev exited during the run\n${server.output()}`);
+    } catch (error) {
+      record.error = String(error?.stack ?? error);
+      exitCode = 1;
+      log(`  failed: ${error?.message?.split("\n")[0] ?? error}`);
+    }
+  };
+
+  try {
+    if (opts.scenarios.includes("render")) {
+      log(`render: a day of ${opts.render.entries} entries`);
+      const record = { scenario: "render" };
+      results.push(record);
+      const budgetMs = opts.smoke ? 1_000 : 10_000;
+      await run(record, () => archiveRendering({ root: ROOT, entries: opts.render.entries, runs: opts.render.runs, budgetMs }), { alive: () => true });
+    }
+    const labels = opts.withFloor ? ["ours", "floor"] : ["ours"];
+    log(`servers run snapshots of the trees in ${tmpdir()}${opts.reuseServers ? "" : ", restarted for every scenario run"}`);
+
+    for (const scenario of opts.scenarios) {
+      if (control.interrupted) break;
+      if (scenario === "longpoll" || scenario === "ws") {
+        for (const size of opts[scenario]) {
+          if (control.interrupted) break;
+          const record = { scenario, n: size.n, rate: size.rate, messages: size.messages };
+          results.push(record);
+          const fdLimit = openFileLimit();
+          if (scenario === "ws" && fdLimit !== null && size.n * 4 + 200 > fdLimit) {
+            log(`  warning: ${size.n} sockets need about ${size.n * 4} open files in wrangler dev's proxy; the limit here is ${fdLimit}`);
+          }
+          await withServers(labels, async () => {
+            for (const label of labels) {
+              if (control.interrupted) break;
+              const server = live[label];
+              log(`${scenario}: ${label}, n=${size.n}, ${size.rate} posts/s, ${size.messages} messages`);
+              const out = (record[label] = {});
+              await run(out, () =>
+                scenario === "longpoll"
+                  ? longpollFanout(server, { ...size, drainMs: opts.drainMs, holdSeconds: opts.hold, log, profile: profileFor(`longpoll-${size.n}-${label}`) })
+                  : wsFanout(server, { ...size, drainMs: opts.drainMs, settleMs: opts.settleMs, profile: profileFor(`ws-${size.n}-${label}`) }),
+              server);
+              await sleep(500);
+            }
+          });
+        }
+      } else if (scenario === "post") {
+        const record = { scenario, posters: opts.post.posters, listeners: opts.post.listeners };
+        results.push(record);
+        await withServers(labels, async () => {
+          for (const label of labels) {
+            if (control.interrupted) break;
+            const server = live[label];
+            log(`post: ${label}, ${opts.post.posters} posters, ${opts.post.listeners} sockets, ${opts.durationMs / 1000} s`);
+            const out = (record[label] = {});
+            await run(out, () =>
+              postThroughput(server, {
+                ...opts.post,
+                durationMs: opts.durationMs,
+                maxPosts: opts.maxPosts,
+                drainMs: opts.drainMs,
+                settleMs: opts.settleMs,
+                profile: profileFor(`post-${opts.post.posters}x${opts.post.listeners}-${label}`),
+              }),
+            server);
+            await sleep(500);
+          }
+        });
+      } else if (scenario === "status") {
+        const cacheSeconds = statusCacheSeconds(opts.vars);
+        const record = { scenario, cache_seconds: cacheSeconds };
+        results.push(record);
+        await withServers(["ours"], async () => {
+          log(`status: ours, ${opts.status.requests} requests from ${opts.status.loops} loops over ~${opts.status.spreadMs / 1000} s`);
+          const out = (record.ours = {});
+          await run(out, () => statusPolling(live.ours, { ...opts.status, cacheSeconds, profile: profileFor("status-ours") }), live.ours);
+        });
+      }
+    }
+  } catch (error) {
+    log(`error: ${error?.stack ?? error}`);
+    exitCode = 1;
+  } finally {
+    await finish();
+  }
+  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  // Everything this run opened is closed; exit now rather than wait on a stray handle.
+  process.exit(exitCode);
+}
+
+process.on("unhandledRejection", (error) => {
+  console.error("bench: unhandled rejection", error);
+  killAllNow();
+  process.exit(1);
+});
+
+await main();
