@@ -8,7 +8,7 @@ import { comet } from "./comet";
 import type { RoomContext } from "./context";
 import { roomPage } from "./page";
 import { post } from "./poster";
-import { seq, stats, statusJs, statusScm } from "./status";
+import { stats, statusFile } from "./status";
 
 const methodNotAllowed = (allow: string) => () => {
   throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
@@ -26,9 +26,9 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .all("/:room/post", methodNotAllowed("POST"))
   .post("/:room/apilogin", (req, room) => apilogin(room, req))
   .all("/:room/apilogin", methodNotAllowed("POST"))
-  .get("/:room/var/status.js", (_req, room) => statusJs(room))
-  .get("/:room/var/status.scm", (_req, room) => statusScm(room))
-  .get("/:room/var/seq", (_req, room) => seq(room))
+  .get("/:room/var/status.js", (req, room) => statusFile(room, req, "var/status.js"))
+  .get("/:room/var/status.scm", (req, room) => statusFile(room, req, "var/status.scm"))
+  .get("/:room/var/seq", (req, room) => statusFile(room, req, "var/seq"))
   .all("/:room/var/status.js", methodNotAllowed("GET"))
   .all("/:room/var/status.scm", methodNotAllowed("GET"))
   .all("/:room/var/seq", methodNotAllowed("GET"))

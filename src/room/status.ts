@@ -1,8 +1,9 @@
-import { alist, writeSexpr } from "../protocol/sexpr";
+import type { RoomStatus } from "../status/room-status";
+import { STATUS_VIEWS } from "../status/views";
 import type { RoomContext } from "./context";
 
 /** The room's status as outside pollers read it. */
-export function roomStatus(room: RoomContext) {
+export function roomStatus(room: RoomContext): RoomStatus {
   return {
     "last-post": room.log.lastPost,
     "num-chatters": room.chatters(),
@@ -12,18 +13,14 @@ export function roomStatus(room: RoomContext) {
 
 const NO_CACHE = { "Cache-Control": "no-cache" };
 
-export function statusJs(room: RoomContext): Response {
-  return Response.json(roomStatus(room), { headers: NO_CACHE });
-}
-
-export function statusScm(room: RoomContext): Response {
-  return new Response(writeSexpr(alist(Object.entries(roomStatus(room)))), {
-    headers: { ...NO_CACHE, "Content-Type": "application/x-sexpr; charset=utf-8" },
-  });
-}
-
-export function seq(room: RoomContext): Response {
-  return new Response(String(room.log.end), { headers: { ...NO_CACHE, "Content-Type": "text/plain; charset=utf-8" } });
+/**
+ * var/status.js, status.scm and seq straight from the room, uncached: what the
+ * Worker's status cache asks for (clients get the Worker's cached copies).
+ */
+export function statusFile(room: RoomContext, request: Request, name: "var/status.js" | "var/status.scm" | "var/seq"): Response {
+  const view = STATUS_VIEWS[name]!;
+  const body = view.render(roomStatus(room), room.config, new URL(request.url).origin, Math.floor(room.clock.now() / 1000));
+  return new Response(body, { headers: { ...NO_CACHE, "Content-Type": view.type } });
 }
 
 /** var/stats: counters for operators and benchmarks (no user data). */

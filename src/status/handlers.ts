@@ -1,32 +1,9 @@
 import type { IRequest } from "itty-router";
-import { siteConfig, type RoomConfig } from "../config";
-import { alist, writeSexpr } from "../protocol/sexpr";
-import { badgeData, badgePage, badgeScript } from "../render/badge";
+import { siteConfig } from "../config";
+import { badgePage } from "../render/badge";
 import { notFoundPage } from "../render/pages";
-import type { RoomStatus } from "./room-status";
 import { statusCache } from "./status-cache";
-
-interface StatusView {
-  type: string;
-  /** Whether other sites' scripts may read it. */
-  cors: boolean;
-  render(status: RoomStatus, room: RoomConfig, origin: string, nowSec: number): string;
-}
-
-const VIEWS: Record<string, StatusView> = {
-  "var/status.js": { type: "application/json", cors: true, render: (status) => JSON.stringify(status) },
-  "var/status.scm": {
-    type: "application/x-sexpr; charset=utf-8",
-    cors: false,
-    render: (status) => writeSexpr(alist(Object.entries(status))),
-  },
-  "var/seq": { type: "text/plain; charset=utf-8", cors: true, render: (status) => String(status["post-sequence"]) },
-  b: {
-    type: "text/javascript; charset=utf-8",
-    cors: false,
-    render: (status, room, origin, nowSec) => badgeScript(badgeData(room, status, origin, nowSec)),
-  },
-};
+import { STATUS_VIEWS } from "./views";
 
 /** FNV-1a of the body: an ETag that changes whenever the bytes do. */
 function etagOf(body: string): string {
@@ -55,7 +32,7 @@ export async function statusFile(request: IRequest, env: Env, ctx: ExecutionCont
   const site = siteConfig(env);
   const room = site.rooms.get(request.params["room"]!);
   const url = new URL(request.url);
-  const view = VIEWS[url.pathname.slice(url.pathname.indexOf("/", 1) + 1)];
+  const view = STATUS_VIEWS[url.pathname.slice(url.pathname.indexOf("/", 1) + 1)];
   if (room === undefined || view === undefined) return notFoundPage(room ?? null);
   const ttl = site.statusCacheSeconds;
   const status = await statusCache.get(env, room.name, url.origin, ttl, ctx);
