@@ -19,11 +19,9 @@ async function requireAdmin(request: IRequest, env: Env): Promise<void> {
 }
 
 async function commandOf(request: IRequest, action: string): Promise<AdminCommand> {
-  const method = request.method;
-  const body = async () => (await readForm(request)) as Map<string, string>;
-  if (method === "GET" && (action === "blocklist" || action === "users" || action === "audit")) return { action };
-  if (method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
-  const form = await body();
+  if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit")) return { action };
+  if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
+  const form = await readForm(request);
   const field = (name: string) => {
     const value = form.get(name);
     if (value === undefined || value.trim() === "") throw new HttpError(400, `Field ${name} is required`);

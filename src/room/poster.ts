@@ -1,7 +1,7 @@
 import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { integerParam } from "../http/params";
-import { cleanPost, type Entry } from "../protocol/entry";
+import { cleanPost } from "../protocol/entry";
 import { alist, writeSexpr } from "../protocol/sexpr";
 import { publish } from "./publish";
 import type { RoomContext } from "./context";
@@ -16,14 +16,14 @@ export function clientAddress(request: Request): string {
  * the S-expression reply is for API clients; anything else gets the original's
  * short empty page, which Scheme's `read` takes as a symbol.
  */
-function acknowledge(request: Request, entry: Entry | null, end: number): Response {
+function acknowledge(request: Request, stored: boolean, pos: number): Response {
   const accept = request.headers.get("Accept") ?? "";
   const headers = { "Cache-Control": "no-cache" };
   if (accept.includes("application/json")) {
-    return Response.json({ stored: entry !== null, pos: entry?.seq ?? end }, { headers });
+    return Response.json({ stored, pos }, { headers });
   }
   if (accept.includes("application/x-sexpr")) {
-    const body = writeSexpr(alist([["stored", entry !== null ? 1 : 0], ["pos", entry?.seq ?? end]]));
+    const body = writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos]]));
     return new Response(body, { headers: { ...headers, "Content-Type": "application/x-sexpr; charset=utf-8" } });
   }
   return new Response("<html></html>", { headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
@@ -42,15 +42,15 @@ export async function post(room: RoomContext, request: Request): Promise<Respons
   if (nick === undefined || text === undefined) throw new HttpError(400, "Fields nick and text are required");
   integerParam(form, "cid");
   const clean = cleanPost(nick, text);
-  if (clean === null) return acknowledge(request, null, room.log.end);
+  if (clean === null) return acknowledge(request, false, room.log.end);
   const ip = clientAddress(request);
   const admission = admitPost(room, ip);
   // A blocked address is answered as if its post were stored, as the original does.
-  if (admission === "blocked") return new Response("<html></html>", { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" } });
+  if (admission === "blocked") return acknowledge(request, true, room.log.end);
   if (admission > 0) throw new HttpError(429, `Too many posts; try again in ${admission} s`, { "Retry-After": String(admission) });
   const entry = room.log.append(clean, ip, room.clock.now());
   publish(room, entry.seq - 1);
-  return acknowledge(request, entry, room.log.end);
+  return acknowledge(request, true, entry.seq);
 }
 
 /**

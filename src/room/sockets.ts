@@ -75,25 +75,25 @@ export class Sockets {
     this.open++;
     const end = room.log.end;
     send(server, { type: "hello", cid: attachment.cid, ver: room.ver, nc: room.chatters(), pos: end });
-    if (p !== end) send(server, this.entriesFrame(room, p, end));
+    if (p !== end) send(server, this.entriesFrame(room, p, end, room.chatters()));
     this.presenceChanged(room);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** The entries after `from`, as one frame: encoded once per (from, end) through the room's news cache. */
-  entriesFrame(room: RoomContext, from: number, end: number): string {
+  entriesFrame(room: RoomContext, from: number, end: number, nc: number): string {
     const reset = from > end;
     const entries = room.news.encodeSince(from, "json").text;
     const html = room.news.encodeSince(from, "html").text;
-    return `{"type":"entries","pos":${end},"nc":${room.chatters()},"reset":${reset},"entries":${entries},"html":${html}}`;
+    return `{"type":"entries","pos":${end},"nc":${nc},"reset":${reset},"entries":${entries},"html":${html}}`;
   }
 
-  /** Sends every socket the entries after `from`: the same bytes to all. */
-  broadcastEntries(room: RoomContext, from: number): void {
+  /** Sends every socket the entries after `from`, with the chatters `nc`: the same bytes to all. */
+  broadcastEntries(room: RoomContext, from: number, nc: number): void {
     if (this.open === 0) return;
-    const frame = this.entriesFrame(room, from, room.log.end);
+    const frame = this.entriesFrame(room, from, room.log.end, nc);
     for (const ws of this.ctx.getWebSockets()) send(ws, frame);
-    this.lastPresence = room.chatters();
+    this.lastPresence = nc;
   }
 
   /** Sends one frame to every socket. */

@@ -55,7 +55,7 @@ export async function guardPrivateRooms(request: IRequest, env: Env): Promise<Re
   return challenge(room, "Wrong user name or password");
 }
 
-/** Forgets confirmed passwords of a room's user in this isolate (after a change of password). */
+/** Forgets every confirmed password in this isolate (after a change of password; others ask the room again). */
 export function forgetVerified(): void {
   verified.clear();
 }
