@@ -35,12 +35,24 @@ const STRING_ESCAPES: Record<string, string> = {
   "\n": "\\n",
   "\t": "\\t",
   "\r": "\\r",
+  "\f": "\\f",
+  "\0": "\\0",
 };
 
+/**
+ * What Gauche's `write` escapes in a string: the characters above, other
+ * ASCII control characters and DEL as `\xHH;`, and non-ASCII characters of
+ * the categories Cc, Cf, Cs, Co and Cn as `\xHHHH;`. Everything else is
+ * written as it is, so an original room's files are written back byte for byte.
+ */
+const ESCAPED = /["\\\u0000-\u001f\u007f]|[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/gu;
+
 export function writeString(s: string): string {
-  const body = s.replace(/["\\\n\t\r\u0000-\u001f\u007f]/g, (c) => {
+  const body = s.replace(ESCAPED, (c) => {
     const escape = STRING_ESCAPES[c];
-    return escape ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")};`;
+    if (escape !== undefined) return escape;
+    const code = c.codePointAt(0)!;
+    return `\\x${code.toString(16).padStart(code < 0x80 ? 2 : 4, "0")};`;
   });
   return `"${body}"`;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apilogin, observe, observeJson, post, readPostReply, type CometReply } from "../support/chaton-client";
-import { alistToObject, DottedPair, readSexpr, Symbol_ } from "../support/sexpr-reader";
+import { alistToObject, Pair, readDatum, Sym } from "../../packages/client/src/sexpr";
 import { startDev, type DevServer } from "../support/wrangler-dev";
 
 /** Held requests are pinged after this many seconds (the default is 25). */
@@ -126,11 +126,11 @@ describe("API client", () => {
     expect(sres.status).toBe(200);
     expect(sres.headers.get("Content-Type")).toMatch(/^application\/x-sexpr/);
     expect(sres.headers.get("Cache-Control")).toBe("no-cache");
-    const read = readSexpr(await sres.text());
+    const read = readDatum(await sres.text());
     expect(Array.isArray(read)).toBe(true);
     const pairs = read as unknown[];
-    expect(pairs.every((p) => p instanceof DottedPair && p.car instanceof Symbol_)).toBe(true);
-    expect(pairs.map((p) => ((p as DottedPair).car as Symbol_).name)).toEqual(keys);
+    expect(pairs.every((p) => p instanceof Pair && p.car instanceof Sym)).toBe(true);
+    expect(pairs.map((p) => ((p as Pair).car as Sym).name)).toEqual(keys);
     const sexpr = alistToObject(read);
 
     const jres = await fetch(`${roomUrl()}apilogin`, {
@@ -159,7 +159,7 @@ describe("API client", () => {
     expect(js["post-sequence"]).toBe(await postSequence());
 
     const scm = await fetch(`${roomUrl()}var/status.scm`, { signal: AbortSignal.timeout(5_000) });
-    const scmStatus = alistToObject(readSexpr(await scm.text()));
+    const scmStatus = alistToObject(readDatum(await scm.text()));
     expect(scmStatus["num-chatters"]).toBeGreaterThanOrEqual(clients.length);
 
     // While all three hold a request, every reply counts at least the three.

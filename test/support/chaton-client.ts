@@ -3,7 +3,7 @@
  * (PROTOCOL.md section 4): it logs in with `apilogin`, loops on the comet
  * endpoint with `s=1`, and reads every reply as Scheme's `read` would.
  */
-import { alistToObject, readSexpr, type Value } from "./sexpr-reader";
+import { alistToObject, readDatum, type Datum } from "../../packages/client/src/sexpr";
 
 export interface ApiSession {
   postUri: string;
@@ -66,22 +66,22 @@ async function readOk(res: Response, what: string): Promise<string> {
   return body;
 }
 
-function integer(value: Value | undefined, key: string): number {
+function integer(value: Datum | undefined, key: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value)) {
     throw new TypeError(`${key} is not an integer: ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-function string(value: Value | undefined, key: string): string {
+function string(value: Datum | undefined, key: string): string {
   if (typeof value !== "string") throw new TypeError(`${key} is not a string: ${JSON.stringify(value)}`);
   return value;
 }
 
 /** One content entry as the server writes it: ("nick" (sec usec) "text"). */
-function toEntry(value: Value): ChatEntry {
+function toEntry(value: Datum): ChatEntry {
   if (!Array.isArray(value) || value.length !== 3) throw new TypeError(`not an entry: ${JSON.stringify(value)}`);
-  const [nick, stamp, text] = value as [Value, Value, Value];
+  const [nick, stamp, text] = value as [Datum, Datum, Datum];
   if (!Array.isArray(stamp) || stamp.length !== 2) throw new TypeError(`not a timestamp: ${JSON.stringify(stamp)}`);
   return {
     nick: string(nick, "nick"),
@@ -103,7 +103,7 @@ export async function apilogin(baseRoomUrl: string, who: string, options?: Reque
     body: new URLSearchParams({ who, s: "1" }),
     signal: requestSignal(options),
   });
-  const reply = alistToObject(readSexpr(await readOk(res, "apilogin")));
+  const reply = alistToObject(readDatum(await readOk(res, "apilogin")));
   return {
     postUri: string(reply["post-uri"], "post-uri"),
     cometUri: string(reply["comet-uri"], "comet-uri"),
@@ -127,7 +127,7 @@ export function cometUrl(cometUri: string, cid: number | null, pos: number, s: "
 /** GET `cometUri?t=<now>&c=<cid>&p=<pos>&s=1`: held until news or a ping; read as an S-expression. */
 export async function observe(cometUri: string, cid: number, pos: number, options?: RequestOptions): Promise<CometReply> {
   const res = await fetch(cometUrl(cometUri, cid, pos, "1"), { signal: requestSignal(options) });
-  const reply = alistToObject(readSexpr(await readOk(res, "comet")));
+  const reply = alistToObject(readDatum(await readOk(res, "comet")));
   const content = reply["content"];
   if (!Array.isArray(content)) throw new TypeError(`content is not a list: ${JSON.stringify(content)}`);
   return {
@@ -154,11 +154,11 @@ export async function observeJson(
   const content = reply["content"];
   if (!Array.isArray(content)) throw new TypeError(`content is not an array: ${JSON.stringify(content)}`);
   return {
-    pos: integer(reply["pos"] as Value, "pos"),
-    nc: integer(reply["nc"] as Value, "nc"),
-    ver: string(reply["ver"] as Value, "ver"),
-    cid: integer(reply["cid"] as Value, "cid"),
-    content: content.map((entry) => toEntry(entry as Value)),
+    pos: integer(reply["pos"] as Datum, "pos"),
+    nc: integer(reply["nc"] as Datum, "nc"),
+    ver: string(reply["ver"] as Datum, "ver"),
+    cid: integer(reply["cid"] as Datum, "cid"),
+    content: content.map((entry) => toEntry(entry as Datum)),
   };
 }
 
@@ -180,6 +180,6 @@ export async function post(
  * Reads a post reply as the Gauche client does, with `read`: an alist, or the
  * original's short empty page, which reads as a symbol. Throws if unreadable.
  */
-export function readPostReply(body: string): Value {
-  return readSexpr(body);
+export function readPostReply(body: string): Datum {
+  return readDatum(body);
 }

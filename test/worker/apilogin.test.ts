@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { freshRoom, roomSequence, send } from "../support/rooms";
-import { alistToObject, DottedPair, readSexpr, Symbol_ } from "../support/sexpr-reader";
+import { alistToObject, Pair, readDatum, Sym } from "../../packages/client/src/sexpr";
 
 const login = (fields: Record<string, string>) =>
   send("/lobby/apilogin", { method: "POST", body: new URLSearchParams(fields) });
@@ -10,8 +10,8 @@ describe("apilogin", () => {
     const res = await login({ who: "gauche-bot", s: "1" });
     expect(res.status).toBe(200);
     expect(res.headers.get("Cache-Control")).toBe("no-cache");
-    const read = readSexpr(new TextDecoder().decode(await res.arrayBuffer())) as DottedPair[];
-    expect(read.map((pair) => (pair.car as Symbol_).name)).toEqual(["post-uri", "comet-uri", "icon-uri", "room-name", "cid", "pos"]);
+    const read = readDatum(new TextDecoder().decode(await res.arrayBuffer())) as Pair[];
+    expect(read.map((pair) => (pair.car as Sym).name)).toEqual(["post-uri", "comet-uri", "icon-uri", "room-name", "cid", "pos"]);
     const reply = alistToObject(read);
     expect(reply).toMatchObject({
       "post-uri": "http://chat.test/lobby/post",

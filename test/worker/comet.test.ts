@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serverVersion } from "../../src/config";
 import { freshRoom, settlesWithin, type TestRoom } from "../support/rooms";
-import { readSexpr, alistToObject } from "../support/sexpr-reader";
+import { readDatum, alistToObject } from "../../packages/client/src/sexpr";
 
 const VER = serverVersion();
 const ALICE_AT = Date.UTC(2023, 10, 14, 22, 13, 20, 123); // 1700000000.123000
@@ -37,7 +37,7 @@ describe("comet reply formats", () => {
   it("should write content that reads back to the stored texts", async () => {
     const room = await roomWithEntries();
     const cid = await room.issueCid();
-    const reply = alistToObject(readSexpr(await bodyText(await room.fetch(`comet?p=1&c=${cid}&s=1`))));
+    const reply = alistToObject(readDatum(await bodyText(await room.fetch(`comet?p=1&c=${cid}&s=1`))));
     expect(reply).toEqual({
       pos: 3,
       nc: 1,
@@ -159,7 +159,7 @@ describe("client ids", () => {
     expect(await room.cometJson({ p: 2, c: 4242 })).toEqual({ pos: 0, nc: 0, ver: VER, cid: -1, content: [] });
     expect(await room.cometJson({ p: 2 })).toMatchObject({ pos: 0, cid: -1 });
     const s1 = await bodyText(await room.fetch("comet?p=2&c=4242&s=1"));
-    expect(alistToObject(readSexpr(s1))).toMatchObject({ pos: 0, cid: -1, content: [] });
+    expect(alistToObject(readDatum(s1))).toMatchObject({ pos: 0, cid: -1, content: [] });
   });
 
   it("should serve a client id issued by apilogin in strict mode", async () => {

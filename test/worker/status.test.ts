@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chatters, timeAgo } from "../../src/protocol/wording";
 import type { Room } from "../../src/room/room";
 import { send } from "../support/rooms";
-import { readSexpr, alistToObject } from "../support/sexpr-reader";
+import { readDatum, alistToObject } from "../../packages/client/src/sexpr";
 
 /** The test configuration's STATUS_CACHE_SECONDS. */
 const INTERVAL_MS = 2000;
@@ -69,7 +69,7 @@ describe("status for outside pollers", () => {
   });
 
   it("should give status.scm as an S-expression alist and seq as a bare integer", async () => {
-    const scm = alistToObject(readSexpr(new TextDecoder().decode(await (await send("/lobby/var/status.scm")).arrayBuffer())));
+    const scm = alistToObject(readDatum(new TextDecoder().decode(await (await send("/lobby/var/status.scm")).arrayBuffer())));
     expect(Object.keys(scm)).toEqual(["last-post", "num-chatters", "post-sequence"]);
     expect(await (await send("/lobby/var/seq")).text()).toMatch(/^\d+$/);
   });
