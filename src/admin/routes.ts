@@ -2,6 +2,7 @@ import type { IRequest } from "itty-router";
 import { siteConfig } from "../config";
 import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
+import { jsonResponse } from "../http/responses";
 import type { AdminCommand } from "../room/admin";
 
 const encoder = new TextEncoder();
@@ -52,5 +53,5 @@ export async function adminRoute(request: IRequest, env: Env): Promise<Response>
   const stub = env.ROOM.get(env.ROOM.idFromName(room.name));
   const result = await stub.admin(room.name, command);
   if (!result.ok) throw new HttpError(result.status, result.reason);
-  return Response.json(result, { headers: { "Cache-Control": "no-store" } });
+  return jsonResponse(result, { "Cache-Control": "no-store" });
 }

@@ -1,7 +1,8 @@
 import { MAX_FORM_BYTES } from "../protocol/limits";
 import { HttpError } from "./errors";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+import { parseMediaType } from "./media-type";
+import { parseMultipart } from "./multipart";
+import { decodeUtf8, requireUtf8 } from "./utf8";
 
 /** Reads a body of at most `max` bytes, refusing a longer one without reading it all. */
 async function readBody(request: Request, max: number): Promise<Uint8Array> {
@@ -28,14 +29,6 @@ async function readBody(request: Request, max: number): Promise<Uint8Array> {
     offset += chunk.byteLength;
   }
   return body;
-}
-
-function decodeUtf8(bytes: Uint8Array, what: string): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new HttpError(400, `${what} is not valid UTF-8`);
-  }
 }
 
 const encoder = new TextEncoder();
@@ -73,34 +66,25 @@ function parseUrlEncoded(body: string): Map<string, string> {
   return fields;
 }
 
-async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<Map<string, string>> {
-  let data: FormData;
-  try {
-    data = await new Response(bytes, { headers: { "Content-Type": contentType } }).formData();
-  } catch {
-    throw new HttpError(400, "Malformed multipart form");
-  }
-  const fields = new Map<string, string>();
-  for (const [name, value] of data) {
-    if (typeof value !== "string") throw new HttpError(400, `Field ${name} must not be a file`);
-    if (!fields.has(name)) fields.set(name, value);
-  }
-  return fields;
-}
-
 /**
- * The fields of a form body, urlencoded or multipart, each name's first value.
- * The body must be UTF-8 and at most MAX_FORM_BYTES.
+ * The fields of a form body, each name's first value: urlencoded, or
+ * multipart as browsers, curl, Python and Gauche's rfc.http write it (see
+ * multipart.ts). The body must be UTF-8 and at most `max` bytes.
  */
 export async function readForm(request: Request, max = MAX_FORM_BYTES): Promise<Map<string, string>> {
-  const contentType = request.headers.get("Content-Type") ?? "";
-  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
-  if (mediaType === "" && (request.body === null || request.headers.get("Content-Length") === "0")) return new Map();
-  if (mediaType !== "application/x-www-form-urlencoded" && mediaType !== "multipart/form-data") {
+  const contentType = request.headers.get("Content-Type");
+  if (contentType === null && (request.body === null || request.headers.get("Content-Length") === "0")) return new Map();
+  const media = contentType === null ? null : parseMediaType(contentType);
+  if (contentType !== null && media === null) throw new HttpError(400, "Malformed Content-Type");
+  if (media?.type !== "application/x-www-form-urlencoded" && media?.type !== "multipart/form-data") {
     throw new HttpError(415, "Expected a form (application/x-www-form-urlencoded or multipart/form-data)");
   }
+  requireUtf8(media.params.get("charset"), "The form");
   const bytes = await readBody(request, max);
-  const text = decodeUtf8(bytes, "Body");
-  if (mediaType === "multipart/form-data") return parseMultipart(bytes, contentType);
-  return parseUrlEncoded(text);
+  if (media.type === "multipart/form-data") {
+    const boundary = media.params.get("boundary");
+    if (boundary === undefined) throw new HttpError(400, "Malformed multipart form: no boundary parameter");
+    return parseMultipart(bytes, boundary);
+  }
+  return parseUrlEncoded(decodeUtf8(bytes, "Body"));
 }

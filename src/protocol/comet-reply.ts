@@ -1,3 +1,4 @@
+import { JSON_TYPE, SEXPR_TYPE } from "./content-types";
 import type { Entry } from "./entry";
 import { alist, cons, sym, writeItems, writeSexpr, WrittenList } from "./sexpr";
 import { renderEntries, type RenderOptions } from "../render/entries";
@@ -6,9 +7,9 @@ import { renderEntries, type RenderOptions } from "../render/entries";
 export type CometFormat = "sexpr" | "json" | "html";
 
 export const CONTENT_TYPES: Record<CometFormat, string> = {
-  sexpr: "application/x-sexpr; charset=utf-8",
-  json: "application/json; charset=utf-8",
-  html: "application/json; charset=utf-8",
+  sexpr: SEXPR_TYPE,
+  json: JSON_TYPE,
+  html: JSON_TYPE,
 };
 
 export interface ReplyHeader {

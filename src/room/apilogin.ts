@@ -1,5 +1,6 @@
 import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
+import { jsonResponse, sexprResponse } from "../http/responses";
 import { alist, writeSexpr } from "../protocol/sexpr";
 import type { RoomContext } from "./context";
 
@@ -27,9 +28,6 @@ export async function apilogin(room: RoomContext, request: Request): Promise<Res
     ["cid", cid],
     ["pos", room.log.end],
   ] as const;
-  const headers = { "Cache-Control": "no-cache" };
-  if (s === "0") return Response.json(Object.fromEntries(fields), { headers });
-  return new Response(writeSexpr(alist(fields)), {
-    headers: { ...headers, "Content-Type": "application/x-sexpr; charset=utf-8" },
-  });
+  if (s === "0") return jsonResponse(Object.fromEntries(fields));
+  return sexprResponse(writeSexpr(alist(fields)));
 }

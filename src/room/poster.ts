@@ -1,6 +1,7 @@
 import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { integerParam } from "../http/params";
+import { jsonResponse, sexprResponse } from "../http/responses";
 import { cleanPost } from "../protocol/entry";
 import { alist, writeSexpr } from "../protocol/sexpr";
 import { publish } from "./publish";
@@ -18,15 +19,9 @@ export function clientAddress(request: Request): string {
  */
 function acknowledge(request: Request, stored: boolean, pos: number): Response {
   const accept = request.headers.get("Accept") ?? "";
-  const headers = { "Cache-Control": "no-cache" };
-  if (accept.includes("application/json")) {
-    return Response.json({ stored, pos }, { headers });
-  }
-  if (accept.includes("application/x-sexpr")) {
-    const body = writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos]]));
-    return new Response(body, { headers: { ...headers, "Content-Type": "application/x-sexpr; charset=utf-8" } });
-  }
-  return new Response("<html></html>", { headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
+  if (accept.includes("application/json")) return jsonResponse({ stored, pos });
+  if (accept.includes("application/x-sexpr")) return sexprResponse(writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos]])));
+  return new Response("<html></html>", { headers: { "Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8" } });
 }
 
 /**

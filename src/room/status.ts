@@ -1,3 +1,4 @@
+import { jsonResponse } from "../http/responses";
 import type { RoomStatus } from "../status/room-status";
 import { STATUS_VIEWS } from "../status/views";
 import type { RoomContext } from "./context";
@@ -25,15 +26,12 @@ export function statusFile(room: RoomContext, request: Request, name: "var/statu
 
 /** var/stats: counters for operators and benchmarks (no user data). */
 export function stats(room: RoomContext, requestsServed: number): Response {
-  return Response.json(
-    {
-      "requests-served": requestsServed,
-      "comet-waiting": room.longpoll.size,
-      sockets: room.sockets.count,
-      chatters: room.chatters(),
-      encodings: room.news.encodings,
-      "post-sequence": room.log.end,
-    },
-    { headers: NO_CACHE },
-  );
+  return jsonResponse({
+    "requests-served": requestsServed,
+    "comet-waiting": room.longpoll.size,
+    sockets: room.sockets.count,
+    chatters: room.chatters(),
+    encodings: room.news.encodings,
+    "post-sequence": room.log.end,
+  });
 }

@@ -1,4 +1,5 @@
 import type { RoomConfig } from "../config";
+import { JSON_TYPE, SEXPR_TYPE } from "../protocol/content-types";
 import { alist, writeSexpr } from "../protocol/sexpr";
 import { badgeData, badgeScript } from "../render/badge";
 import type { RoomStatus } from "./room-status";
@@ -12,9 +13,9 @@ export interface StatusView {
 
 /** The files outside pollers read, each rendered from a room's status: the one place they are written. */
 export const STATUS_VIEWS: Readonly<Record<string, StatusView>> = {
-  "var/status.js": { type: "application/json", cors: true, render: (status) => JSON.stringify(status) },
+  "var/status.js": { type: JSON_TYPE, cors: true, render: (status) => JSON.stringify(status) },
   "var/status.scm": {
-    type: "application/x-sexpr; charset=utf-8",
+    type: SEXPR_TYPE,
     cors: false,
     render: (status) => writeSexpr(alist(Object.entries(status))),
   },

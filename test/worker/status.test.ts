@@ -51,7 +51,7 @@ describe("status for outside pollers", () => {
       expect(res.headers.get("Cache-Control")).toBe("public, max-age=2");
     }
     const js = await send("/lobby/var/status.js");
-    expect(js.headers.get("Content-Type")).toBe("application/json");
+    expect(js.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(Object.keys(await js.json())).toEqual(["last-post", "num-chatters", "post-sequence"]);
   });
 

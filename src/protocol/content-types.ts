@@ -1,0 +1,3 @@
+/** The media types of the replies clients read; every JSON and S-expression reply says its charset. */
+export const JSON_TYPE = "application/json; charset=utf-8";
+export const SEXPR_TYPE = "application/x-sexpr; charset=utf-8";
