@@ -47,19 +47,22 @@ export function comet(room: RoomContext, url: URL): Response | Promise<Response>
   if (pos < 0) throw new HttpError(400, "Parameter p must not be negative");
   const { clients, log, longpoll, ver } = room;
   const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: room.chatters(), ver, cid }, emptyContent(format));
+  /** Answers at once: the entries after `pos` when there are any, else a ping. */
+  const now = (cid: number) =>
+    pos === log.end ? ping(cid) : cometResponse({ pos: log.end, nc: room.chatters(), ver, cid }, room.news.encodeSince(pos, format));
 
+  // A replaced client id is answered at once with the news it asked for, so a
+  // client that came back late (a busy room, a restarted server) loses no round trip.
   if (c === null || !clients.isKnown(c)) {
     if (room.config.login === "strict") return ping(-1, 0);
-    return ping(issueCid(room));
+    return now(issueCid(room));
   }
   if (clients.isWaiting(c)) {
     const fresh = issueCid(room);
     longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: room.chatters(), ver, cid: c }));
-    return ping(fresh);
+    return now(fresh);
   }
-  if (pos !== log.end) {
-    return cometResponse({ pos: log.end, nc: room.chatters(), ver, cid: c }, room.news.encodeSince(pos, format));
-  }
+  if (pos !== log.end) return now(c);
   clients.startWaiting(c);
   return new Promise<Response>((resolve) => {
     longpoll.hold(

@@ -137,15 +137,36 @@ describe("holding and waking", () => {
 });
 
 describe("client ids", () => {
-  it("should give an unknown client id a fresh one in loose mode, with a ping", async () => {
+  it("should give an unknown client id a fresh one in loose mode, with a ping when there is no news", async () => {
     const room = await roomWithEntries();
-    const reply = await room.cometJson({ p: 1, c: 4242 });
+    const reply = await room.cometJson({ p: 3, c: 4242 });
     expect(reply.cid).not.toBe(4242);
     expect(reply.cid).toBeGreaterThan(0);
     expect(reply.cid).toBeLessThan(2 ** 28);
-    expect(reply).toMatchObject({ pos: 1, content: [] });
-    // The new id is known: asking with it gets the news at once.
-    expect(await room.cometJson({ p: 1, c: reply.cid })).toMatchObject({ pos: 3, cid: reply.cid });
+    expect(reply).toMatchObject({ pos: 3, content: [] });
+    // The new id is known: asking with it is held until news.
+    const held = room.cometJson({ p: 3, c: reply.cid });
+    expect(await settlesWithin(held, 200)).toBe("pending");
+    await room.post({ nick: "x", text: "news" });
+    expect(await held).toMatchObject({ pos: 4, cid: reply.cid });
+  });
+
+  it("should answer a client whose id the room forgot with its entries and a new id in one reply", async () => {
+    const room = await roomWithEntries();
+    const cid = await room.issueCid();
+    // The client comes back after the room forgot it (a restart, or a slow return under load).
+    await room.inside((context) => context.clock.advance(11_000));
+    const reply = await room.cometJson({ p: 1, c: cid });
+    expect(reply.cid).not.toBe(cid);
+    expect(reply.cid).toBeGreaterThan(0);
+    expect(reply.pos).toBe(3);
+    expect(reply.content.map(([nick, , text]) => [nick, text])).toEqual([
+      ["alice", "see https://example.com/cat.png"],
+      ["bob", 'q"b\\s\nline2\tü日本'],
+    ]);
+    const s1 = alistToObject(readDatum(await bodyText(await room.fetch("comet?p=2&c=999&s=1"))));
+    expect(s1).toMatchObject({ pos: 3, content: [["bob", [expect.any(Number), expect.any(Number)], 'q"b\\s\nline2\tü日本']] });
+    expect(s1["cid"]).not.toBe(999);
   });
 
   it("should give a client without an id a fresh one in loose mode", async () => {
@@ -182,6 +203,17 @@ describe("client ids", () => {
     expect(second.cid).not.toBe(cid);
     expect(second).toMatchObject({ pos: 0, content: [] });
     expect(await settlesWithin(first, 100)).toEqual({ pos: 0, nc: 2, ver: VER, cid, content: [] });
+  });
+
+  it("should answer a duplicate request that is behind with the news and a fresh id", async () => {
+    const room = await roomWithEntries();
+    const cid = await room.issueCid();
+    const first = room.cometJson({ p: 3, c: cid });
+    expect(await settlesWithin(first, 100)).toBe("pending");
+    const second = await room.cometJson({ p: 2, c: cid });
+    expect(second.cid).not.toBe(cid);
+    expect(second).toMatchObject({ pos: 3, content: [["bob", expect.anything(), expect.any(String)]] });
+    expect(await settlesWithin(first, 100)).toMatchObject({ pos: 3, cid, content: [] });
   });
 
   it("should forget a client that has not come back for 10 s", async () => {
