@@ -3,6 +3,7 @@ import { siteConfig } from "./config";
 import { errorResponse, HttpError } from "./http/errors";
 import { MAX_URL_CHARS } from "./protocol/limits";
 import { frontPage, notFoundPage } from "./render/pages";
+import { robotsTxt } from "./render/robots";
 import { adminRoute } from "./admin/routes";
 import { guardPrivateRooms } from "./security/guard";
 import { passwordRoute } from "./security/password-route";
@@ -47,6 +48,9 @@ export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl, guard
   .all("/", () => {
     throw new HttpError(405, "Method not allowed; use GET", { Allow: "GET" });
   })
+  .get("/robots.txt", (_req, env) =>
+    new Response(robotsTxt([...siteConfig(env).rooms.keys()]), { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600" } }),
+  )
   .get("/:room", redirectToRoom)
   .get("/:room/var/status.js", statusFile)
   .get("/:room/var/status.scm", statusFile)

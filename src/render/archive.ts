@@ -63,5 +63,5 @@ ${view.nextDay ? html`<a class="next-day" rel="next" href="${dayHref(room, view.
 ${monthPanel(view)}
 </div>
 </div>`;
-  return layout(title, body);
+  return layout(title, body, room);
 }

@@ -3,7 +3,9 @@ import { chatters, timeAgo } from "../protocol/wording";
 import type { RoomStatus } from "../status/room-status";
 import { html, type SafeHtml } from "./html";
 
-export function layout(title: string, body: SafeHtml): SafeHtml {
+/** A page of the site; `feedOf` names the room whose RSS feed the page offers to feed readers. */
+export function layout(title: string, body: SafeHtml, feedOf?: RoomConfig): SafeHtml {
+  const feed = feedOf ? html`\n<link rel="alternate" type="application/rss+xml" title="${feedOf.title}" href="/${feedOf.name}/var/index.rdf">` : null;
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -11,7 +13,7 @@ export function layout(title: string, body: SafeHtml): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="/chaton.css?v=${serverVersion()}">
-<link rel="icon" href="/chaton.svg">
+<link rel="icon" href="/chaton.svg">${feed}
 </head>
 <body>
 ${body}

@@ -51,5 +51,5 @@ ${config.private ? html`<a href="password">Password</a>` : null}
 </form>
 </div>
 <script type="module" src="/chaton.js?v=${room.ver}"></script>`;
-  return htmlResponse(layout(config.title, body), 200, { "Cache-Control": "no-store" });
+  return htmlResponse(layout(config.title, body, config), 200, { "Cache-Control": "no-store" });
 }
