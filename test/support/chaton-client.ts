@@ -1,9 +1,14 @@
 /**
- * A Chaton API client that behaves like the Gauche `chaton.client` library
- * (PROTOCOL.md section 4): it logs in with `apilogin`, loops on the comet
- * endpoint with `s=1`, and reads every reply as Scheme's `read` would.
+ * A Chaton API client that is the Gauche `chaton.client` library on the wire
+ * (PROTOCOL.md sections 4 and 10): `chaton-connect` logs in with `apilogin`,
+ * the observer loops on the comet endpoint with `t`, `c`, `p` and `s=1`, and
+ * `chaton-talk` posts, each request byte for byte as Gauche's rfc.http writes
+ * it (raw-http.ts, gauche-http.ts), every reply read as Scheme's `read` would.
+ * `postAsBrowser` and `observeJson` are the browser's way, for comparison.
  */
 import { alistToObject, readDatum, type Datum } from "../../packages/client/src/sexpr";
+import { gaucheBoundary, gaucheMultipart, gaucheRequestHead } from "./gauche-http";
+import { rawRequest, type RawResponse } from "./raw-http";
 
 export interface ApiSession {
   postUri: string;
@@ -96,14 +101,27 @@ function roomBase(baseRoomUrl: string): string {
   return baseRoomUrl.endsWith("/") ? baseRoomUrl : `${baseRoomUrl}/`;
 }
 
-/** POST `<room>/apilogin` with who=<who>&s=1, read back as an S-expression. */
+/** A request as rfc.http sends it: a GET, or a POST of `form` as multipart. */
+function gaucheRequest(url: string, form: readonly (readonly [string, string])[] | null, options?: RequestOptions): Promise<RawResponse> {
+  const target = new URL(url);
+  const path = `${target.pathname}${target.search}`;
+  if (form === null) return rawRequest(target.origin, gaucheRequestHead("GET", path, target.host), null, { signal: requestSignal(options) });
+  const boundary = gaucheBoundary();
+  const body = gaucheMultipart(form, boundary);
+  const head = gaucheRequestHead("POST", path, target.host, { boundary, length: body.byteLength });
+  return rawRequest(target.origin, head, body, { signal: requestSignal(options) });
+}
+
+function readRawOk(res: RawResponse, what: string): string {
+  const body = res.body.toString("utf8");
+  if (res.status !== 200) throw new ChatonHttpError(res.status, body, what);
+  return body;
+}
+
+/** chaton-connect: POST `<room>/apilogin` with the one field `who` (no `s`), the reply read as an S-expression. */
 export async function apilogin(baseRoomUrl: string, who: string, options?: RequestOptions): Promise<ApiSession> {
-  const res = await fetch(new URL("apilogin", roomBase(baseRoomUrl)), {
-    method: "POST",
-    body: new URLSearchParams({ who, s: "1" }),
-    signal: requestSignal(options),
-  });
-  const reply = alistToObject(readDatum(await readOk(res, "apilogin")));
+  const res = await gaucheRequest(new URL("apilogin", roomBase(baseRoomUrl)).href, [["who", who]], options);
+  const reply = alistToObject(readDatum(readRawOk(res, "apilogin")));
   return {
     postUri: string(reply["post-uri"], "post-uri"),
     cometUri: string(reply["comet-uri"], "comet-uri"),
@@ -114,10 +132,10 @@ export async function apilogin(baseRoomUrl: string, who: string, options?: Reque
   };
 }
 
-/** The URL of a comet request, as the Gauche client builds it. */
+/** The URL of a comet request, as the Gauche client builds it: t (Unix seconds), c, p, s. */
 export function cometUrl(cometUri: string, cid: number | null, pos: number, s: "0" | "1"): string {
   const url = new URL(cometUri);
-  url.searchParams.set("t", String(Date.now()));
+  url.searchParams.set("t", String(Math.floor(Date.now() / 1000)));
   if (cid !== null) url.searchParams.set("c", String(cid));
   url.searchParams.set("p", String(pos));
   url.searchParams.set("s", s);
@@ -126,8 +144,8 @@ export function cometUrl(cometUri: string, cid: number | null, pos: number, s: "
 
 /** GET `cometUri?t=<now>&c=<cid>&p=<pos>&s=1`: held until news or a ping; read as an S-expression. */
 export async function observe(cometUri: string, cid: number, pos: number, options?: RequestOptions): Promise<CometReply> {
-  const res = await fetch(cometUrl(cometUri, cid, pos, "1"), { signal: requestSignal(options) });
-  const reply = alistToObject(readDatum(await readOk(res, "comet")));
+  const res = await gaucheRequest(cometUrl(cometUri, cid, pos, "1"), null, options);
+  const reply = alistToObject(readDatum(readRawOk(res, "comet")));
   const content = reply["content"];
   if (!Array.isArray(content)) throw new TypeError(`content is not a list: ${JSON.stringify(content)}`);
   return {
@@ -162,17 +180,17 @@ export async function observeJson(
   };
 }
 
-/** POST `postUri` with the form fields nick, text and (when given) cid, urlencoded. */
-export async function post(
-  postUri: string,
-  nick: string,
-  text: string,
-  cid?: number,
-  options?: RequestOptions,
-): Promise<PostReply> {
-  const form = new URLSearchParams({ nick, text });
-  if (cid !== undefined) form.set("cid", String(cid));
-  const res = await fetch(postUri, { method: "POST", body: form, signal: requestSignal(options) });
+/** chaton-talk: POST `postUri` with the fields nick, text and (when given) cid, as rfc.http's multipart. */
+export async function post(postUri: string, nick: string, text: string, cid?: number, options?: RequestOptions): Promise<PostReply> {
+  const form: [string, string][] = [["nick", nick], ["text", text]];
+  if (cid !== undefined) form.push(["cid", String(cid)]);
+  const res = await gaucheRequest(postUri, form, options);
+  return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: res.body.toString("utf8") };
+}
+
+/** The same post as the room page's script makes it: urlencoded, through fetch. */
+export async function postAsBrowser(postUri: string, nick: string, text: string, options?: RequestOptions): Promise<PostReply> {
+  const res = await fetch(postUri, { method: "POST", body: new URLSearchParams({ nick, text }), signal: requestSignal(options) });
   return { status: res.status, contentType: res.headers.get("Content-Type") ?? "", body: await res.text() };
 }
 
