@@ -1,6 +1,6 @@
 import type { RoomConfig } from "../config";
 import { chatters, timeAgo } from "../protocol/wording";
-import type { RoomStatus } from "../status/room-status";
+import type { RoomStatus } from "../protocol/status";
 import { html, scriptJson, type SafeHtml } from "./html";
 import { layout } from "./pages";
 

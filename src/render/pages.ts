@@ -1,6 +1,6 @@
 import { serverVersion, type RoomConfig } from "../config";
 import { chatters, timeAgo } from "../protocol/wording";
-import type { RoomStatus } from "../status/room-status";
+import type { RoomStatus } from "../protocol/status";
 import { html, type SafeHtml } from "./html";
 
 /** A page of the site; `feedOf` names the room whose RSS feed the page offers to feed readers. */

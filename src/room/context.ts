@@ -1,16 +1,16 @@
 import type { Clock } from "../clock";
 import type { RoomConfig } from "../config";
-import type { ArchiveIndex } from "./archive-index";
-import type { AuditLog } from "./audit";
-import type { BlocklistStore } from "./blocklist-store";
-import type { PostLimiter } from "./post-limiter";
-import type { Users } from "./users";
-import type { ArchiveBucket } from "./archiver";
-import type { Clients } from "./clients";
-import type { CurrentLog } from "./log";
-import type { LongPoll } from "./longpoll";
-import type { NewsEncoder } from "./news";
-import type { Sockets } from "./sockets";
+import type { ArchiveIndex } from "./storage/archive-days";
+import type { AuditLog } from "./storage/audit-log";
+import type { BlocklistStore } from "./storage/blocklist";
+import type { PostLimiter } from "./posting/post-limiter";
+import type { Users } from "./storage/users";
+import type { ArchiveBucket } from "./archive/archiver";
+import type { Clients } from "./live/clients";
+import type { CurrentLog } from "./storage/current-log";
+import type { LongPoll } from "./transports/longpoll";
+import type { NewsEncoder } from "./live/news";
+import type { Sockets } from "./transports/sockets";
 
 /** What the room's handlers share: one room's state and collaborators. */
 export interface RoomContext {

@@ -10,11 +10,11 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { nextRunAt } from "../../src/room/archiver";
+import { nextRunAt } from "../../src/room/archive/archiver";
 import { describe, expect, it } from "vitest";
 import { dayOf, dayStart, DAY_SECONDS, startOfDay } from "../../src/protocol/day";
 import { entryAnchor, type Entry } from "../../src/protocol/entry";
-import { decodeDay } from "../../src/room/archive-format";
+import { decodeDay } from "../../src/room/archive/format";
 import type { Room } from "../../src/room/room";
 import { parseHtml } from "../support/html";
 import { ORIGIN, send } from "../support/rooms";

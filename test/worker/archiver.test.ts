@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dayOf, DAY_SECONDS, startOfDay } from "../../src/protocol/day";
 import type { Entry } from "../../src/protocol/entry";
-import { decodeDay } from "../../src/room/archive-format";
-import { KEEP_LAST_ENTRIES, RETRY_AFTER_MS, type ArchiveBucket } from "../../src/room/archiver";
+import { decodeDay } from "../../src/room/archive/format";
+import { KEEP_LAST_ENTRIES, RETRY_AFTER_MS, type ArchiveBucket } from "../../src/room/archive/archiver";
 import type { Room } from "../../src/room/room";
 import { ORIGIN } from "../support/rooms";
 

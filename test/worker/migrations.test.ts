@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CurrentLog } from "../../src/room/log";
-import { MIGRATIONS, migrate, schemaVersion, type Migration } from "../../src/room/schema";
+import { CurrentLog } from "../../src/room/storage/current-log";
+import { MIGRATIONS, migrate, schemaVersion, type Migration } from "../../src/room/storage/schema";
 
 const LATEST = MIGRATIONS.at(-1)!.version;
 

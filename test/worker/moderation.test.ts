@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { DAY_SECONDS, dayOf, startOfDay } from "../../src/protocol/day";
 import { entryAnchor, type Entry } from "../../src/protocol/entry";
 import type { ServerFrame } from "../../src/protocol/wire";
-import { decodeDay } from "../../src/room/archive-format";
-import { PostLimiter } from "../../src/room/post-limiter";
+import { decodeDay } from "../../src/room/archive/format";
+import { PostLimiter } from "../../src/room/posting/post-limiter";
 import type { Room } from "../../src/room/room";
 import { send } from "../support/rooms";
 

@@ -1,0 +1,84 @@
+import { HttpError } from "../../http/errors";
+import { dayOf } from "../../protocol/day";
+import { html } from "../../render/html";
+import { ARCHIVE_CONTENT_TYPE, archiveKey, decodeDay, encodeDay } from "../archive/format";
+import type { RoomContext } from "../context";
+
+const ANCHOR = /entry-([0-9a-f]{1,12})-([0-9a-f]{1,8})$/;
+/** How often a rewrite of a day archive is retried when the object changed under it. */
+const REWRITE_ATTEMPTS = 3;
+
+export interface Deletion {
+  anchor: string;
+  nick: string | null;
+  fromLog: boolean;
+  fromArchive: boolean;
+}
+
+/** The timestamp named by a permalink (a/YYYY/MM/DD#entry-<sec hex>-<usec hex>, or the anchor alone). */
+export function parsePermalink(permalink: string): { sec: number; usec: number; anchor: string } {
+  const match = ANCHOR.exec(permalink.trim());
+  if (match === null) throw new HttpError(400, "Expected a permalink ending in #entry-<sec hex>-<usec hex>");
+  const sec = parseInt(match[1]!, 16);
+  const usec = parseInt(match[2]!, 16);
+  if (usec >= 1_000_000) throw new HttpError(400, "Microseconds out of range");
+  return { sec, usec, anchor: `entry-${match[1]}-${match[2]}` };
+}
+
+/**
+ * Rewrites a day's archive without one entry. The put only succeeds if the
+ * object is still the one read (its ETag), so a concurrent rewrite is never lost.
+ */
+async function removeFromArchive(room: RoomContext, sec: number, usec: number): Promise<{ removed: boolean; nick: string | null }> {
+  const day = dayOf(sec);
+  if (room.archiveIndex.count(day) === null) return { removed: false, nick: null };
+  const key = archiveKey(room.config.name, day);
+  const bucket = room.archive();
+  for (let attempt = 0; attempt < REWRITE_ATTEMPTS; attempt++) {
+    const object = await bucket.get(key);
+    if (object === null) return { removed: false, nick: null };
+    const entries = decodeDay(await object.text());
+    const kept = entries.filter((e) => !(e.sec === sec && e.usec === usec));
+    if (kept.length === entries.length) return { removed: false, nick: null };
+    const written = await bucket.put(key, encodeDay(kept), {
+      onlyIf: { etagMatches: object.etag },
+      httpMetadata: { contentType: ARCHIVE_CONTENT_TYPE },
+      customMetadata: { count: String(kept.length) },
+    });
+    if (written !== null) {
+      room.archiveIndex.record(day, kept.length);
+      return { removed: true, nick: entries.find((e) => e.sec === sec && e.usec === usec)!.nick };
+    }
+  }
+  throw new HttpError(503, "The day's archive kept changing; try again", { "Retry-After": "5" });
+}
+
+/**
+ * Deletes an entry by its permalink: from the current log, from its day's
+ * archive in R2, from the live views of connected pages; records it in the
+ * audit log. RSS is made from the log, so it follows.
+ */
+export async function deleteEntry(room: RoomContext, permalink: string, actor: string): Promise<Deletion> {
+  const { sec, usec, anchor } = parsePermalink(permalink);
+  const fromLog = room.log.removeAt(sec, usec);
+  if (fromLog !== null) room.news.invalidate();
+  const archive = await removeFromArchive(room, sec, usec);
+  if (fromLog === null && !archive.removed) throw new HttpError(404, "No entry with that permalink");
+  const deletion: Deletion = { anchor, nick: fromLog?.nick ?? archive.nick, fromLog: fromLog !== null, fromArchive: archive.removed };
+  room.audit.record({
+    at: room.clock.now(),
+    actor,
+    action: "delete-entry",
+    target: `a/${dayOf(sec)}#${anchor}`,
+    detail: JSON.stringify({ nick: deletion.nick, seq: fromLog?.seq ?? null, fromLog: deletion.fromLog, fromArchive: deletion.fromArchive }),
+  });
+  room.sockets.broadcast({ type: "deleted", anchor });
+  const marker = html`<template class="deleted" data-anchor="${anchor}"></template>`.value;
+  room.longpoll.tellPages({ format: "html", text: JSON.stringify(marker) }, (waiter) => ({
+    pos: waiter.pos,
+    nc: room.chatters(),
+    ver: room.ver,
+    cid: waiter.cid,
+  }));
+  return deletion;
+}

@@ -1,0 +1,54 @@
+import { hashPassword, passwordProblem, verifyPassword, type PasswordRecord } from "../../security/passwords";
+import type { RoomContext } from "../context";
+import type { LoginThrottle } from "./login-throttle";
+
+export type LoginResult = { ok: true } | { ok: false; retryAfter: number };
+
+/** A record to verify against when the user does not exist, so that both take the same time. */
+let decoy: Promise<PasswordRecord> | null = null;
+
+/** Makes the first user from "user:password" (the FIRST_USER secret) while the room has none. */
+async function seedFirstUser(room: RoomContext, firstUser: string | undefined): Promise<void> {
+  if (firstUser === undefined || room.users.count() > 0) return;
+  const colon = firstUser.indexOf(":");
+  if (colon <= 0) return;
+  const name = firstUser.slice(0, colon);
+  const record = await hashPassword(firstUser.slice(colon + 1));
+  if (room.users.count() > 0) return;
+  room.users.save(name, record, room.clock.now());
+  room.audit.record({ at: room.clock.now(), actor: "FIRST_USER", action: "add-user", target: name, detail: "" });
+}
+
+/** Checks a password; an address that keeps failing must wait (429 with Retry-After in the Worker). */
+export async function checkLogin(
+  room: RoomContext,
+  throttle: LoginThrottle,
+  firstUser: string | undefined,
+  attempt: { user: string; password: string; ip: string },
+): Promise<LoginResult> {
+  const now = room.clock.now();
+  const wait = throttle.retryAfter(attempt.ip, now);
+  if (wait > 0) return { ok: false, retryAfter: wait };
+  await seedFirstUser(room, firstUser);
+  const record = room.users.record(attempt.user);
+  const ok = record !== null ? await verifyPassword(attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
+  if (ok) {
+    throttle.succeeded(attempt.ip);
+    return { ok: true };
+  }
+  // This attempt is answered 401; the ones after the limit wait (429).
+  throttle.failed(attempt.ip, room.clock.now());
+  console.log(JSON.stringify({ event: "login-failed", room: room.config.name, ip: attempt.ip }));
+  return { ok: false, retryAfter: 0 };
+}
+
+/** Changes a user's password; returns what was wrong, or null when done. */
+export async function changePassword(room: RoomContext, user: string, current: string, next: string): Promise<string | null> {
+  const record = room.users.record(user);
+  if (record === null || !(await verifyPassword(current, record))) return "The current password is not right.";
+  const problem = passwordProblem(next);
+  if (problem !== null) return problem;
+  room.users.save(user, await hashPassword(next), room.clock.now());
+  room.audit.record({ at: room.clock.now(), actor: user, action: "change-password", target: user, detail: "" });
+  return null;
+}

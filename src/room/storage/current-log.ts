@@ -1,0 +1,114 @@
+import { DAY_SECONDS } from "../../protocol/day";
+import type { Entry } from "../../protocol/entry";
+import type { CleanPost } from "../../protocol/entry";
+
+const SELECT_ENTRIES = "SELECT seq, nick, sec, usec, text, ip FROM entries";
+const INSERT_ENTRY = "INSERT INTO entries (seq, nick, sec, usec, text, ip) VALUES (?, ?, ?, ?, ?, ?)";
+const UPDATE_STATE = "UPDATE room_state SET seq = ?, last_sec = ?, last_usec = ? WHERE id = 1";
+
+interface RoomState {
+  seq: number;
+  last_sec: number;
+  last_usec: number;
+}
+
+type EntryRow = Entry & Record<string, SqlStorageValue>;
+
+/** The room's current log in its SQLite storage. Positions are entry sequence numbers. */
+export class CurrentLog {
+  private state: RoomState;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>(
+      "SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1",
+    ).one();
+  }
+
+  /** The position of the newest entry ever stored: the post sequence; 0 for an empty room. */
+  get end(): number {
+    return this.state.seq;
+  }
+
+  /** Seconds of the newest post, 0 when none. */
+  get lastPost(): number {
+    return this.state.last_sec;
+  }
+
+  /**
+   * Stores a post with a timestamp later than every earlier one: a post in
+   * the same microsecond as the last, or before it, moves one microsecond on.
+   */
+  append(post: CleanPost, ip: string, nowMs: number): Entry {
+    let sec = Math.floor(nowMs / 1000);
+    let usec = Math.floor(nowMs % 1000) * 1000;
+    const { last_sec, last_usec } = this.state;
+    if (sec < last_sec || (sec === last_sec && usec <= last_usec)) {
+      sec = last_sec;
+      usec = last_usec + 1;
+      if (usec >= 1_000_000) {
+        sec += 1;
+        usec = 0;
+      }
+    }
+    const entry: Entry = { seq: this.state.seq + 1, nick: post.nick, sec, usec, text: post.text, ip };
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec(INSERT_ENTRY, entry.seq, entry.nick, entry.sec, entry.usec, entry.text, entry.ip);
+      this.storage.sql.exec(UPDATE_STATE, entry.seq, entry.sec, entry.usec);
+    });
+    this.state = { seq: entry.seq, last_sec: sec, last_usec: usec };
+    return entry;
+  }
+
+  /** Entries after position `pos`, oldest first. */
+  since(pos: number): Entry[] {
+    return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq > ? ORDER BY seq`, pos).toArray();
+  }
+
+  /** The whole current log, oldest first. */
+  all(): Entry[] {
+    return this.since(0);
+  }
+
+  /** The entry at position `pos`, if it is still in the current log. */
+  at(pos: number): Entry | null {
+    return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq = ?`, pos).toArray()[0] ?? null;
+  }
+
+  /** Removes the entry with this timestamp, if the log holds it, and returns it. */
+  removeAt(sec: number, usec: number): Entry | null {
+    const entry = this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE sec = ? AND usec = ?`, sec, usec).toArray()[0] ?? null;
+    if (entry !== null) this.storage.sql.exec("DELETE FROM entries WHERE seq = ?", entry.seq);
+    return entry;
+  }
+
+  /** Entries with `from <= sec < to`, oldest first. */
+  between(from: number, to: number): Entry[] {
+    return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE sec >= ? AND sec < ? ORDER BY seq`, from, to).toArray();
+  }
+
+  /** The number of entries of each UTC day in the log, oldest day first, as day numbers (sec / 86400). */
+  dayCounts(): { dayNumber: number; count: number }[] {
+    return this.storage.sql
+      .exec<{ dayNumber: number; count: number }>(
+        `SELECT sec / ${DAY_SECONDS} AS dayNumber, COUNT(*) AS count FROM entries GROUP BY dayNumber ORDER BY dayNumber`,
+      )
+      .toArray();
+  }
+
+  /**
+   * Removes the entries with `from <= sec < to`, except the newest `keep`
+   * entries of the whole log; the post sequence stays. Returns how many went.
+   */
+  trimBetween(from: number, to: number, keep: number): number {
+    const kept = this.storage.sql
+      .exec<{ seq: number }>("SELECT seq FROM entries ORDER BY seq DESC LIMIT 1 OFFSET ?", Math.max(keep - 1, 0))
+      .toArray()[0];
+    if (kept === undefined) return 0;
+    return this.storage.sql.exec("DELETE FROM entries WHERE sec >= ? AND sec < ? AND seq < ?", from, to, kept.seq).rowsWritten;
+  }
+
+  /** Removes entries up to and including position `pos`; the post sequence stays. */
+  trimThrough(pos: number): number {
+    return this.storage.sql.exec("DELETE FROM entries WHERE seq <= ?", pos).rowsWritten;
+  }
+}

@@ -1,0 +1,58 @@
+import init from "../../../migrations/0001_init.sql";
+import archiveDays from "../../../migrations/0002_archive_days.sql";
+import security from "../../../migrations/0003_security.sql";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every migration in migrations/, in the order they apply. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "0001_init.sql", sql: init },
+  { version: 2, name: "0002_archive_days.sql", sql: archiveDays },
+  { version: 3, name: "0003_security.sql", sql: security },
+];
+
+const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT    NOT NULL,
+  applied_at INTEGER NOT NULL
+)`;
+
+export function schemaVersion(sql: SqlStorage): number {
+  sql.exec(CREATE_VERSION_TABLE);
+  const row = sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations").one();
+  return row.v ?? 0;
+}
+
+/**
+ * Applies, in order, each migration newer than the database, each in its own
+ * transaction together with the row that records it, so a crash leaves the
+ * database at a whole version.
+ */
+export function migrate(
+  storage: DurableObjectStorage,
+  migrations: readonly Migration[] = MIGRATIONS,
+  nowMs: number = Date.now(),
+): number {
+  let version = schemaVersion(storage.sql);
+  for (const migration of migrations) {
+    if (migration.version <= version) continue;
+    if (migration.version !== version + 1) {
+      throw new Error(`migration ${migration.name} skips a version after ${version}`);
+    }
+    storage.transactionSync(() => {
+      storage.sql.exec(migration.sql);
+      storage.sql.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        migration.version,
+        migration.name,
+        nowMs,
+      );
+    });
+    version = migration.version;
+  }
+  return version;
+}
