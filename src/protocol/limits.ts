@@ -24,5 +24,7 @@ export const FRAME_RATE_PER_SECOND = 10;
 /** Posts per socket: a burst of this many, refilled at POST_RATE_PER_SECOND; beyond it a post is refused. */
 export const POST_BURST = 8;
 export const POST_RATE_PER_SECOND = 1;
+/** A post repeated with the same nick and msgid within this long is stored once. */
+export const MSGID_MEMORY_MS = 10 * 60_000;
 /** Presence changes reach sockets at most this often. */
 export const PRESENCE_INTERVAL_MS = 3_000;

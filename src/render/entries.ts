@@ -35,6 +35,11 @@ export function renderEntry(entry: Entry, previous: Entry | null | undefined, op
   return html`<div class="entry" id="${anchor}" data-seq="${entry.seq}">${header}<div class="entry-body"><a class="permalink" href="${options.roomUrl + permalink(entry)}" title="Permalink">#</a>${body}</div></div>`;
 }
 
+/** What a page is sent when an entry is deleted: it removes the element with this id. */
+export function deletionMarker(anchor: string): SafeHtml {
+  return html`<template class="deleted" data-anchor="${anchor}"></template>`;
+}
+
 /**
  * Entries as markup, in order. `previous` is the entry just before the first
  * one, so that grouping continues across separately rendered batches.

@@ -1,100 +1,145 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
-import { serverVersion, siteConfig } from "../config";
+import { serverVersion, siteConfig, type RoomConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
-import { runAdminCommand, type AdminCommand, type AdminResult } from "./access/admin";
+import type { RoomResult } from "../protocol/room-result";
+import type { RoomStatus } from "../protocol/status";
+import type { AdminCommand, AdminReport } from "../protocol/admin";
+import { runAdminCommand } from "./access/admin";
+import { LoginThrottle } from "./access/login-throttle";
+import { changePassword, checkLogin, type LoginResult } from "./access/sign-in";
+import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type ArchiveRun } from "./archive/archiver";
+import { ClientRegistry } from "./live/clients";
+import { Fanout } from "./live/fanout";
+import { NewsEncoder } from "./live/news";
+import { Admission } from "./posting/admission";
+import { PostLimiter } from "./posting/post-limiter";
+import { WritePath } from "./posting/write-path";
+import { routeInRoom, type RoomView } from "./routes";
 import { ArchiveIndex } from "./storage/archive-days";
 import { AuditLog } from "./storage/audit-log";
 import { BlocklistStore } from "./storage/blocklist";
-import { changePassword, checkLogin, type LoginResult } from "./access/sign-in";
-import { LoginThrottle } from "./access/login-throttle";
-import { PostLimiter } from "./posting/post-limiter";
-import { Users } from "./storage/users";
-import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type ArchiveRun } from "./archive/archiver";
-import { Clients } from "./live/clients";
-import type { RoomContext } from "./context";
 import { CurrentLog } from "./storage/current-log";
-import { LongPoll } from "./transports/longpoll";
-import { NewsEncoder } from "./live/news";
-import { roomRouter } from "./routes";
-import { Sockets } from "./transports/sockets";
+import { PostIds } from "./storage/post-ids";
+import { RoomMeta } from "./storage/room-meta";
 import { migrate } from "./storage/schema";
+import { Users } from "./storage/users";
+import { LongPoll } from "./transports/longpoll";
+import { Sockets } from "./transports/sockets";
+import { roomStatus } from "./views/status";
+
+/** The parts of a room that need to know which room it is, made on its first event. */
+interface Configured extends RoomView {
+  fanout: Fanout;
+  admission: Admission;
+}
 
 /**
- * One chat room. The platform's entry points make sure the room is set up
- * and hand over to plain modules: requests to the room's router, the alarm
- * to the archiver.
+ * One chat room. The platform's entry points (fetch, the RPC methods the
+ * Worker calls, socket events, the alarm) make sure the room is set up and
+ * hand over to plain modules; this class holds the parts and wires them.
  */
 export class Room extends DurableObject<Env> {
   readonly clock = new Clock();
+  readonly meta: RoomMeta;
   readonly log: CurrentLog;
-  readonly clients: Clients;
   readonly archiveIndex: ArchiveIndex;
-  readonly sockets: Sockets;
+  readonly audit: AuditLog;
+  readonly users: Users;
+  readonly blocklist: BlocklistStore;
+  readonly postIds: PostIds;
+  readonly clients: ClientRegistry;
   /** Where day archives go; a seam for tests that inject failures. */
   archiveBucket: ArchiveBucket;
-  private context: RoomContext | null = null;
-  private alarmChecked = false;
-  private readonly throttle = new LoginThrottle();
   /** Requests this instance has answered: tests count how many polls reach the room. */
   requestsServed = 0;
+  private configured: Configured | null = null;
+  private alarmChecked = false;
+  private readonly throttle = new LoginThrottle();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migrate(ctx.storage);
+    const sql = ctx.storage.sql;
+    this.meta = new RoomMeta(sql);
     this.log = new CurrentLog(ctx.storage);
-    this.clients = new Clients(this.clock);
-    this.archiveIndex = new ArchiveIndex(ctx.storage.sql);
+    this.archiveIndex = new ArchiveIndex(sql);
+    this.audit = new AuditLog(sql);
+    this.users = new Users(sql);
+    this.blocklist = new BlocklistStore(sql);
+    this.postIds = new PostIds(sql);
     this.archiveBucket = env.ARCHIVE;
-    this.sockets = new Sockets(ctx);
+    this.clients = new ClientRegistry(this.clock, ctx.getWebSockets().length, () => this.configured?.fanout.presence());
     // Keep-alive pings are answered without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** The room's name, recorded on its first request for the alarm, which has no URL. */
+  /**
+   * Which room this is: the name the runtime gives the object when it names a
+   * configured room, else the name recorded on an earlier request (objects made
+   * before the runtime gave names), else the name in the request's URL.
+   */
   private roomName(fromUrl?: string): string | null {
-    const sql = this.ctx.storage.sql;
-    const stored = sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'name'").toArray()[0]?.value ?? null;
-    if (fromUrl !== undefined && stored !== fromUrl) {
-      sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('name', ?)", fromUrl);
-      return fromUrl;
-    }
-    return stored;
+    const rooms = siteConfig(this.env).rooms;
+    const given = this.ctx.id.name;
+    if (given !== undefined && rooms.has(given)) return given;
+    return this.meta.name() ?? fromUrl ?? null;
   }
 
-  /**
-   * The room's context, made on the first event: a request names the room;
-   * a socket event after hibernation finds the name in storage.
-   */
-  private roomContext(roomName?: string): RoomContext {
-    if (this.context !== null) return this.context;
+  /** The room's configured parts; the first event that can name the room makes them. */
+  private room(fromUrl?: string): Configured {
+    if (this.configured !== null) return this.configured;
     const site = siteConfig(this.env);
-    const name = roomName ?? this.roomName();
+    const name = this.roomName(fromUrl);
     const config = name === null ? undefined : site.rooms.get(name);
     if (config === undefined) throw new HttpError(404, "No such room");
-    this.roomName(config.name);
-    const { clients, sockets } = this;
-    const context: RoomContext = {
+    this.meta.recordName(config.name);
+    this.configured = this.assemble(config, site.cometHoldMs, site.postsPerMinute);
+    return this.configured;
+  }
+
+  /** Wires the live parts: one publish path (fan-out to long-poll and sockets), one write path. */
+  private assemble(config: RoomConfig, holdMs: number, postsPerMinute: number): Configured {
+    const { clients, clock, log } = this;
+    const ver = serverVersion();
+    const news = new NewsEncoder(log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
+    const longpoll = new LongPoll(holdMs, ver, (cid) => clients.stopWaiting(cid));
+    let writePath: WritePath | null = null;
+    const sockets = new Sockets({ ctx: this.ctx, clients, news, ver, clock, submit: (post) => writePath!.submit(post) });
+    const fanout = new Fanout([longpoll, sockets], news, () => clients.count());
+    const admission = new Admission(config.name, this.blocklist, new PostLimiter(postsPerMinute), this.audit, clock);
+    writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, clock);
+    const room = this;
+    return {
       config,
-      ver: serverVersion(),
-      holdMs: site.cometHoldMs,
-      clock: this.clock,
-      log: this.log,
+      ver,
+      holdMs,
+      clock,
+      log,
       clients,
+      news,
+      longpoll,
       sockets,
-      chatters: () => clients.count() + sockets.count,
-      requestsServed: () => this.requestsServed,
+      fanout,
+      writePath,
+      admission,
       archiveIndex: this.archiveIndex,
-      archive: () => this.archiveBucket,
-      audit: new AuditLog(this.ctx.storage.sql),
-      users: new Users(this.ctx.storage.sql),
-      blocklist: new BlocklistStore(this.ctx.storage.sql),
-      postLimiter: new PostLimiter(site.postsPerMinute),
-      longpoll: new LongPoll(site.cometHoldMs, (cid) => clients.stopWaiting(cid)),
-      news: new NewsEncoder(this.log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx }),
+      archive: () => room.archiveBucket,
+      requestsServed: () => room.requestsServed,
     };
-    this.context = context;
-    return context;
+  }
+
+  /** The long-poll requests held now (tests and stats). */
+  get longpoll(): LongPoll {
+    return this.room().longpoll;
+  }
+
+  get news(): NewsEncoder {
+    return this.room().news;
+  }
+
+  get admission(): Admission {
+    return this.room().admission;
   }
 
   /** Arms the archiver once per instance when no alarm is set. */
@@ -107,44 +152,68 @@ export class Room extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     this.requestsServed++;
     try {
-      const roomName = decodeURIComponent(new URL(request.url).pathname.split("/")[1] ?? "");
-      const context = this.roomContext(roomName);
+      const url = new URL(request.url);
+      const slash = url.pathname.indexOf("/", 1);
+      const room = this.room(url.pathname.slice(1, slash < 0 ? undefined : slash));
       await this.ensureAlarm();
-      return await roomRouter.fetch(request, context);
+      return await routeInRoom(request, url, slash < 0 ? "" : url.pathname.slice(slash + 1), room);
     } catch (error) {
       return errorResponse(error);
     }
+  }
+
+  /** Runs an RPC method for the Worker: a refusal comes back as its status and reason, the one shape the Worker turns into a response. */
+  private async rpc<T>(roomName: string, run: (room: Configured) => T | Promise<T>): Promise<RoomResult<T>> {
+    try {
+      const room = this.room(roomName);
+      await this.ensureAlarm();
+      return { ok: true, value: await run(room) };
+    } catch (error) {
+      if (error instanceof HttpError) return { ok: false, status: error.status, reason: error.reason, headers: error.headers };
+      throw error;
+    }
+  }
+
+  /** The status outside pollers read (the Worker caches it). */
+  status(roomName: string): Promise<RoomResult<RoomStatus>> {
+    this.requestsServed++;
+    return this.rpc(roomName, (room) => roomStatus(room));
   }
 
   /**
    * Checks a user's password (called by the Worker for private rooms). The
    * first user comes from the FIRST_USER secret while the room has none.
    */
-  async authenticate(roomName: string, user: string, password: string, ip: string): Promise<LoginResult> {
-    const room = this.roomContext(roomName);
-    return checkLogin(room, this.throttle, this.env.FIRST_USER, { user, password, ip });
+  authenticate(roomName: string, user: string, password: string, ip: string): Promise<RoomResult<LoginResult>> {
+    return this.rpc(roomName, (room) => checkLogin(this.signInRoom(room), this.throttle, this.env.FIRST_USER, { user, password, ip }));
   }
 
-  /** A signed-in user changes their own password. */
-  async changePassword(roomName: string, user: string, current: string, next: string): Promise<string | null> {
-    return changePassword(this.roomContext(roomName), user, current, next);
+  /** A signed-in user changes their own password; the value is what was wrong, or null when done. */
+  changePassword(roomName: string, user: string, current: string, next: string): Promise<RoomResult<string | null>> {
+    return this.rpc(roomName, (room) => changePassword(this.signInRoom(room), user, current, next));
   }
 
   /** An administrator's command (the Worker has checked the admin token). */
-  async admin(roomName: string, command: AdminCommand): Promise<AdminResult> {
-    return runAdminCommand(this.roomContext(roomName), command);
+  admin(roomName: string, command: AdminCommand): Promise<RoomResult<AdminReport>> {
+    return this.rpc(roomName, (room) =>
+      runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout }, command),
+    );
+  }
+
+  private signInRoom(room: Configured) {
+    return { config: room.config, clock: this.clock, users: this.users, audit: this.audit };
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-    this.sockets.message(this.roomContext(), ws, message);
+    this.room().sockets.message(ws, message);
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
-    this.sockets.closed(this.roomContext(), ws, code);
+    this.room().sockets.closed(ws, code);
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.sockets.closed(this.roomContext(), ws, 1006);
+    this.room().sockets.closed(ws, 1006);
   }
 
   /** The archiver. It always re-arms: for the next midnight, or sooner after a failure. */

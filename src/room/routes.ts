@@ -1,41 +1,59 @@
-import { Router, type IRequest } from "itty-router";
-import { errorResponse, HttpError } from "../http/errors";
+import type { RoomConfig } from "../config";
+import { HttpError } from "../http/errors";
 import { notFoundPage } from "../render/pages";
-import { apilogin } from "./transports/apilogin";
-import { archiveDay, relativeDay } from "./archive/day-page";
-import { feed } from "./views/feed";
-import { comet } from "./transports/comet";
-import type { RoomContext } from "./context";
-import { roomPage } from "./views/room-page";
+import { archiveDay, relativeDay, type DayPageRoom } from "./archive/day-page";
 import { post } from "./posting/poster";
+import type { WritePath } from "./posting/write-path";
+import type { CurrentLog } from "./storage/current-log";
+import { apilogin } from "./transports/apilogin";
+import { comet, type CometRoom } from "./transports/comet";
+import type { Sockets } from "./transports/sockets";
+import { feed } from "./views/feed";
+import { roomPage, type PageRoom } from "./views/room-page";
 import { stats, statusFile } from "./views/status";
 
-const methodNotAllowed = (allow: string) => () => {
-  throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
+/** What the room's endpoints work with; each handler takes only its part. */
+export interface RoomView extends CometRoom, PageRoom, DayPageRoom {
+  config: RoomConfig;
+  log: CurrentLog;
+  sockets: Sockets;
+  writePath: WritePath;
+  /** Requests the room's object has answered since it started. */
+  requestsServed(): number;
+}
+
+type Handler = (request: Request, url: URL, room: RoomView) => Response | Promise<Response>;
+
+/** The room's endpoints by their path below /<room>/, and method. */
+const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Handler>>>>> = {
+  "": { GET: (_req, _url, room) => roomPage(room) },
+  comet: { GET: (_req, url, room) => comet(room, url) },
+  ws: { GET: (req, _url, room) => room.sockets.accept(req) },
+  post: { POST: (req, _url, room) => post(room, req) },
+  apilogin: { POST: (req, _url, room) => apilogin(room, req) },
+  "var/status.js": { GET: (_req, url, room) => statusFile(room, url, "var/status.js") },
+  "var/status.scm": { GET: (_req, url, room) => statusFile(room, url, "var/status.scm") },
+  "var/seq": { GET: (_req, url, room) => statusFile(room, url, "var/seq") },
+  "var/stats": { GET: (_req, _url, room) => stats(room, room.requestsServed()) },
+  "var/index.rdf": { GET: (_req, url, room) => feed(room, url) },
+  "a/today": { GET: (_req, url, room) => relativeDay(room, url, 0) },
+  "a/yesterday": { GET: (_req, url, room) => relativeDay(room, url, 1) },
 };
 
-/** The room's endpoints, below /<room>/. */
-export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse })
-  .get("/:room/", (_req, room) => roomPage(room))
-  .all("/:room/", methodNotAllowed("GET"))
-  .get("/:room/comet", (req, room) => comet(room, new URL(req.url)))
-  .all("/:room/comet", methodNotAllowed("GET"))
-  .get("/:room/ws", (req, room) => room.sockets.accept(room, req))
-  .all("/:room/ws", methodNotAllowed("GET"))
-  .post("/:room/post", (req, room) => post(room, req))
-  .all("/:room/post", methodNotAllowed("POST"))
-  .post("/:room/apilogin", (req, room) => apilogin(room, req))
-  .all("/:room/apilogin", methodNotAllowed("POST"))
-  .get("/:room/var/status.js", (req, room) => statusFile(room, req, "var/status.js"))
-  .get("/:room/var/status.scm", (req, room) => statusFile(room, req, "var/status.scm"))
-  .get("/:room/var/seq", (req, room) => statusFile(room, req, "var/seq"))
-  .all("/:room/var/status.js", methodNotAllowed("GET"))
-  .all("/:room/var/status.scm", methodNotAllowed("GET"))
-  .all("/:room/var/seq", methodNotAllowed("GET"))
-  .get("/:room/var/stats", (_req, room) => stats(room, room.requestsServed()))
-  .get("/:room/var/index.rdf", (req, room) => feed(room, req))
-  .all("/:room/var/index.rdf", methodNotAllowed("GET"))
-  .get("/:room/a/today", (req, room) => relativeDay(room, req, 0))
-  .get("/:room/a/yesterday", (req, room) => relativeDay(room, req, 1))
-  .get("/:room/a/:y/:m/:d", (req, room) => archiveDay(room, req.params))
-  .all("*", (_req, room) => notFoundPage(room.config));
+const ARCHIVE_DAY = /^a\/([^/]+)\/([^/]+)\/([^/]+)$/;
+
+/** Answers a request below /<room>/: `rest` is the path after it. */
+export function routeInRoom(request: Request, url: URL, rest: string, room: RoomView): Response | Promise<Response> {
+  const route = ROUTES[rest];
+  if (route !== undefined) {
+    const handler = route[request.method as "GET" | "POST"];
+    if (handler === undefined) {
+      const allow = Object.keys(route).join(", ");
+      throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
+    }
+    return handler(request, url, room);
+  }
+  const day = ARCHIVE_DAY.exec(rest);
+  if (day !== null && request.method === "GET") return archiveDay(room, { y: day[1], m: day[2], d: day[3] });
+  return notFoundPage(room.config);
+}

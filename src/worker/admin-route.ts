@@ -1,17 +1,16 @@
-import type { IRequest } from "itty-router";
-import { siteConfig } from "../config";
 import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { jsonResponse } from "../http/responses";
-import type { AdminCommand } from "../room/access/admin";
+import type { AdminCommand } from "../protocol/admin";
+import { valueOf, type RoomHandle } from "./rooms";
 
 const encoder = new TextEncoder();
 
 /** Compares the bearer token with ADMIN_TOKEN in constant time (for equal lengths). */
-async function requireAdmin(request: IRequest, env: Env): Promise<void> {
+async function requireAdmin(request: Request, env: Env): Promise<void> {
   const expected = env.ADMIN_TOKEN;
   if (!expected) throw new HttpError(403, "The admin API is off: set the ADMIN_TOKEN secret");
-  const given = /^Bearer (.+)$/.exec(request.headers.get("Authorization") ?? "")?.[1] ?? "";
+  const given = /^bearer (.+)$/i.exec(request.headers.get("Authorization") ?? "")?.[1] ?? "";
   const [a, b] = await Promise.all([
     crypto.subtle.digest("SHA-256", encoder.encode(given)),
     crypto.subtle.digest("SHA-256", encoder.encode(expected)),
@@ -19,7 +18,7 @@ async function requireAdmin(request: IRequest, env: Env): Promise<void> {
   if (!crypto.subtle.timingSafeEqual(a, b)) throw new HttpError(401, "Wrong admin token", { "WWW-Authenticate": "Bearer" });
 }
 
-async function commandOf(request: IRequest, action: string): Promise<AdminCommand> {
+async function commandOf(request: Request, action: string): Promise<AdminCommand> {
   if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit")) return { action };
   if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
   const form = await readForm(request);
@@ -45,13 +44,9 @@ async function commandOf(request: IRequest, action: string): Promise<AdminComman
  * users (GET; POST user and password), delete (POST permalink), audit (GET).
  * Authenticated with the ADMIN_TOKEN secret as a bearer token.
  */
-export async function adminRoute(request: IRequest, env: Env): Promise<Response> {
-  const room = siteConfig(env).rooms.get(request.params["room"]!);
-  if (room === undefined) throw new HttpError(404, "No such room");
+export async function adminRoute(request: Request, env: Env, room: RoomHandle, action: string): Promise<Response> {
   await requireAdmin(request, env);
-  const command = await commandOf(request, request.params["command"]!);
-  const stub = env.ROOM.get(env.ROOM.idFromName(room.name));
-  const result = await stub.admin(room.name, command);
-  if (!result.ok) throw new HttpError(result.status, result.reason);
-  return jsonResponse(result, { "Cache-Control": "no-store" });
+  const command = await commandOf(request, action);
+  const report = await valueOf(room.stub.admin(room.config.name, command));
+  return jsonResponse({ ok: true, ...report }, { "Cache-Control": "no-store" });
 }

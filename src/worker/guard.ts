@@ -1,8 +1,7 @@
-import type { IRequest } from "itty-router";
-import { siteConfig, type RoomConfig } from "../config";
+import { clientAddress } from "../http/client-address";
 import { errorResponse, HttpError } from "../http/errors";
-import { clientAddress } from "../room/posting/poster";
 import { parseBasicAuth } from "../security/passwords";
+import { valueOf, type RoomHandle } from "./rooms";
 
 /** A password the room confirmed is taken again without asking it, for this long, in this isolate. */
 const VERIFIED_FOR_MS = 60_000;
@@ -13,41 +12,27 @@ async function digest(text: string): Promise<string> {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function challenge(room: RoomConfig, reason: string): Response {
-  return errorResponse(new HttpError(401, reason, { "WWW-Authenticate": `Basic realm="${room.name}", charset="UTF-8"` }));
-}
-
-/** The private room a request is for, if it is for one. */
-export function privateRoomOf(request: IRequest, env: Env): RoomConfig | null {
-  const name = new URL(request.url).pathname.split("/")[1] ?? "";
-  const room = siteConfig(env).rooms.get(name);
-  return room?.private ? room : null;
+function challenge(room: RoomHandle, reason: string): Response {
+  return errorResponse(new HttpError(401, reason, { "WWW-Authenticate": `Basic realm="${room.config.name}", charset="UTF-8"` }));
 }
 
 /**
- * Before any route of a private room (every page and endpoint, status files
- * and badge included): HTTP basic authentication against the room's users.
- * Admin paths have their own token. Sets `request.user` when signed in.
+ * HTTP basic authentication against a private room's users, before any of its
+ * pages and endpoints (status files and badge included). Returns the signed-in
+ * user, or the response that asks for credentials or says to wait.
  */
-export async function guardPrivateRooms(request: IRequest, env: Env): Promise<Response | undefined> {
-  const room = privateRoomOf(request, env);
-  if (room === null || new URL(request.url).pathname.startsWith(`/${room.name}/admin/`)) return undefined;
+export async function signIn(request: Request, room: RoomHandle): Promise<{ user: string } | Response> {
   const header = request.headers.get("Authorization");
   const credentials = parseBasicAuth(header);
-  if (credentials === null) return challenge(room, `Sign in to ${room.name}`);
-  const key = await digest(`${room.name}\n${header}`);
+  if (credentials === null) return challenge(room, `Sign in to ${room.config.name}`);
+  const key = await digest(`${room.config.name}\n${header}`);
   const now = Date.now();
-  if ((verified.get(key) ?? 0) > now) {
-    request["user"] = credentials.user;
-    return undefined;
-  }
-  const stub = env.ROOM.get(env.ROOM.idFromName(room.name));
-  const result = await stub.authenticate(room.name, credentials.user, credentials.password, clientAddress(request));
+  if ((verified.get(key) ?? 0) > now) return { user: credentials.user };
+  const result = await valueOf(room.stub.authenticate(room.config.name, credentials.user, credentials.password, clientAddress(request)));
   if (result.ok) {
     if (verified.size > 10_000) verified.clear();
     verified.set(key, now + VERIFIED_FOR_MS);
-    request["user"] = credentials.user;
-    return undefined;
+    return { user: credentials.user };
   }
   if (result.retryAfter > 0) {
     return errorResponse(new HttpError(429, `Too many failed sign-ins; try again in ${result.retryAfter} s`, { "Retry-After": String(result.retryAfter) }));

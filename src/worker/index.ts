@@ -1,20 +1,110 @@
-import { HttpError, errorResponse } from "../http/errors";
-import { router } from "./routes";
+import { siteConfig } from "../config";
+import { errorResponse, HttpError } from "../http/errors";
+import { MAX_URL_CHARS } from "../protocol/limits";
+import { frontPage, notFoundPage } from "../render/pages";
+import { robotsTxt } from "../render/robots";
+import { STATUS_VIEWS } from "../render/status-files";
+import { adminRoute } from "./admin-route";
+import { signIn } from "./guard";
+import { passwordRoute } from "./password-route";
+import { roomNamed, type RoomHandle } from "./rooms";
+import { badgeHtml, statusFile } from "./status-files";
+import { statusCache } from "./status-cache";
 
 export { Room } from "../room/room";
+
+const methodNotAllowed = (allow: string) => new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
+
+/** The site's front page: every room with its chatters and last post (none for private rooms). */
+async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<Response> {
+  const site = siteConfig(env);
+  const summaries = await Promise.all(
+    [...site.rooms.keys()].map(async (name) => {
+      const room = roomNamed(env, name)!;
+      const status = room.config.private ? null : await statusCache.get(room, origin, site.statusCacheSeconds, ctx).catch(() => null);
+      return { room: room.config, status };
+    }),
+  );
+  return frontPage(summaries, Math.floor(Date.now() / 1000));
+}
+
+/**
+ * A path below /<room>/ (null for /<room> itself): the Worker answers the status files, badge page,
+ * admin API and password page itself; everything else goes to the room's
+ * object. The guard of a private room owns every path but the admin API's
+ * (which has its own token), exactly `admin/<command>`.
+ */
+async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
+  const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
+  if (admin) return adminRoute(request, env, room, admin[1]!);
+  let user: string | null = null;
+  if (room.config.private) {
+    const signedIn = await signIn(request, room);
+    if (signedIn instanceof Response) return signedIn;
+    user = signedIn.user;
+  }
+  if (rest === null) {
+    if (request.method !== "GET") return notFoundPage(null);
+    return Response.redirect(new URL(`${url.pathname}/`, url).href, 301);
+  }
+  const view = STATUS_VIEWS[rest];
+  if (view !== undefined) {
+    if (request.method !== "GET") throw methodNotAllowed("GET");
+    return statusFile(request, url, env, ctx, room, view);
+  }
+  if (rest === "badge.html") {
+    if (request.method !== "GET") throw methodNotAllowed("GET");
+    return badgeHtml(url, room);
+  }
+  if (rest === "password") {
+    if (user === null) return notFoundPage(room.config);
+    if (request.method !== "GET" && request.method !== "POST") throw methodNotAllowed("GET, POST");
+    return passwordRoute(request, room, user);
+  }
+  if (rest.startsWith("admin/")) return notFoundPage(room.config);
+  return room.stub.fetch(request);
+}
+
+/** Every request: the URL parsed once, the room resolved once, then one lookup of the path. */
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  if (request.url.length > MAX_URL_CHARS) throw new HttpError(414, `URL over ${MAX_URL_CHARS} characters`);
+  const url = new URL(request.url);
+  const path = url.pathname;
+  if (path === "/") {
+    if (request.method !== "GET") throw methodNotAllowed("GET");
+    return front(env, ctx, url.origin);
+  }
+  if (path === "/robots.txt" && request.method === "GET") {
+    return new Response(robotsTxt([...siteConfig(env).rooms.keys()]), {
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600" },
+    });
+  }
+  const slash = path.indexOf("/", 1);
+  // Room names need no escapes: an escaped spelling names no room.
+  const room = roomNamed(env, path.slice(1, slash < 0 ? undefined : slash));
+  if (room === null) return notFoundPage(null);
+  return inRoom(request, url, env, ctx, room, slash < 0 ? null : path.slice(slash + 1));
+}
+
+/** Every error becomes a response in one place. */
+async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  try {
+    return await route(request, env, ctx);
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
 
 /**
  * HEAD is answered as GET without the body, except on comet, where a GET
  * would be held waiting for news.
  */
 async function head(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  if (new URL(request.url).pathname.endsWith("/comet")) {
-    return errorResponse(new HttpError(405, "Method not allowed; use GET", { Allow: "GET" }));
-  }
-  const response = await router.fetch(new Request(request, { method: "GET" }), env, ctx);
+  if (new URL(request.url).pathname.endsWith("/comet")) return errorResponse(methodNotAllowed("GET"));
+  const response = await handle(new Request(request, { method: "GET" }), env, ctx);
   return new Response(null, response);
 }
 
 export default {
-  fetch: (request, env, ctx) => (request.method === "HEAD" ? head(request, env, ctx) : router.fetch(request, env, ctx)),
+  fetch: (request, env, ctx) => (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)),
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,5 @@
-import { fetchRoomStatus, type RoomStatus } from "../protocol/status";
+import type { RoomStatus } from "../protocol/status";
+import { valueOf, type RoomHandle } from "./rooms";
 
 interface Memo {
   status: Promise<RoomStatus>;
@@ -19,24 +20,25 @@ export class StatusCache {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  get(env: Env, room: string, origin: string, ttlSeconds: number, ctx?: ExecutionContext): Promise<RoomStatus> {
+  get(room: RoomHandle, origin: string, ttlSeconds: number, ctx?: ExecutionContext): Promise<RoomStatus> {
     const now = this.now();
-    const held = this.memo.get(room);
+    const name = room.config.name;
+    const held = this.memo.get(name);
     if (held !== undefined && held.expires > now) return held.status;
-    const status = this.load(env, room, origin, ttlSeconds, ctx);
-    this.memo.set(room, { status, expires: now + ttlSeconds * 1000 });
+    const status = this.load(room, origin, ttlSeconds, ctx);
+    this.memo.set(name, { status, expires: now + ttlSeconds * 1000 });
     status.catch(() => {
-      if (this.memo.get(room)?.status === status) this.memo.delete(room);
+      if (this.memo.get(name)?.status === status) this.memo.delete(name);
     });
     return status;
   }
 
-  private async load(env: Env, room: string, origin: string, ttlSeconds: number, ctx?: ExecutionContext): Promise<RoomStatus> {
+  private async load(room: RoomHandle, origin: string, ttlSeconds: number, ctx?: ExecutionContext): Promise<RoomStatus> {
     const cache = typeof caches !== "undefined" && ttlSeconds > 0 ? caches.default : null;
-    const key = cacheKey(origin, room);
+    const key = cacheKey(origin, room.config.name);
     const cached = await cache?.match(key);
     if (cached) return (await cached.json()) as RoomStatus;
-    const status = await fetchRoomStatus(env, room, origin);
+    const status = await valueOf(room.stub.status(room.config.name));
     if (cache) {
       const stored = Response.json(status, { headers: { "Cache-Control": `public, max-age=${ttlSeconds}` } });
       const put = cache.put(key, stored);

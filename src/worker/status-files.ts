@@ -1,9 +1,8 @@
-import type { IRequest } from "itty-router";
 import { siteConfig } from "../config";
 import { badgePage } from "../render/badge";
-import { notFoundPage } from "../render/pages";
+import type { StatusView } from "../render/status-files";
+import type { RoomHandle } from "./rooms";
 import { statusCache } from "./status-cache";
-import { STATUS_VIEWS } from "../render/status-files";
 
 /** FNV-1a of the body: an ETag that changes whenever the bytes do. */
 function etagOf(body: string): string {
@@ -28,15 +27,10 @@ function matches(ifNoneMatch: string | null, etag: string): boolean {
  * answered by the Worker from a status fetched from the room at most once
  * per interval, with a matching Cache-Control, an ETag and 304s.
  */
-export async function statusFile(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const site = siteConfig(env);
-  const room = site.rooms.get(request.params["room"]!);
-  const url = new URL(request.url);
-  const view = STATUS_VIEWS[url.pathname.slice(url.pathname.indexOf("/", 1) + 1)];
-  if (room === undefined || view === undefined) return notFoundPage(room ?? null);
-  const ttl = site.statusCacheSeconds;
-  const status = await statusCache.get(env, room.name, url.origin, ttl, ctx);
-  const body = view.render(status, room, url.origin, Math.floor(Date.now() / 1000));
+export async function statusFile(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, view: StatusView): Promise<Response> {
+  const ttl = siteConfig(env).statusCacheSeconds;
+  const status = await statusCache.get(room, url.origin, ttl, ctx);
+  const body = view.render(status, room.config, url.origin, Math.floor(Date.now() / 1000));
   const etag = etagOf(body);
   const headers: Record<string, string> = {
     "Content-Type": view.type,
@@ -52,10 +46,8 @@ export async function statusFile(request: IRequest, env: Env, ctx: ExecutionCont
 }
 
 /** badge.html */
-export function badgeHtml(request: IRequest, env: Env): Response {
-  const room = siteConfig(env).rooms.get(request.params["room"]!);
-  if (room === undefined) return notFoundPage(null);
-  return new Response(badgePage(room, new URL(request.url).origin).value, {
+export function badgeHtml(url: URL, room: RoomHandle): Response {
+  return new Response(badgePage(room.config, url.origin).value, {
     headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=3600" },
   });
 }

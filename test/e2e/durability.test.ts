@@ -41,16 +41,16 @@ async function postSequence(server: DevServer): Promise<number> {
 
 /**
  * The whole current log, read as a browser would after a restart: without a
- * cid the comet endpoint answers a ping with a fresh cid; with it and p=0 it
- * answers the whole log at once (the log is not empty, so nothing is held).
+ * cid, p=0 is answered at once with a fresh cid and the whole log (the log is
+ * not empty, so nothing is held); asking again with that cid, the same log.
  */
 async function readWholeLog(server: DevServer): Promise<{ pos: number; entries: ChatEntry[] }> {
   const cometUri = `${server.url}/lobby/comet`;
-  const ping = await observeJson(cometUri, null, 0, { timeoutMs: 5_000 });
-  expect(ping.content).toEqual([]);
-  expect(Number.isInteger(ping.cid)).toBe(true);
-  const log = await observeJson(cometUri, ping.cid, 0, { timeoutMs: 5_000 });
-  expect(log.cid).toBe(ping.cid);
+  const first = await observeJson(cometUri, null, 0, { timeoutMs: 5_000 });
+  expect(Number.isInteger(first.cid)).toBe(true);
+  const log = await observeJson(cometUri, first.cid, 0, { timeoutMs: 5_000 });
+  expect(log.cid).toBe(first.cid);
+  expect(log.content).toEqual(first.content);
   return { pos: log.pos, entries: log.content };
 }
 

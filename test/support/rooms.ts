@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import type { Room } from "../../src/room/room";
-import type { RoomContext } from "../../src/room/context";
 
 export const ORIGIN = "http://chat.test";
 
@@ -20,8 +19,8 @@ export interface TestRoom {
   path: string;
   fetch(relative: string, init?: RequestInit): Promise<Response>;
   post(fields: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
-  /** Runs `fn` inside the room's Durable Object with its context. */
-  inside<R>(fn: (room: RoomContext, instance: Room) => R | Promise<R>): Promise<R>;
+  /** Runs `fn` inside the room's Durable Object. */
+  inside<R>(fn: (room: Room) => R | Promise<R>): Promise<R>;
   /** A client id issued by the room, as apilogin would issue it. */
   issueCid(): Promise<number>;
   /** Reads a comet reply as JSON (s=0). */
@@ -51,7 +50,7 @@ export function freshRoom(configName = "lobby"): TestRoom {
       room.fetch("post", { method: "POST", body: new URLSearchParams(fields), headers: { "CF-Connecting-IP": "192.0.2.1", ...headers } }),
     inside: async (fn) => {
       await room.fetch("var/seq");
-      return runInDurableObject(stub, (instance: Room) => fn(instance["context"]!, instance));
+      return runInDurableObject(stub, (instance: Room) => fn(instance));
     },
     issueCid: () => room.inside((context) => context.clients.issue()!),
     cometJson: async (params) => {

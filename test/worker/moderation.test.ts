@@ -143,7 +143,7 @@ describe("the per-address rate limit", () => {
     const room = "archive4";
     await send(`/${room}/var/seq`);
     await runInDurableObject(stubOf(room), (r: Room) => {
-      r["context"]!.postLimiter = new PostLimiter(3);
+      r.admission.perAddress = new PostLimiter(3);
     });
     for (let i = 0; i < 3; i++) expect((await postFrom(room, "198.51.100.7", `ok ${i}`)).status).toBe(200);
     const limited = await postFrom(room, "198.51.100.7", "one too many");

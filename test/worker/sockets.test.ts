@@ -212,7 +212,7 @@ describe("the room's WebSocket", () => {
     client.send({ type: "post", id: "z", nick: "sock", text: "from the socket" });
     expect(await client.next("ack")).toMatchObject({ stored: true, pos: 3 });
     const state = await runInDurableObject(stub, (room: Room) => ({
-      sockets: room.sockets.count,
+      sockets: room.clients.sockets,
       cids: room["ctx"].getWebSockets().map((ws) => (ws.deserializeAttachment() as { cid: number }).cid),
     }));
     expect(state).toEqual({ sockets: 1, cids: [hello.cid] });

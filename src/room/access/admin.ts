@@ -1,62 +1,48 @@
 import { HttpError } from "../../http/errors";
 import { hashPassword, passwordProblem } from "../../security/passwords";
-import type { AuditEntry } from "../storage/audit-log";
-import type { RoomContext } from "../context";
-import { deleteEntry, type Deletion } from "./moderation";
+import type { AdminCommand, AdminReport } from "../../protocol/admin";
+import type { AuditLog } from "../storage/audit-log";
+import type { BlocklistStore } from "../storage/blocklist";
+import type { Users } from "../storage/users";
+import { deleteEntry, type ModerationRoom } from "./moderation";
 
-export type AdminCommand =
-  | { action: "block"; text: string }
-  | { action: "unblock"; text: string }
-  | { action: "blocklist" }
-  | { action: "add-user"; user: string; password: string }
-  | { action: "users" }
-  | { action: "delete"; permalink: string }
-  | { action: "audit" };
-
-export type AdminResult =
-  | { ok: true; blocklist?: string; added?: string[]; removed?: string[]; errors?: { line: number; text: string; reason: string }[]; users?: string[]; deleted?: Deletion; audit?: AuditEntry[] }
-  | { ok: false; status: number; reason: string };
+export interface AdminRoom extends ModerationRoom {
+  blocklist: BlocklistStore;
+  users: Users;
+  audit: AuditLog;
+}
 
 const ACTOR = "admin";
 
-/** Runs an administrator's command on the room; errors come back as a status and reason. */
-export async function runAdminCommand(room: RoomContext, command: AdminCommand): Promise<AdminResult> {
-  try {
-    return await run(room, command);
-  } catch (error) {
-    if (error instanceof HttpError) return { ok: false, status: error.status, reason: error.reason };
-    throw error;
-  }
-}
-
-async function run(room: RoomContext, command: AdminCommand): Promise<AdminResult> {
+/** Runs an administrator's command on the room. */
+export async function runAdminCommand(room: AdminRoom, command: AdminCommand): Promise<AdminReport> {
   const now = room.clock.now();
   switch (command.action) {
     case "block": {
       const { added, errors } = room.blocklist.add(command.text, now);
       for (const rule of added) room.audit.record({ at: now, actor: ACTOR, action: "block", target: rule, detail: "" });
-      return { ok: true, added, errors, blocklist: room.blocklist.text() };
+      return { added, errors, blocklist: room.blocklist.text() };
     }
     case "unblock": {
       const { removed, errors } = room.blocklist.remove(command.text);
       for (const rule of removed) room.audit.record({ at: now, actor: ACTOR, action: "unblock", target: rule, detail: "" });
-      return { ok: true, removed, errors, blocklist: room.blocklist.text() };
+      return { removed, errors, blocklist: room.blocklist.text() };
     }
     case "blocklist":
-      return { ok: true, blocklist: room.blocklist.text() };
+      return { blocklist: room.blocklist.text() };
     case "add-user": {
       if (!/^[^\s:]{1,64}$/.test(command.user)) throw new HttpError(400, "A user name is 1 to 64 characters, no spaces or colons");
       const problem = passwordProblem(command.password);
       if (problem !== null) throw new HttpError(400, problem);
       room.users.save(command.user, await hashPassword(command.password), room.clock.now());
       room.audit.record({ at: room.clock.now(), actor: ACTOR, action: "add-user", target: command.user, detail: "" });
-      return { ok: true, users: room.users.names() };
+      return { users: room.users.names() };
     }
     case "users":
-      return { ok: true, users: room.users.names() };
+      return { users: room.users.names() };
     case "delete":
-      return { ok: true, deleted: await deleteEntry(room, command.permalink, ACTOR) };
+      return { deleted: await deleteEntry(room, command.permalink, ACTOR) };
     case "audit":
-      return { ok: true, audit: room.audit.recent() };
+      return { audit: room.audit.recent() };
   }
 }

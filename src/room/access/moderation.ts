@@ -1,19 +1,27 @@
 import { HttpError } from "../../http/errors";
 import { dayOf } from "../../protocol/day";
-import { html } from "../../render/html";
 import { ARCHIVE_CONTENT_TYPE, archiveKey, decodeDay, encodeDay } from "../archive/format";
-import type { RoomContext } from "../context";
+import type { Clock } from "../../clock";
+import type { Deletion } from "../../protocol/admin";
+import type { Fanout } from "../live/fanout";
+import type { ArchiveBucket } from "../archive/archiver";
+import type { ArchiveIndex } from "../storage/archive-days";
+import type { AuditLog } from "../storage/audit-log";
+import type { CurrentLog } from "../storage/current-log";
+
+export interface ModerationRoom {
+  config: { name: string };
+  clock: Clock;
+  log: Pick<CurrentLog, "removeAt">;
+  archiveIndex: ArchiveIndex;
+  archive(): ArchiveBucket;
+  audit: Pick<AuditLog, "record">;
+  fanout: Pick<Fanout, "deleted">;
+}
 
 const ANCHOR = /entry-([0-9a-f]{1,12})-([0-9a-f]{1,8})$/;
 /** How often a rewrite of a day archive is retried when the object changed under it. */
 const REWRITE_ATTEMPTS = 3;
-
-export interface Deletion {
-  anchor: string;
-  nick: string | null;
-  fromLog: boolean;
-  fromArchive: boolean;
-}
 
 /** The timestamp named by a permalink (a/YYYY/MM/DD#entry-<sec hex>-<usec hex>, or the anchor alone). */
 export function parsePermalink(permalink: string): { sec: number; usec: number; anchor: string } {
@@ -29,7 +37,7 @@ export function parsePermalink(permalink: string): { sec: number; usec: number; 
  * Rewrites a day's archive without one entry. The put only succeeds if the
  * object is still the one read (its ETag), so a concurrent rewrite is never lost.
  */
-async function removeFromArchive(room: RoomContext, sec: number, usec: number): Promise<{ removed: boolean; nick: string | null }> {
+async function removeFromArchive(room: ModerationRoom, sec: number, usec: number): Promise<{ removed: boolean; nick: string | null }> {
   const day = dayOf(sec);
   if (room.archiveIndex.count(day) === null) return { removed: false, nick: null };
   const key = archiveKey(room.config.name, day);
@@ -55,15 +63,17 @@ async function removeFromArchive(room: RoomContext, sec: number, usec: number): 
 
 /**
  * Deletes an entry by its permalink: from the current log, from its day's
- * archive in R2, from the live views of connected pages; records it in the
- * audit log. RSS is made from the log, so it follows.
+ * archive in R2, from the live views of connected pages (through the publish
+ * path); records it in the audit log. RSS is made from the log, so it follows.
  */
-export async function deleteEntry(room: RoomContext, permalink: string, actor: string): Promise<Deletion> {
+export async function deleteEntry(room: ModerationRoom, permalink: string, actor: string): Promise<Deletion> {
   const { sec, usec, anchor } = parsePermalink(permalink);
   const fromLog = room.log.removeAt(sec, usec);
-  if (fromLog !== null) room.news.invalidate();
+  // Gone from the log is gone from every view at once, before the archive is rewritten.
+  if (fromLog !== null) room.fanout.deleted(anchor);
   const archive = await removeFromArchive(room, sec, usec);
   if (fromLog === null && !archive.removed) throw new HttpError(404, "No entry with that permalink");
+  if (fromLog === null) room.fanout.deleted(anchor);
   const deletion: Deletion = { anchor, nick: fromLog?.nick ?? archive.nick, fromLog: fromLog !== null, fromArchive: archive.removed };
   room.audit.record({
     at: room.clock.now(),
@@ -72,13 +82,5 @@ export async function deleteEntry(room: RoomContext, permalink: string, actor: s
     target: `a/${dayOf(sec)}#${anchor}`,
     detail: JSON.stringify({ nick: deletion.nick, seq: fromLog?.seq ?? null, fromLog: deletion.fromLog, fromArchive: deletion.fromArchive }),
   });
-  room.sockets.broadcast({ type: "deleted", anchor });
-  const marker = html`<template class="deleted" data-anchor="${anchor}"></template>`.value;
-  room.longpoll.tellPages({ format: "html", text: JSON.stringify(marker) }, (waiter) => ({
-    pos: waiter.pos,
-    nc: room.chatters(),
-    ver: room.ver,
-    cid: waiter.cid,
-  }));
   return deletion;
 }

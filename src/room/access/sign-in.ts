@@ -1,5 +1,14 @@
 import { hashPassword, passwordProblem, verifyPassword, type PasswordRecord } from "../../security/passwords";
-import type { RoomContext } from "../context";
+import type { Clock } from "../../clock";
+import type { AuditLog } from "../storage/audit-log";
+import type { Users } from "../storage/users";
+
+export interface SignInRoom {
+  config: { name: string };
+  clock: Clock;
+  users: Users;
+  audit: Pick<AuditLog, "record">;
+}
 import type { LoginThrottle } from "./login-throttle";
 
 export type LoginResult = { ok: true } | { ok: false; retryAfter: number };
@@ -8,7 +17,7 @@ export type LoginResult = { ok: true } | { ok: false; retryAfter: number };
 let decoy: Promise<PasswordRecord> | null = null;
 
 /** Makes the first user from "user:password" (the FIRST_USER secret) while the room has none. */
-async function seedFirstUser(room: RoomContext, firstUser: string | undefined): Promise<void> {
+async function seedFirstUser(room: SignInRoom, firstUser: string | undefined): Promise<void> {
   if (firstUser === undefined || room.users.count() > 0) return;
   const colon = firstUser.indexOf(":");
   if (colon <= 0) return;
@@ -21,7 +30,7 @@ async function seedFirstUser(room: RoomContext, firstUser: string | undefined): 
 
 /** Checks a password; an address that keeps failing must wait (429 with Retry-After in the Worker). */
 export async function checkLogin(
-  room: RoomContext,
+  room: SignInRoom,
   throttle: LoginThrottle,
   firstUser: string | undefined,
   attempt: { user: string; password: string; ip: string },
@@ -43,7 +52,7 @@ export async function checkLogin(
 }
 
 /** Changes a user's password; returns what was wrong, or null when done. */
-export async function changePassword(room: RoomContext, user: string, current: string, next: string): Promise<string | null> {
+export async function changePassword(room: SignInRoom, user: string, current: string, next: string): Promise<string | null> {
   const record = room.users.record(user);
   if (record === null || !(await verifyPassword(current, record))) return "The current password is not right.";
   const problem = passwordProblem(next);

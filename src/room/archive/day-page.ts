@@ -3,9 +3,20 @@ import type { Entry } from "../../protocol/entry";
 import { archiveDayPage } from "../../render/archive";
 import { htmlResponse, notFoundPage } from "../../render/pages";
 import { archiveKey, decodeDay } from "./format";
-import { daysWithEntries, type DayCount } from "../storage/archive-days";
-import { nextRunAt } from "./archiver";
-import type { RoomContext } from "../context";
+import type { ArchiveIndex, DayCount } from "../storage/archive-days";
+import type { Clock } from "../../clock";
+import type { RoomConfig } from "../../config";
+import type { CurrentLog } from "../storage/current-log";
+import { nextRunAt, type ArchiveBucket } from "./archiver";
+
+export interface DayPageRoom {
+  config: RoomConfig;
+  clock: Clock;
+  archiveIndex: ArchiveIndex;
+  log: Pick<CurrentLog, "between" | "dayCounts">;
+  /** The bucket of day archives (a function, so tests can swap it). */
+  archive(): ArchiveBucket;
+}
 
 /**
  * A past day served from R2 never changes, but its page also shows the days
@@ -16,9 +27,23 @@ function archivedCacheControl(nowMs: number): string {
 }
 
 /** a/today and a/yesterday: redirects to the dated page. */
-export function relativeDay(room: RoomContext, request: Request, daysBack: number): Response {
+export function relativeDay(room: { clock: Clock }, url: URL, daysBack: number): Response {
   const day = dayOf(Math.floor(room.clock.now() / 1000) - daysBack * DAY_SECONDS);
-  return new Response(null, { status: 302, headers: { Location: new URL(day, request.url).href, "Cache-Control": "no-cache" } });
+  return new Response(null, { status: 302, headers: { Location: new URL(day, url).href, "Cache-Control": "no-cache" } });
+}
+
+/**
+ * Every day that has entries, in the archive or still in the current log,
+ * oldest first. An archived day counts as archived: the entries of it that
+ * the log keeps are in its archive too.
+ */
+function daysWithEntries(index: ArchiveIndex, log: Pick<CurrentLog, "dayCounts">): DayCount[] {
+  const days = new Map(index.all().map(({ day, count }) => [day, count]));
+  for (const { dayNumber, count } of log.dayCounts()) {
+    const day = dayOf(dayNumber * DAY_SECONDS);
+    if (!days.has(day)) days.set(day, count);
+  }
+  return [...days].map(([day, count]) => ({ day, count })).sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 }
 
 function neighbours(days: readonly DayCount[], day: string) {
@@ -38,7 +63,7 @@ function neighbours(days: readonly DayCount[], day: string) {
  * a/YYYY/MM/DD: a day's entries, from its archive in R2 once it has one, else
  * from the current log, so that no day is missing between the two.
  */
-export async function archiveDay(room: RoomContext, params: { y?: string; m?: string; d?: string }): Promise<Response> {
+export async function archiveDay(room: DayPageRoom, params: { y?: string; m?: string; d?: string }): Promise<Response> {
   const day = parseDay(params.y ?? "", params.m ?? "", params.d ?? "");
   if (day === null) return notFoundPage(room.config);
   // Everything read from SQLite is read before the first await.

@@ -1,31 +1,38 @@
-import { CID_LIMIT, CLIENT_GONE_MS, MAX_CLIENTS } from "../../protocol/limits";
 import type { Clock } from "../../clock";
+import { HttpError } from "../../http/errors";
+import { CID_LIMIT, CLIENT_GONE_MS, MAX_CLIENTS } from "../../protocol/limits";
 
 /**
- * Client ids and presence. A client is waiting while its comet request is
- * held; it is gone once it has not been waiting for CLIENT_GONE_MS.
- * The number of chatters (`nc`) is the number of clients not gone.
+ * Who is in the room: long-poll clients by client id, and open sockets.
+ * A long-poll client is waiting while its comet request is held; it is gone
+ * once it has not been waiting for CLIENT_GONE_MS. The number of chatters
+ * (`nc`) is the clients not gone plus the open sockets, one number for every
+ * transport. Each change that moves it is reported to `onChange`: presence
+ * follows the registry, not the handlers.
  */
-export class Clients {
+export class ClientRegistry {
   private readonly waiting = new Set<number>();
   /** Clients not waiting, by the time they were last seen; insertion order is that order. */
   private readonly idle = new Map<number, number>();
 
   constructor(
     private readonly clock: Clock,
+    private openSockets: number,
+    private readonly onChange: () => void,
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** A fresh client id, seen now; null when the room holds too many clients. */
+  /** A fresh long-poll client id, seen now; null when the room holds too many clients. */
   issue(): number | null {
     this.forgetGone();
     if (this.waiting.size + this.idle.size >= MAX_CLIENTS) return null;
     const cid = this.freshId();
     this.idle.set(cid, this.clock.now());
+    this.onChange();
     return cid;
   }
 
-  /** An id no client uses, not registered: for a socket, which is counted apart. */
+  /** An id no client uses, not registered: a socket's, counted with `socketOpened`. */
   freshId(): number {
     let cid: number;
     do cid = Math.floor(this.random() * CID_LIMIT);
@@ -52,10 +59,24 @@ export class Clients {
     this.idle.set(cid, this.clock.now());
   }
 
-  /** The number of chatters: clients waiting, or seen within CLIENT_GONE_MS. */
+  socketOpened(): void {
+    this.openSockets++;
+    this.onChange();
+  }
+
+  socketClosed(): void {
+    this.openSockets = Math.max(0, this.openSockets - 1);
+    this.onChange();
+  }
+
+  get sockets(): number {
+    return this.openSockets;
+  }
+
+  /** The number of chatters: clients waiting or seen within CLIENT_GONE_MS, and open sockets. */
   count(): number {
     this.forgetGone();
-    return this.waiting.size + this.idle.size;
+    return this.waiting.size + this.idle.size + this.openSockets;
   }
 
   private forgetGone(): void {
@@ -65,4 +86,11 @@ export class Clients {
       this.idle.delete(cid);
     }
   }
+}
+
+/** A fresh long-poll client id, or 503 when the room cannot give one. */
+export function issueCid(clients: ClientRegistry): number {
+  const cid = clients.issue();
+  if (cid === null) throw new HttpError(503, "No client id available", { "Retry-After": "10" });
+  return cid;
 }

@@ -16,9 +16,14 @@ export class NewsEncoder {
   encodings = 0;
 
   constructor(
-    private readonly log: CurrentLog,
+    private readonly log: Pick<CurrentLog, "end" | "since" | "at">,
     private readonly render: RenderOptions,
   ) {}
+
+  /** The position of the log's newest entry. */
+  get end(): number {
+    return this.log.end;
+  }
 
   /** Forgets every encoding: the log changed without growing (an entry was deleted). */
   invalidate(): void {

@@ -1,16 +1,10 @@
+import { clientAddress } from "../../http/client-address";
 import { HttpError } from "../../http/errors";
 import { readForm } from "../../http/form";
 import { integerParam } from "../../http/params";
 import { jsonResponse, sexprResponse } from "../../http/responses";
-import { cleanPost } from "../../protocol/entry";
 import { alist, writeSexpr } from "../../protocol/sexpr";
-import { publish } from "../live/fanout";
-import type { RoomContext } from "../context";
-
-/** The address a request came from, as the Workers runtime reports it. */
-export function clientAddress(request: Request): string {
-  return request.headers.get("CF-Connecting-IP") ?? "unknown";
-}
+import { isValidMsgid, type WritePath } from "./write-path";
 
 /**
  * The acknowledgement of a post. Browsers asking for JSON get the position;
@@ -25,40 +19,21 @@ function acknowledge(request: Request, stored: boolean, pos: number): Response {
 }
 
 /**
- * POST post: stores the entry (or nothing, when nick or text is empty once
- * cleaned), wakes the waiting clients, and acknowledges. The acknowledgement
- * leaves only once the write is durable: the Durable Object's output gate
- * holds every response until storage confirms.
+ * POST post: nick, text, and optionally cid and msgid, through the write
+ * path. The acknowledgement leaves only once the write is durable: the Durable
+ * Object's output gate holds every response until storage confirms.
  */
-export async function post(room: RoomContext, request: Request): Promise<Response> {
+export async function post(room: { writePath: WritePath }, request: Request): Promise<Response> {
   const form = await readForm(request);
   const nick = form.get("nick");
   const text = form.get("text");
   if (nick === undefined || text === undefined) throw new HttpError(400, "Fields nick and text are required");
   integerParam(form, "cid");
-  const clean = cleanPost(nick, text);
-  if (clean === null) return acknowledge(request, false, room.log.end);
-  const ip = clientAddress(request);
-  const admission = admitPost(room, ip);
-  // A blocked address is answered as if its post were stored, as the original does.
-  if (admission === "blocked") return acknowledge(request, true, room.log.end);
-  if (admission > 0) throw new HttpError(429, `Too many posts; try again in ${admission} s`, { "Retry-After": String(admission) });
-  const entry = room.log.append(clean, ip, room.clock.now());
-  publish(room, entry.seq - 1);
-  return acknowledge(request, true, entry.seq);
-}
-
-/**
- * Whether an address may post now: "blocked" by the blocklist (the attempt
- * is logged), a number of seconds to wait when over its posts per minute, or 0.
- */
-export function admitPost(room: RoomContext, ip: string): "blocked" | number {
-  const now = room.clock.now();
-  const rule = room.blocklist.blocks(ip);
-  if (rule !== null) {
-    console.log(JSON.stringify({ event: "post-blocked", room: room.config.name, ip }));
-    room.audit.record({ at: now, actor: ip, action: "post-blocked", target: room.config.name, detail: "" });
-    return "blocked";
+  const msgid = form.get("msgid") ?? null;
+  if (msgid !== null && !isValidMsgid(msgid)) throw new HttpError(400, "Field msgid must be 1 to 64 of A-Z a-z 0-9 _ . : -");
+  const outcome = room.writePath.submit({ nick, text, ip: clientAddress(request), msgid, client: null });
+  if (outcome.kind === "rate-limited") {
+    throw new HttpError(429, `Too many posts; try again in ${outcome.retryAfter} s`, { "Retry-After": String(outcome.retryAfter) });
   }
-  return room.postLimiter.take(ip, now);
+  return acknowledge(request, outcome.kind !== "empty", outcome.pos);
 }

@@ -1,6 +1,3 @@
-import { dayOf, DAY_SECONDS } from "../../protocol/day";
-import type { CurrentLog } from "./current-log";
-
 export interface DayCount {
   day: string;
   count: number;
@@ -21,18 +18,4 @@ export class ArchiveIndex {
   all(): DayCount[] {
     return this.sql.exec<{ day: string; count: number }>("SELECT day, count FROM archive_days ORDER BY day").toArray();
   }
-}
-
-/**
- * Every day that has entries, in the archive or still in the current log,
- * oldest first. An archived day counts as archived: the entries of it that
- * the log keeps are in its archive too.
- */
-export function daysWithEntries(index: ArchiveIndex, log: CurrentLog): DayCount[] {
-  const days = new Map(index.all().map(({ day, count }) => [day, count]));
-  for (const { dayNumber, count } of log.dayCounts()) {
-    const day = dayOf(dayNumber * DAY_SECONDS);
-    if (!days.has(day)) days.set(day, count);
-  }
-  return [...days].map(([day, count]) => ({ day, count })).sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 }

@@ -1,10 +1,4 @@
-export interface AuditEntry {
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string;
-}
+import type { AuditEntry } from "../../protocol/admin";
 
 /** The room's audit log: what administrators did, and what the room refused. */
 export class AuditLog {

@@ -2,21 +2,22 @@ import { HttpError } from "../../http/errors";
 import { readForm } from "../../http/form";
 import { jsonResponse, sexprResponse } from "../../http/responses";
 import { alist, writeSexpr } from "../../protocol/sexpr";
-import type { RoomContext } from "../context";
+import type { RoomConfig } from "../../config";
+import { issueCid, type ClientRegistry } from "../live/clients";
+import type { NewsEncoder } from "../live/news";
 
 /**
  * POST apilogin: gives an API client its client id, the current end of the
  * log and the absolute URIs to use, built from the request's origin.
  */
-export async function apilogin(room: RoomContext, request: Request): Promise<Response> {
+export async function apilogin(room: { config: RoomConfig; clients: ClientRegistry; news: NewsEncoder }, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const form = await readForm(request);
   const who = form.get("who")?.trim();
   if (!who) throw new HttpError(401, "Field who is required");
   const s = form.get("s") ?? url.searchParams.get("s") ?? "1";
   if (s !== "0" && s !== "1") throw new HttpError(400, "Parameter s must be 0 or 1");
-  const cid = room.clients.issue();
-  if (cid === null) throw new HttpError(503, "No client id available", { "Retry-After": "10" });
+  const cid = issueCid(room.clients);
   console.log(JSON.stringify({ event: "apilogin", room: room.config.name, who: who.slice(0, 200), cid }));
 
   const roomUrl = new URL(`/${room.config.name}/`, url.origin).href;
@@ -26,7 +27,7 @@ export async function apilogin(room: RoomContext, request: Request): Promise<Res
     ["icon-uri", new URL(room.config.icon, url.origin).href],
     ["room-name", room.config.title],
     ["cid", cid],
-    ["pos", room.log.end],
+    ["pos", room.news.end],
   ] as const;
   if (s === "0") return jsonResponse(Object.fromEntries(fields));
   return sexprResponse(writeSexpr(alist(fields)));

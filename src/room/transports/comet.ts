@@ -8,7 +8,19 @@ import {
   type EncodedContent,
   type ReplyHeader,
 } from "../../protocol/comet-reply";
-import type { RoomContext } from "../context";
+import type { RoomConfig } from "../../config";
+import { issueCid, type ClientRegistry } from "../live/clients";
+import type { NewsEncoder } from "../live/news";
+import type { LongPoll } from "./longpoll";
+
+/** What the comet endpoint works with. */
+export interface CometRoom {
+  config: Pick<RoomConfig, "name" | "login">;
+  ver: string;
+  clients: ClientRegistry;
+  news: NewsEncoder;
+  longpoll: LongPoll;
+}
 
 export function cometFormat(s: string | null): CometFormat {
   if (s === null) return "html";
@@ -23,19 +35,11 @@ function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
   });
 }
 
-/** A fresh client id, or 503 when the room cannot give one. */
-function issueCid(room: RoomContext): number {
-  const cid = room.clients.issue();
-  if (cid === null) throw new HttpError(503, "No client id available", { "Retry-After": "10" });
-  room.sockets.presenceChanged(room);
-  return cid;
-}
-
 /**
  * GET comet: answers at once when the client is behind the log or its client
  * id must change, else holds the request until news or the hold time passes.
  */
-export function comet(room: RoomContext, url: URL): Response | Promise<Response> {
+export function comet(room: CometRoom, url: URL): Response | Promise<Response> {
   const params = url.searchParams;
   const format = cometFormat(params.get("s"));
   const p = integerParam(params, "p");
@@ -45,29 +49,29 @@ export function comet(room: RoomContext, url: URL): Response | Promise<Response>
   }
   const pos = p ?? 0;
   if (pos < 0) throw new HttpError(400, "Parameter p must not be negative");
-  const { clients, log, longpoll, ver } = room;
-  const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: room.chatters(), ver, cid }, emptyContent(format));
+  const { clients, news, longpoll, ver } = room;
+  const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: clients.count(), ver, cid }, emptyContent(format));
   /** Answers at once: the entries after `pos` when there are any, else a ping. */
   const now = (cid: number) =>
-    pos === log.end ? ping(cid) : cometResponse({ pos: log.end, nc: room.chatters(), ver, cid }, room.news.encodeSince(pos, format));
+    pos === news.end ? ping(cid) : cometResponse({ pos: news.end, nc: clients.count(), ver, cid }, news.encodeSince(pos, format));
 
   // A replaced client id is answered at once with the news it asked for, so a
   // client that came back late (a busy room, a restarted server) loses no round trip.
   if (c === null || !clients.isKnown(c)) {
     if (room.config.login === "strict") return ping(-1, 0);
-    return now(issueCid(room));
+    return now(issueCid(clients));
   }
   if (clients.isWaiting(c)) {
-    const fresh = issueCid(room);
-    longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: room.chatters(), ver, cid: c }));
+    const fresh = issueCid(clients);
+    longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: clients.count(), ver, cid: c }));
     return now(fresh);
   }
-  if (pos !== log.end) return now(c);
+  if (pos !== news.end) return now(c);
   clients.startWaiting(c);
   return new Promise<Response>((resolve) => {
     longpoll.hold(
       { cid: c, pos, format, answer: (header, content) => resolve(cometResponse(header, content)) },
-      () => ({ pos, nc: room.chatters(), ver, cid: c }),
+      () => ({ pos, nc: clients.count(), ver, cid: c }),
     );
   });
 }

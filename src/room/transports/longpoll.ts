@@ -1,5 +1,6 @@
-import type { CometFormat, EncodedContent, ReplyHeader } from "../../protocol/comet-reply";
-import { emptyContent } from "../../protocol/comet-reply";
+import { emptyContent, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
+import { deletionMarker } from "../../render/entries";
+import type { Listener, News } from "../live/fanout";
 
 /** A held comet request. */
 export interface Waiter {
@@ -9,23 +10,17 @@ export interface Waiter {
   answer(header: ReplyHeader, content: EncodedContent): void;
 }
 
-/** What a wake-up tells the waiters: the new end, the chatters, and the news after a position. */
-export interface News {
-  end: number;
-  nc: number;
-  ver: string;
-  encodeSince(pos: number, format: CometFormat): EncodedContent;
-}
-
 /**
- * Held comet requests, keyed by client id. A publish answers every waiter at
- * once; `News.encodeSince` is expected to encode once per distinct (position, format).
+ * Held comet requests, keyed by client id: a listener of the publish path.
+ * New entries answer every waiter behind the end with what it has not seen;
+ * a deletion answers the pages (the HTML format) with a marker they act on.
  */
-export class LongPoll {
+export class LongPoll implements Listener {
   private readonly waiters = new Map<number, { waiter: Waiter; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
     private readonly holdMs: number,
+    private readonly ver: string,
     private readonly onRelease: (cid: number) => void,
   ) {}
 
@@ -47,30 +42,27 @@ export class LongPoll {
     if (waiter) waiter.answer(header(waiter), emptyContent(waiter.format));
   }
 
-  /** Answers every waiter behind `news.end` with what it has not seen. */
-  wake(news: News): number {
-    let answered = 0;
+  entries(news: News): void {
     for (const [cid, { waiter }] of this.waiters) {
       if (waiter.pos === news.end) continue;
       const content = news.encodeSince(waiter.pos, waiter.format);
       this.take(cid);
-      waiter.answer({ pos: news.end, nc: news.nc, ver: news.ver, cid }, content);
-      answered++;
+      waiter.answer({ pos: news.end, nc: news.nc, ver: this.ver, cid }, content);
     }
-    return answered;
   }
 
-  /**
-   * Answers the waiters that take rendered HTML with `content` (markup the
-   * page acts on, such as a deletion), their position unchanged; the others wait on.
-   */
-  tellPages(content: EncodedContent, header: (waiter: Waiter) => ReplyHeader): void {
+  /** Pages remove the deleted entry; their position is unchanged. API clients have no such message and wait on. */
+  deleted(anchor: string, nc: number): void {
+    const content: EncodedContent = { format: "html", text: JSON.stringify(deletionMarker(anchor).value) };
     for (const [cid, { waiter }] of this.waiters) {
       if (waiter.format !== "html") continue;
       this.take(cid);
-      waiter.answer(header(waiter), content);
+      waiter.answer({ pos: waiter.pos, nc, ver: this.ver, cid }, content);
     }
   }
+
+  /** Long-poll clients read the chatters in their next reply. */
+  presence(): void {}
 
   private take(cid: number): Waiter | undefined {
     const held = this.waiters.get(cid);

@@ -2,13 +2,24 @@ import { HttpError } from "../../http/errors";
 import { renderEntries } from "../../render/entries";
 import { html } from "../../render/html";
 import { htmlResponse, layout } from "../../render/pages";
-import type { RoomContext } from "../context";
+import type { RoomConfig } from "../../config";
+import type { ClientRegistry } from "../live/clients";
+import type { CurrentLog } from "../storage/current-log";
+
+export interface PageRoom {
+  config: RoomConfig;
+  ver: string;
+  /** How long a comet request is held, for the page's long-poll fallback. */
+  holdMs: number;
+  clients: ClientRegistry;
+  log: Pick<CurrentLog, "all" | "end">;
+}
 
 /**
  * GET /<room>/: the room page. It shows the current log at once and gives
  * the page's script the position to follow the log from.
  */
-export function roomPage(room: RoomContext): Response {
+export function roomPage(room: PageRoom): Response {
   const { config } = room;
   // The page's script uses a WebSocket, counted apart; a long-poll fallback in a
   // loose room gets its client id from its first comet reply. A strict room
@@ -16,7 +27,7 @@ export function roomPage(room: RoomContext): Response {
   const cid = config.login === "strict" ? room.clients.issue() : 0;
   if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
   const entries = renderEntries(room.log.all(), null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
-  const body = html`<div class="room" data-room="${config.name}" data-title="${config.title}" data-ver="${room.ver}" data-pos="${room.log.end}" data-cid="${cid}" data-nc="${room.chatters()}" data-hold="${room.holdMs}">
+  const body = html`<div class="room" data-room="${config.name}" data-title="${config.title}" data-ver="${room.ver}" data-pos="${room.log.end}" data-cid="${cid}" data-nc="${room.clients.count()}" data-hold="${room.holdMs}">
 <header class="room-header">
 <img class="room-icon" src="${config.icon}" alt="" width="40" height="40">
 <div class="room-heading">

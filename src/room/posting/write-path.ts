@@ -1,0 +1,78 @@
+import type { Clock } from "../../clock";
+import { cleanPost, type Entry } from "../../protocol/entry";
+import { MSGID_MEMORY_MS } from "../../protocol/limits";
+import type { Fanout } from "../live/fanout";
+import type { CurrentLog } from "../storage/current-log";
+import type { PostIds } from "../storage/post-ids";
+import type { Admission } from "./admission";
+
+export interface PostInput {
+  nick: string;
+  text: string;
+  /** The address it came from. */
+  ip: string;
+  /** A client-made id: a post repeated with the same nick and msgid is stored once. */
+  msgid: string | null;
+  /** The client's own key for its burst limit (a socket), or null. */
+  client: string | null;
+}
+
+/** What became of a post; each transport turns it into its own acknowledgement. */
+export type PostOutcome =
+  | { kind: "stored"; pos: number; entry: Entry }
+  /** Seen before with this msgid: answered as the first was. */
+  | { kind: "repeated"; pos: number }
+  /** From a blocked address: answered as if stored, as the original does. */
+  | { kind: "blocked"; pos: number }
+  /** Nick or text empty once cleaned: not stored, and still a success. */
+  | { kind: "empty"; pos: number }
+  | { kind: "rate-limited"; retryAfter: number };
+
+/** Runs inside the transaction that stores an entry (a search index keeps in step this way). */
+export type StoredHook = (entry: Entry) => void;
+
+/**
+ * The one write path. Every way in (the poster, a socket frame, and later a
+ * webhook or an import) hands its post here: cleaned, admitted (blocklist and
+ * limits), stored in one transaction with what must change with it, published
+ * to every listener, and answered with one outcome.
+ */
+export class WritePath {
+  constructor(
+    private readonly storage: Pick<DurableObjectStorage, "transactionSync">,
+    private readonly log: CurrentLog,
+    private readonly postIds: PostIds,
+    private readonly admission: Admission,
+    private readonly fanout: Fanout,
+    private readonly clock: Clock,
+    private readonly onStored: readonly StoredHook[] = [],
+  ) {}
+
+  submit(input: PostInput): PostOutcome {
+    const clean = cleanPost(input.nick, input.text);
+    if (clean === null) return { kind: "empty", pos: this.log.end };
+    const now = this.clock.now();
+    if (input.msgid !== null) {
+      const seen = this.postIds.find(clean.nick, input.msgid, now - MSGID_MEMORY_MS);
+      if (seen !== null) return { kind: "repeated", pos: seen };
+    }
+    const admission = this.admission.admit(input.ip, input.client);
+    if (admission === "blocked") return { kind: "blocked", pos: this.log.end };
+    if (admission > 0) return { kind: "rate-limited", retryAfter: admission };
+    const entry = this.storage.transactionSync(() => {
+      const stored = this.log.append(clean, input.ip, now);
+      if (input.msgid !== null) this.postIds.record(clean.nick, input.msgid, stored.seq, now, now - MSGID_MEMORY_MS);
+      for (const hook of this.onStored) hook(stored);
+      return stored;
+    });
+    this.fanout.entries(entry.seq - 1);
+    return { kind: "stored", pos: entry.seq, entry };
+  }
+}
+
+const MSGID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Whether a client-made post id has the allowed shape (1 to 64 of A-Z a-z 0-9 _ . : -). */
+export function isValidMsgid(msgid: string): boolean {
+  return MSGID.test(msgid);
+}
