@@ -45,6 +45,14 @@ function send(ws: WebSocket, frame: ServerFrame | string): void {
   }
 }
 
+/** The entries after `from`, as one frame, from news encoded once per (position, format). */
+function entriesFrame(from: number, end: number, nc: number, news: Pick<News, "encodeSince">): string {
+  const reset = from > end;
+  const entries = news.encodeSince(from, "json").text;
+  const html = news.encodeSince(from, "html").text;
+  return `{"type":"entries","pos":${end},"nc":${nc},"reset":${reset},"entries":${entries},"html":${html}}`;
+}
+
 function errorFrame(code: SocketErrorCode, message: string, id: string | null): Extract<ServerFrame, { type: "error" }> {
   return { type: "error", code, message, id };
 }
@@ -79,16 +87,8 @@ export class Sockets implements Listener {
     const end = news.end;
     const nc = clients.count();
     send(server, { type: "hello", cid: attachment.cid, ver, nc, pos: end });
-    if (p !== end) send(server, this.entriesFrame(p, end, nc));
+    if (p !== end) send(server, entriesFrame(p, end, nc, news));
     return new Response(null, { status: 101, webSocket: client });
-  }
-
-  /** The entries after `from`, as one frame, from the news encoded once per (from, end). */
-  private entriesFrame(from: number, end: number, nc: number): string {
-    const reset = from > end;
-    const entries = this.room.news.encodeSince(from, "json").text;
-    const html = this.room.news.encodeSince(from, "html").text;
-    return `{"type":"entries","pos":${end},"nc":${nc},"reset":${reset},"entries":${entries},"html":${html}}`;
   }
 
   /** Every socket gets the same bytes. */
@@ -99,7 +99,7 @@ export class Sockets implements Listener {
 
   entries(news: News): void {
     if (this.room.clients.sockets === 0) return;
-    this.broadcast(this.entriesFrame(news.from, news.end, news.nc));
+    this.broadcast(entriesFrame(news.from, news.end, news.nc, news));
     this.lastPresence = news.nc;
   }
 

@@ -1,0 +1,193 @@
+/**
+ * The one publish path and the one write path. Each transport is a Listener
+ * built and tested alone, with news made by hand and no room; then a post by
+ * HTTP and the same post over a socket are shown to store the same entry and
+ * to reach every listener with the same bytes.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { Clock } from "../../src/clock";
+import { encodeContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../src/protocol/comet-reply";
+import type { Entry } from "../../src/protocol/entry";
+import type { ServerFrame } from "../../src/protocol/wire";
+import { ClientRegistry } from "../../src/room/live/clients";
+import type { News } from "../../src/room/live/fanout";
+import { NewsEncoder } from "../../src/room/live/news";
+import type { Room } from "../../src/room/room";
+import { LongPoll } from "../../src/room/transports/longpoll";
+import { Sockets } from "../../src/room/transports/sockets";
+import { ORIGIN } from "../support/rooms";
+
+const RENDER = { roomUrl: "/lobby/", imageMaxPx: 400 };
+const ENTRIES: Entry[] = [
+  { seq: 1, nick: "alice", sec: 1_700_000_000, usec: 1, text: "first", ip: "192.0.2.1" },
+  { seq: 2, nick: "bob", sec: 1_700_000_001, usec: 2, text: 'second <b>"&', ip: "192.0.2.2" },
+];
+
+/** News of the entries after `from`, encoded by hand and counted, with no room behind it. */
+function handMadeNews(from: number, nc: number) {
+  const encodings: string[] = [];
+  const news: News = {
+    from,
+    end: ENTRIES.length,
+    nc,
+    encodeSince(pos: number, format: CometFormat): EncodedContent {
+      encodings.push(`${pos}:${format}`);
+      const since = ENTRIES.filter((e) => e.seq > pos);
+      return encodeContent(format, since, ENTRIES.find((e) => e.seq === pos) ?? null, RENDER);
+    },
+  };
+  return { news, encodings };
+}
+
+describe("long-poll as a listener", () => {
+  it("answers each held request behind the end with what it has not seen, and holds the one at the end", () => {
+    const released: number[] = [];
+    const longpoll = new LongPoll(60_000, "v1", (cid) => released.push(cid));
+    const answers = new Map<number, string>();
+    const hold = (cid: number, pos: number, format: CometFormat) =>
+      longpoll.hold({ cid, pos, format, answer: (header: ReplyHeader, content) => answers.set(cid, writeReply(header, content)) }, () => ({ pos, nc: 0, ver: "v1", cid }));
+    hold(1, 0, "json");
+    hold(2, 0, "json");
+    hold(3, 1, "sexpr");
+    hold(4, 2, "html");
+    const { news, encodings } = handMadeNews(0, 7);
+    longpoll.entries(news);
+    // It asks the news for each waiter's (position, format); the news encodes each pair once.
+    expect(encodings.sort()).toEqual(["0:json", "0:json", "1:sexpr"]);
+    expect(JSON.parse(answers.get(1)!)).toEqual({ pos: 2, nc: 7, ver: "v1", cid: 1, content: [["alice", [1_700_000_000, 1], "first"], ["bob", [1_700_000_001, 2], 'second <b>"&']] });
+    expect(answers.get(2)).toBe(answers.get(1)!.replace('"cid":1', '"cid":2'));
+    expect(answers.get(3)).toBe('((pos . 2) (nc . 7) (ver . "v1") (cid . 3) (content ("bob" (1700000001 2) "second <b>\\"&")))');
+    // At the end already: still held.
+    expect(answers.has(4)).toBe(false);
+    expect(longpoll.size).toBe(1);
+    expect(released.sort()).toEqual([1, 2, 3]);
+  });
+
+  it("answers held pages with a deletion marker and leaves API clients waiting", () => {
+    const longpoll = new LongPoll(60_000, "v1", () => {});
+    const answers = new Map<number, string>();
+    for (const [cid, format] of [[1, "html"], [2, "json"]] as const) {
+      longpoll.hold({ cid, pos: 2, format, answer: (header, content) => answers.set(cid, writeReply(header, content)) }, () => ({ pos: 2, nc: 0, ver: "v1", cid }));
+    }
+    longpoll.deleted("entry-6553f100-01", 3);
+    const page = JSON.parse(answers.get(1)!) as { pos: number; nc: number; content: string };
+    expect(page).toMatchObject({ pos: 2, nc: 3 });
+    expect(page.content).toBe('<template class="deleted" data-anchor="entry-6553f100-01"></template>');
+    expect(answers.has(2)).toBe(false);
+    expect(longpoll.size).toBe(1);
+  });
+});
+
+/** A stand-in for the runtime's socket list: what each socket was sent. */
+function fakeSockets(count: number) {
+  const sent: string[][] = Array.from({ length: count }, () => []);
+  const sockets = sent.map((frames) => ({ send: (data: string) => frames.push(data) }) as unknown as WebSocket);
+  const ctx = { getWebSockets: () => sockets } as unknown as DurableObjectState;
+  return { ctx, sent };
+}
+
+describe("sockets as a listener", () => {
+  it("sends every socket the same entries frame, made once from the news it is handed", () => {
+    const { ctx, sent } = fakeSockets(3);
+    const clock = new Clock();
+    const clients = new ClientRegistry(clock, 3, () => {});
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const { news, encodings } = handMadeNews(0, 3);
+    sockets.entries(news);
+    expect(encodings.sort()).toEqual(["0:html", "0:json"]);
+    expect(sent.map((frames) => frames.length)).toEqual([1, 1, 1]);
+    expect(new Set(sent.map((frames) => frames[0])).size).toBe(1);
+    const frame = JSON.parse(sent[0]![0]!) as Extract<ServerFrame, { type: "entries" }>;
+    expect(frame).toMatchObject({ type: "entries", pos: 2, nc: 3, reset: false });
+    expect(frame.entries).toEqual([["alice", [1_700_000_000, 1], "first"], ["bob", [1_700_000_001, 2], 'second <b>"&']]);
+    expect(frame.html).toContain("second &lt;b&gt;&quot;&amp;");
+  });
+
+  it("tells every socket of a deletion, and of a change of chatters at most once per interval", () => {
+    const { ctx, sent } = fakeSockets(2);
+    const clock = new Clock();
+    const clients = new ClientRegistry(clock, 2, () => {});
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    sockets.deleted("entry-1-01");
+    expect(sent.map((frames) => JSON.parse(frames[0]!))).toEqual([{ type: "deleted", anchor: "entry-1-01" }, { type: "deleted", anchor: "entry-1-01" }]);
+    sockets.presence();
+    sockets.presence();
+    expect(sent[0]!.slice(1).map((f) => JSON.parse(f))).toEqual([{ type: "presence", nc: 2 }]);
+  });
+});
+
+describe("one write path for every transport", () => {
+  const stubOf = () => env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
+
+  /** A room with a socket and a held page request listening, and what each of them received. */
+  async function listened(stub: DurableObjectStub) {
+    const upgrade = await stub.fetch(`${ORIGIN}/lobby/ws?p=0`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.9" } });
+    const ws = upgrade.webSocket!;
+    const frames: string[] = [];
+    ws.addEventListener("message", (event) => frames.push(event.data as string));
+    ws.accept();
+    const cid = await runInDurableObject(stub, (room: Room) => room.clients.issue()!);
+    const held = stub.fetch(`${ORIGIN}/lobby/comet?p=0&c=${cid}&s=1`).then((res) => res.text());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { ws, frames, held, cid };
+  }
+
+  it("stores the same entry and sends every listener the same bytes for a post by HTTP and over a socket", async () => {
+    const viaHttp = stubOf();
+    const viaSocket = stubOf();
+    const a = await listened(viaHttp);
+    const b = await listened(viaSocket);
+    const nick = "carol";
+    const text = "same post\nover two ways";
+
+    const httpAck = await viaHttp.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json", "CF-Connecting-IP": "192.0.2.9" }, body: new URLSearchParams({ nick, text }) });
+    expect(await httpAck.json()).toEqual({ stored: true, pos: 1 });
+    b.ws.send(JSON.stringify({ type: "post", id: "p1", nick, text }));
+
+    const [heardA, heardB] = await Promise.all([a.held, b.held]);
+    const stored = async (stub: DurableObjectStub) => runInDurableObject(stub, (room: Room) => room.log.all().map(({ seq, nick, text, ip }) => ({ seq, nick, text, ip })));
+    expect(await stored(viaHttp)).toEqual([{ seq: 1, nick, text, ip: "192.0.2.9" }]);
+    expect(await stored(viaSocket)).toEqual(await stored(viaHttp));
+
+    // The comet replies differ only in the timestamp and the client id.
+    const normal = (reply: string, cid: number) => reply.replace(/\(\d+ \d+\)/, "(T)").replace(`(cid . ${cid})`, "(cid . C)");
+    expect(normal(heardA, a.cid)).toBe(normal(heardB, b.cid));
+
+    const entriesFrame = (frames: string[]) => frames.map((f) => JSON.parse(f) as ServerFrame).find((f) => f.type === "entries");
+    for (let i = 0; i < 50 && (!entriesFrame(a.frames) || !entriesFrame(b.frames)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const frameA = entriesFrame(a.frames) as Extract<ServerFrame, { type: "entries" }>;
+    const frameB = entriesFrame(b.frames) as Extract<ServerFrame, { type: "entries" }>;
+    expect(frameA.entries.map(([n, , t]) => [n, t])).toEqual([[nick, text]]);
+    expect({ ...frameB, entries: frameB.entries.map(([n, , t]) => [n, t]), html: "" }).toEqual({ ...frameA, entries: frameA.entries.map(([n, , t]) => [n, t]), html: "" });
+    const ack = b.frames.map((f) => JSON.parse(f) as ServerFrame).find((f) => f.type === "ack");
+    expect(ack).toEqual({ type: "ack", id: "p1", stored: true, pos: 1 });
+    a.ws.close(1000);
+    b.ws.close(1000);
+  });
+
+  it("stores a post repeated with the same msgid once, by HTTP and over a socket alike, and answers it as the first", async () => {
+    const stub = stubOf();
+    const first = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }) });
+    expect(await first.json()).toEqual({ stored: true, pos: 1 });
+    const again = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }) });
+    expect(await again.json()).toEqual({ stored: true, pos: 1 });
+    const other = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "someone else", text: "once", msgid: "m-123" }) });
+    expect(await other.json()).toEqual({ stored: true, pos: 2 });
+
+    const { ws, frames } = await listened(stub);
+    ws.send(JSON.stringify({ type: "post", id: "r", nick: "bot", text: "once", msgid: "m-123" }));
+    for (let i = 0; i < 50 && !frames.some((f) => f.includes('"ack"')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(frames.map((f) => JSON.parse(f) as ServerFrame).find((f) => f.type === "ack")).toEqual({ type: "ack", id: "r", stored: true, pos: 1 });
+    expect(await runInDurableObject(stub, (room: Room) => room.log.end)).toBe(2);
+
+    // Ten minutes later the id is forgotten.
+    await runInDurableObject(stub, (room: Room) => room.clock.advance(10 * 60_000 + 1));
+    const later = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }) });
+    expect(await later.json()).toEqual({ stored: true, pos: 3 });
+    const bad = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", body: new URLSearchParams({ nick: "bot", text: "x", msgid: "has space" }) });
+    expect(bad.status).toBe(400);
+    ws.close(1000);
+  });
+});
