@@ -1,4 +1,4 @@
-/** Every limit the server enforces, in one place. */
+/** Every limit the server enforces on what clients send and how often, in one place; the page takes its form limits from here too. */
 
 /** A text is cut to this many characters (code points), as the original does. */
 export const MAX_TEXT_CHARS = 2048;
@@ -28,3 +28,17 @@ export const POST_RATE_PER_SECOND = 1;
 export const MSGID_MEMORY_MS = 10 * 60_000;
 /** Presence changes reach sockets at most this often. */
 export const PRESENCE_INTERVAL_MS = 3_000;
+/** A user name of a private room has at most this many characters. */
+export const MAX_USER_CHARS = 64;
+/** A password has at least and at most this many characters. */
+export const MIN_PASSWORD_CHARS = 8;
+export const MAX_PASSWORD_CHARS = 256;
+/** Failed sign-ins an address may make within the window before it must wait. */
+export const MAX_FAILED_LOGINS = 5;
+export const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+/** A password the room confirmed is taken again without asking it, for this long, in one isolate. */
+export const VERIFIED_PASSWORD_MS = 60_000;
+/** The current log keeps at least this many entries after the archiver trims it, whatever their day. */
+export const KEEP_LAST_ENTRIES = 30;
+/** A client-made post id (msgid) is at most this long. */
+export const MAX_MSGID_CHARS = 64;

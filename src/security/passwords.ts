@@ -1,4 +1,5 @@
 /** Password hashes for private rooms, and the HTTP basic credentials they are checked against. */
+import { MAX_PASSWORD_CHARS, MAX_USER_CHARS, MIN_PASSWORD_CHARS } from "../protocol/limits";
 
 /** A stored password: everything needed to check it again, and nothing that reveals it. Plain JSON. */
 export interface PasswordRecord {
@@ -21,9 +22,6 @@ export const PBKDF2_ITERATIONS = 100_000;
 export const SALT_BYTES = 16;
 export const HASH_BYTES = 32;
 
-export const MIN_PASSWORD_CHARS = 8;
-export const MAX_PASSWORD_CHARS = 256;
-export const MAX_USER_CHARS = 64;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

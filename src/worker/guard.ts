@@ -1,10 +1,9 @@
 import { clientAddress } from "../http/client-address";
 import { errorResponse, HttpError } from "../http/errors";
+import { VERIFIED_PASSWORD_MS } from "../protocol/limits";
 import { parseBasicAuth } from "../security/passwords";
 import { valueOf, type RoomHandle } from "./rooms";
 
-/** A password the room confirmed is taken again without asking it, for this long, in this isolate. */
-const VERIFIED_FOR_MS = 60_000;
 const verified = new Map<string, number>();
 
 async function digest(text: string): Promise<string> {
@@ -31,7 +30,7 @@ export async function signIn(request: Request, room: RoomHandle): Promise<{ user
   const result = await valueOf(room.stub.authenticate(room.config.name, credentials.user, credentials.password, clientAddress(request)));
   if (result.ok) {
     if (verified.size > 10_000) verified.clear();
-    verified.set(key, now + VERIFIED_FOR_MS);
+    verified.set(key, now + VERIFIED_PASSWORD_MS);
     return { user: credentials.user };
   }
   if (result.retryAfter > 0) {

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { dayOf, DAY_SECONDS, startOfDay } from "../../src/protocol/day";
 import type { Entry } from "../../src/protocol/entry";
 import { decodeDay } from "../../src/room/archive/format";
-import { KEEP_LAST_ENTRIES, RETRY_AFTER_MS, type ArchiveBucket } from "../../src/room/archive/archiver";
+import { RETRY_AFTER_MS, type ArchiveBucket } from "../../src/room/archive/archiver";
+import { KEEP_LAST_ENTRIES } from "../../src/protocol/limits";
 import type { Room } from "../../src/room/room";
 import { ORIGIN } from "../support/rooms";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_FAILED_LOGINS } from "../../src/room/access/login-throttle";
+import { MAX_FAILED_LOGINS } from "../../src/protocol/limits";
 import { send } from "../support/rooms";
 
 const ROOM = "secret";

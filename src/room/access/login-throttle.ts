@@ -1,6 +1,4 @@
-/** Failed logins an address may make within the window before it must wait. */
-export const MAX_FAILED_LOGINS = 5;
-export const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+import { FAILED_LOGIN_WINDOW_MS, MAX_FAILED_LOGINS } from "../../protocol/limits";
 
 /**
  * Slows down guessing: an address with MAX_FAILED_LOGINS failures within the

@@ -1,10 +1,9 @@
+import { KEEP_LAST_ENTRIES } from "../../protocol/limits";
 import { dayOf, dayStart, DAY_SECONDS, startOfDay } from "../../protocol/day";
 import { ARCHIVE_CONTENT_TYPE, archiveKey, encodeDay } from "./format";
 import type { ArchiveIndex } from "../storage/archive-days";
 import type { CurrentLog } from "../storage/current-log";
 
-/** The current log keeps at least this many entries, whatever their day. */
-export const KEEP_LAST_ENTRIES = 30;
 /** The archiver runs this long after each UTC midnight. */
 export const RUN_AFTER_MIDNIGHT_MS = 5_000;
 /** After a failure, the archiver tries again this much later. */

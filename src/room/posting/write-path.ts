@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock";
 import { cleanPost, type Entry } from "../../protocol/entry";
-import { MSGID_MEMORY_MS } from "../../protocol/limits";
+import { MAX_MSGID_CHARS, MSGID_MEMORY_MS } from "../../protocol/limits";
 import type { Fanout } from "../live/fanout";
 import type { CurrentLog } from "../storage/current-log";
 import type { PostIds } from "../storage/post-ids";
@@ -70,7 +70,7 @@ export class WritePath {
   }
 }
 
-const MSGID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const MSGID = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_MSGID_CHARS}}$`);
 
 /** Whether a client-made post id has the allowed shape (1 to 64 of A-Z a-z 0-9 _ . : -). */
 export function isValidMsgid(msgid: string): boolean {

@@ -1,3 +1,4 @@
+import { MAX_NICK_CHARS, MAX_TEXT_CHARS } from "../../protocol/limits";
 import { HttpError } from "../../http/errors";
 import { renderEntries } from "../../render/entries";
 import { html } from "../../render/html";
@@ -48,13 +49,13 @@ ${config.private ? html`<a href="password">Password</a>` : null}
 <legend class="visually-hidden">Post a message</legend>
 <div class="post-row">
 <label class="nick-label" for="nick">Nickname</label>
-<input id="nick" name="nick" autocomplete="nickname" maxlength="64" placeholder="Nickname" required>
+<input id="nick" name="nick" autocomplete="nickname" maxlength="${MAX_NICK_CHARS}" placeholder="Nickname" required>
 <label class="option"><input type="checkbox" id="remember"> Remember me</label>
 <label class="option"><input type="checkbox" id="return-posts" checked> Return key posts</label>
 </div>
 <div class="post-row">
 <label class="visually-hidden" for="text">Message</label>
-<textarea id="text" name="text" rows="2" maxlength="2048" placeholder="Message (Shift+Return for a new line)" required></textarea>
+<textarea id="text" name="text" rows="2" maxlength="${MAX_TEXT_CHARS}" placeholder="Message (Shift+Return for a new line)" required></textarea>
 <button type="submit">Post</button>
 </div>
 <p id="post-error" class="post-error" role="alert" hidden></p>

@@ -1,0 +1,42 @@
+/**
+ * The layers the folder tree shows, checked on every `npm test`:
+ * - src/worker runs in the Worker, src/room in the room's Durable Object;
+ *   neither imports the other, but for the Worker exporting the Room class;
+ * - the shared libraries (protocol, render, security, http, config, clock)
+ *   import neither side;
+ * - the browser script imports only its own files and the shared wire types;
+ * - the client package stands alone (it is published);
+ * - no import cycles.
+ */
+const SHARED = "^src/(protocol|render|security|http|config\\.ts|clock\\.ts)";
+const WIRE_TYPES = "^(src/protocol/wire\\.ts|packages/client/src/wire\\.ts)$";
+
+module.exports = {
+  forbidden: [
+    { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "worker-not-into-room",
+      comment: "The Worker reaches a room only through its stub (src/worker/rooms.ts); the one import is the Room class export.",
+      severity: "error",
+      from: { path: "^src/worker/", pathNot: "^src/worker/index\\.ts$" },
+      to: { path: "^src/room/" },
+    },
+    { name: "worker-index-only-room-class", severity: "error", from: { path: "^src/worker/index\\.ts$" }, to: { path: "^src/room/", pathNot: "^src/room/room\\.ts$" } },
+    { name: "room-not-into-worker", severity: "error", from: { path: "^src/room/" }, to: { path: "^src/worker/" } },
+    { name: "shared-imports-neither-side", severity: "error", from: { path: SHARED }, to: { path: "^src/(room|worker|client)/" } },
+    {
+      name: "browser-script-only-wire-types",
+      severity: "error",
+      from: { path: "^src/client/" },
+      to: { path: "^(src|packages)/", pathNot: ["^src/client/", WIRE_TYPES] },
+    },
+    { name: "client-package-stands-alone", severity: "error", from: { path: "^packages/client/src/" }, to: { path: "^(src|test|bench|scripts)/" } },
+    { name: "nothing-imports-tests", severity: "error", from: { path: "^(src|packages/client/src)/" }, to: { path: "^(test|bench)/" } },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(node_modules|dist|\\.wrangler)/|^src/generated/" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs", ".sql"] },
+  },
+};
