@@ -35,6 +35,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: "client",
+          include: ["packages/client/test/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
