@@ -110,6 +110,7 @@ export class ChatonClient {
   private linkToken: object | null = null;
   private linkUp = false;
   private onGreeted: (() => void) | null = null;
+  private switchReason: string | null = null;
   /** What the transports have received up to: the next link asks from here. */
   private serverPos: number;
   /** Set from a cursor that stopped inside a batch: the first batch drops what came at or before it. */
@@ -328,7 +329,8 @@ export class ChatonClient {
 
   private fallBackToComet(reason: string): void {
     this.transport = this.parts.comet;
-    this.emitConnection("connecting", { reason: `no WebSocket (${reason}); using comet` });
+    // The next "connecting" event, comet's first, says why.
+    this.switchReason = `no WebSocket (${reason}); using comet`;
     for (const post of this.pending.values()) if (!post.viaHttp) this.postOverHttp(post);
   }
 
@@ -411,6 +413,10 @@ export class ChatonClient {
   }
 
   private emitConnection(state: ConnectionState, extra: { retryInMs?: number; reason?: string } = {}): void {
+    if (state === "connecting" && this.switchReason !== null) {
+      extra = { ...extra, reason: this.switchReason };
+      this.switchReason = null;
+    }
     this.queue.push({ event: { type: "connection", state, transport: this.transport.name, ...extra } });
   }
 

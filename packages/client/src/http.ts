@@ -14,11 +14,14 @@ export function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSig
   return signal ? AbortSignal.any([timeout, signal]) : timeout;
 }
 
-/** The short reason a server gave with an error status: the first line of its body. */
+/** The short reason a server gave with an error status: the first line of its body, unless that is markup. */
+export function reasonIn(body: string, status: number): string {
+  const line = body.trim().split("\n", 1)[0]!.slice(0, 300);
+  return line === "" || line.startsWith("<") ? `HTTP ${status}` : line;
+}
+
 export async function reasonOf(res: Response): Promise<string> {
-  const text = (await res.text().catch(() => "")).trim();
-  const line = text.split("\n", 1)[0]!.slice(0, 300);
-  return line === "" || line.startsWith("<") ? `HTTP ${res.status}` : line;
+  return reasonIn(await res.text().catch(() => ""), res.status);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { Backoff, sleep } from "./backoff.js";
 import { ClosedError, PostRefusedError, PostTimeoutError, RateLimitedError } from "./errors.js";
-import { reasonOf, send, type Fetch } from "./http.js";
+import { reasonIn, send, type Fetch } from "./http.js";
 import { readPostReply, type PostReply, type ReplyFormat } from "./replies.js";
 
 export interface OutgoingPost {
@@ -55,25 +55,23 @@ export async function postOverHttp(post: OutgoingPost, options: HttpPostOptions)
     const left = options.deadline - Date.now();
     if (left <= 0) throw new PostTimeoutError(post.msgid);
     let res: Response;
+    let body: string;
     try {
       res = await send(options.postUri, { method: "POST", body: form, headers: { Accept: accept } }, Math.min(left, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), options);
+      body = await res.text();
     } catch {
-      // No answer: the room may have stored it or not. The same msgid again cannot store it twice.
+      // No answer, or half of one: the room may have stored it or not. The same msgid again cannot store it twice.
       if (options.signal?.aborted) throw new ClosedError();
       await sleep(Math.min(options.backoff.next(), Math.max(0, options.deadline - Date.now())), options.signal);
       continue;
     }
-    if (res.status === 200) {
-      const contentType = res.headers.get("Content-Type") ?? "";
-      return readPostReply(await res.text(), contentType);
-    }
-    if (res.status === 429) throw new RateLimitedError(retryAfterSeconds(res.headers.get("Retry-After")), await reasonOf(res));
+    if (res.status === 200) return readPostReply(body, res.headers.get("Content-Type") ?? "");
+    if (res.status === 429) throw new RateLimitedError(retryAfterSeconds(res.headers.get("Retry-After")), reasonIn(body, res.status));
     if (res.status >= 500) {
-      await res.body?.cancel();
       const wait = res.headers.has("Retry-After") ? retryAfterSeconds(res.headers.get("Retry-After")) * 1000 : options.backoff.next();
       await sleep(Math.min(wait, Math.max(0, options.deadline - Date.now())), options.signal);
       continue;
     }
-    throw new PostRefusedError(await reasonOf(res), res.status);
+    throw new PostRefusedError(reasonIn(body, res.status), res.status);
   }
 }

@@ -147,6 +147,22 @@ describe("posting through the poster", () => {
     room.close();
   });
 
+  it("should repeat a request whose answer was cut after its headers", async () => {
+    const halfAnswer = new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.error(new TypeError("terminated"));
+        },
+      }),
+      { headers: { "Content-Type": "application/json" } },
+    );
+    const { fetch, requests } = fakeFetch([halfAnswer, json({ stored: true, pos: 22 })]);
+    const room = onComet(fetch);
+    expect(await room.post("bot", "x")).toMatchObject({ pos: 22 });
+    expect(requests[0]!.form!.get("msgid")).toBe(requests[1]!.form!.get("msgid"));
+    room.close();
+  });
+
   it("should repeat after a 5xx and stop at a 4xx with its reason", async () => {
     const { fetch, requests } = fakeFetch([text("Internal error\n", 500), text("Field text is required\n", 400)]);
     const room = onComet(fetch);

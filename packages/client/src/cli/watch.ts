@@ -22,6 +22,7 @@ Options:
                          resume from it (it wins over --since once it exists)
   --transport auto|ws|comet  default auto: WebSocket, else comet
   --sexpr                comet replies as S-expressions (s=1), as the Gauche client
+  --retry-max <seconds>  the longest wait between reconnects (default 30)
   --who <name>           the name apilogin logs (default chaton-watch)
   -h, --help             this help
 
@@ -46,6 +47,7 @@ export const watch: Command = {
       json: { type: "boolean" },
       bell: { type: "boolean" },
       "cursor-file": { type: "string" },
+      "retry-max": { type: "string" },
     });
     if (values.help) {
       io.out(HELP);
@@ -53,6 +55,8 @@ export const watch: Command = {
     }
     if (positionals.length > 1) throw new UsageError(`unexpected argument: ${positionals[1]}`);
     const roomUrl = roomUrlArgument(positionals[0]);
+    const retryMax = values["retry-max"] === undefined ? 30 : Number(values["retry-max"]);
+    if (!(retryMax >= 1)) throw new UsageError(`--retry-max must be at least 1 (seconds), not ${values["retry-max"]}`);
     const stop = new AbortController();
     io.onStop(() => stop.abort());
     const cursorFile = values["cursor-file"];
@@ -64,6 +68,7 @@ export const watch: Command = {
       store: cursorFile === undefined ? undefined : fileStore(cursorFile),
       signal: stop.signal,
       fetch: io.fetch,
+      backoff: { maxMs: retryMax * 1000 },
     });
     for await (const event of room.events()) {
       switch (event.type) {

@@ -27,6 +27,8 @@ export interface SocketTransportOptions {
   pingIntervalMs?: number;
   /** A socket that has heard nothing for this long is taken as dead (default: two ping intervals). */
   silenceMs?: number;
+  /** A socket with no hello this long after it was opened is given up (default 15 s). */
+  helloTimeoutMs?: number;
 }
 
 /** ws: or wss: for the room's own http: or https: URL. */
@@ -47,6 +49,7 @@ export class SocketTransport implements Transport {
   readonly carriesPosts = true;
   private readonly pingIntervalMs: number;
   private readonly silenceMs: number;
+  private readonly helloTimeoutMs: number;
 
   constructor(
     private readonly roomUrl: string,
@@ -54,6 +57,7 @@ export class SocketTransport implements Transport {
   ) {
     this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.silenceMs = options.silenceMs ?? 2 * this.pingIntervalMs;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? 15_000;
   }
 
   open(pos: number, sink: LinkSink): Link {
@@ -65,11 +69,13 @@ export class SocketTransport implements Transport {
     let lastHeard = Date.now();
     let ws: SocketLike | null = null;
     let keepAlive: ReturnType<typeof setInterval> | undefined;
+    let helloTimer: ReturnType<typeof setTimeout> | undefined;
 
     const end = (reason: string) => {
       if (done) return;
       done = true;
       clearInterval(keepAlive);
+      clearTimeout(helloTimer);
       try {
         ws?.close(1000);
       } catch {
@@ -86,6 +92,7 @@ export class SocketTransport implements Transport {
       switch (frame.type) {
         case "hello":
           greeted = true;
+          clearTimeout(helloTimer);
           sink.greeted();
           sink.presence(frame.nc);
           break;
@@ -117,6 +124,7 @@ export class SocketTransport implements Transport {
       return { send: () => false, close: () => {}, ended };
     }
     const socket = ws;
+    helloTimer = setTimeout(() => end(`no hello within ${this.helloTimeoutMs} ms`), this.helloTimeoutMs);
     keepAlive = setInterval(() => {
       if (Date.now() - lastHeard > this.silenceMs) return end(`no word from the server for ${this.silenceMs} ms`);
       if (socket.readyState === OPEN) socket.send("ping");
@@ -130,9 +138,8 @@ export class SocketTransport implements Transport {
       }
     });
     socket.addEventListener("close", (event) => end(greeted ? `socket closed (${event.code ?? "?"})` : "the room refused the socket"));
-    socket.addEventListener("error", () => {
-      // A close event follows; it ends the link.
-    });
+    // A close event should follow an error, but Node's WebSocket may fire none when the connection is refused.
+    socket.addEventListener("error", () => end(greeted ? "socket error" : "the room refused the socket"));
 
     return {
       send: (frame: ClientFrame) => {
