@@ -113,4 +113,9 @@ async function main(args) {
   return 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2)).catch((error) => {
+    console.error(`webhook-bridge: ${error.message}`);
+    return 1;
+  });
+}

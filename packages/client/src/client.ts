@@ -203,7 +203,7 @@ export class ChatonClient {
    * "ws" it fails. Comet starts when events() is first asked for.
    */
   async begin(): Promise<void> {
-    if (this.transport.name !== "ws") return;
+    if (this.transport.name !== "ws" || this.closed) return;
     const greeted = new Promise<void>((resolve) => (this.onGreeted = resolve));
     this.emitConnection("connecting");
     const link = this.openLink();

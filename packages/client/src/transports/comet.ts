@@ -36,10 +36,15 @@ export class CometTransport implements Transport {
   /** The first link uses the session connect() just made; later ones log in again, which also tells when the room is back. */
   private fresh = true;
 
+  /** `session` is updated in place by each login, so that whoever shares it (the poster's cid) sees the fresh one. */
   constructor(
-    private session: Session,
+    private readonly session: Session,
     private readonly options: CometTransportOptions,
   ) {}
+
+  private async login(signal: AbortSignal): Promise<void> {
+    Object.assign(this.session, await this.options.relogin(signal));
+  }
 
   open(pos: number, sink: LinkSink): Link {
     const controller = new AbortController();
@@ -52,7 +57,7 @@ export class CometTransport implements Transport {
     let position = pos;
     let expired = false;
     try {
-      if (!this.fresh) this.session = await this.options.relogin(signal);
+      if (!this.fresh) await this.login(signal);
       this.fresh = false;
       greeted = true;
       sink.greeted();
@@ -62,7 +67,7 @@ export class CometTransport implements Transport {
           // Strict login: the room no longer knows this client. Log in again, once per link.
           if (expired) return { greeted, reason: "the session expired again at once" };
           expired = true;
-          this.session = await this.options.relogin(signal);
+          await this.login(signal);
           continue;
         }
         expired = false;
