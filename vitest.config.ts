@@ -1,4 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -32,6 +33,20 @@ export default defineConfig({
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "client",
+          include: ["packages/client/test/**/*.test.ts"],
+          environment: "node",
+        },
+        // The examples import the package by name: its sources, not a build.
+        resolve: {
+          alias: {
+            "chaton-client/node": fileURLToPath(new URL("packages/client/src/node/file-store.ts", import.meta.url)),
+            "chaton-client": fileURLToPath(new URL("packages/client/src/index.ts", import.meta.url)),
+          },
+        },
       },
       {
         test: {

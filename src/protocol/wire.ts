@@ -1,20 +1,9 @@
-/** Message shapes shared by the server and the browser script. */
-
-/** A comet reply without `s`: JSON whose content is rendered entries. */
-export interface CometHtmlReply {
-  pos: number;
-  nc: number;
-  ver: string;
-  /** -1 when the session expired (strict login). */
-  cid: number;
-  content: string;
-}
-
-/** The poster's answer to a request that accepts JSON. */
-export interface PostAck {
-  stored: boolean;
-  pos: number;
-}
+/**
+ * Message shapes shared by the server and the browser script. The wire types
+ * live in the client package, so the server, the room page and chaton-client
+ * share one definition; what only this server and its page use stays here.
+ */
+export * from "../../packages/client/src/wire";
 
 /** What the room page tells its script, as data attributes of its .room element. */
 export interface RoomPageData {
@@ -26,25 +15,6 @@ export interface RoomPageData {
   nc: string;
   hold: string;
 }
-
-/** An entry on the wire: [nick, [sec, usec], text], as in comet replies with s=0. */
-export type WireEntry = [nick: string, time: [sec: number, usec: number], text: string];
-
-/** What the server sends on a room's WebSocket. */
-export type ServerFrame =
-  | { type: "hello"; cid: number; ver: string; nc: number; pos: number }
-  /** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
-  | { type: "entries"; pos: number; nc: number; reset: boolean; entries: WireEntry[]; html: string }
-  | { type: "presence"; nc: number }
-  /** An entry was deleted by a moderator: remove the element with this id. */
-  | { type: "deleted"; anchor: string }
-  | { type: "ack"; id: string | null; stored: boolean; pos: number }
-  | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
-
-/** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */
-export type ClientFrame = { type: "post"; id?: string; nick: string; text: string };
-
-export type SocketErrorCode = "bad-frame" | "unknown-type" | "bad-post" | "rate-limited";
 
 /** Close codes the server uses. */
 export const CLOSE_UNSUPPORTED_DATA = 1003;

@@ -1,0 +1,81 @@
+/**
+ * What a Chaton room sends and accepts on the wire: one definition for the
+ * server, the room page's script and this package. Types only, apart from
+ * the one pattern both sides check a post's id against.
+ */
+
+/** An entry on the wire: [nick, [sec, usec], text], as in comet replies with s=0. */
+export type WireEntry = [nick: string, time: [sec: number, usec: number], text: string];
+
+/** A comet reply with s=0: the entries after the client's `p` (none in a ping). */
+export interface CometJsonReply {
+  pos: number;
+  nc: number;
+  ver: string;
+  /** -1 when the session expired (strict login). */
+  cid: number;
+  content: WireEntry[];
+}
+
+/** A comet reply without `s`: JSON whose content is rendered entries. */
+export interface CometHtmlReply {
+  pos: number;
+  nc: number;
+  ver: string;
+  /** -1 when the session expired (strict login). */
+  cid: number;
+  content: string;
+}
+
+/** apilogin's reply with s=0 (with s=1 the same keys as an association list). */
+export interface ApiLoginReply {
+  "post-uri": string;
+  "comet-uri": string;
+  "icon-uri": string;
+  "room-name": string;
+  cid: number;
+  pos: number;
+}
+
+/** The poster's answer to a request that accepts JSON. */
+export interface PostAck {
+  stored: boolean;
+  pos: number;
+}
+
+/**
+ * A post's id, made by the client: the room stores a post whose (nick, msgid)
+ * it saw in the last minutes only once, and answers a repeat as the first.
+ */
+export const MSGID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** What the server sends on a room's WebSocket. */
+export type ServerFrame =
+  | { type: "hello"; cid: number; ver: string; nc: number; pos: number }
+  /** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
+  | { type: "entries"; pos: number; nc: number; reset: boolean; entries: WireEntry[]; html: string }
+  | { type: "presence"; nc: number }
+  /** An entry was deleted by a moderator: remove the element with this id. */
+  | { type: "deleted"; anchor: string }
+  | { type: "ack"; id: string | null; stored: boolean; pos: number }
+  | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
+
+/** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */
+export type ClientFrame = { type: "post"; id?: string; msgid?: string; nick: string; text: string };
+
+export type SocketErrorCode = "bad-frame" | "unknown-type" | "bad-post" | "rate-limited";
+
+/** One result of `GET <room>/search?q=…&format=json`. */
+export interface SearchResult {
+  nick: string;
+  time: [sec: number, usec: number];
+  text: string;
+  permalink: string;
+}
+
+/** A page of search results; `next` is the cursor of the next page (`&cursor=`), null on the last. */
+export interface SearchReply {
+  q: string;
+  results: SearchResult[];
+  next: string | null;
+}
