@@ -26,3 +26,5 @@ export const POST_BURST = 8;
 export const POST_RATE_PER_SECOND = 1;
 /** Presence changes reach sockets at most this often. */
 export const PRESENCE_INTERVAL_MS = 3_000;
+/** An author may delete their own post, with the secret its acknowledgement gave, for this long after posting. */
+export const OWN_DELETE_WINDOW_MS = 10 * 60_000;

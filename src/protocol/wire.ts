@@ -10,10 +10,15 @@ export interface CometHtmlReply {
   content: string;
 }
 
-/** The poster's answer to a request that accepts JSON. */
+/**
+ * The poster's answer to a request that accepts JSON. A stored post comes
+ * with its permalink and the secret that lets its author delete it (POST delete).
+ */
 export interface PostAck {
   stored: boolean;
   pos: number;
+  permalink?: string;
+  secret?: string;
 }
 
 /** What the room page tells its script, as data attributes of its .room element. */
@@ -36,9 +41,10 @@ export type ServerFrame =
   /** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
   | { type: "entries"; pos: number; nc: number; reset: boolean; entries: WireEntry[]; html: string }
   | { type: "presence"; nc: number }
-  /** An entry was deleted by a moderator: remove the element with this id. */
+  /** An entry was deleted by a moderator or its author: remove the element with this id. */
   | { type: "deleted"; anchor: string }
-  | { type: "ack"; id: string | null; stored: boolean; pos: number }
+  /** A stored post's ack carries its permalink and delete secret, as the poster's does. */
+  | { type: "ack"; id: string | null; stored: boolean; pos: number; permalink?: string; secret?: string }
   | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
 
 /** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */

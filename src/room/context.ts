@@ -2,6 +2,7 @@ import type { Clock } from "../clock";
 import type { RoomConfig } from "../config";
 import type { ArchiveIndex } from "./archive-index";
 import type { AuditLog } from "./audit";
+import type { AuthorSecrets } from "./author-secrets";
 import type { BlocklistStore } from "./blocklist-store";
 import type { PostLimiter } from "./post-limiter";
 import type { Users } from "./users";
@@ -30,6 +31,8 @@ export interface RoomContext {
   requestsServed(): number;
   archiveIndex: ArchiveIndex;
   audit: AuditLog;
+  /** The secrets that let authors delete their own posts. */
+  authorSecrets: AuthorSecrets;
   users: Users;
   blocklist: BlocklistStore;
   /** Limits posts per address per minute. */

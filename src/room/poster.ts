@@ -3,6 +3,7 @@ import { readForm } from "../http/form";
 import { integerParam } from "../http/params";
 import { cleanPost } from "../protocol/entry";
 import { alist, writeSexpr } from "../protocol/sexpr";
+import type { DeleteGrant } from "./author-secrets";
 import { publish } from "./publish";
 import type { RoomContext } from "./context";
 
@@ -16,14 +17,14 @@ export function clientAddress(request: Request): string {
  * the S-expression reply is for API clients; anything else gets the original's
  * short empty page, which Scheme's `read` takes as a symbol.
  */
-function acknowledge(request: Request, stored: boolean, pos: number): Response {
+function acknowledge(request: Request, stored: boolean, pos: number, grant?: DeleteGrant): Response {
   const accept = request.headers.get("Accept") ?? "";
   const headers = { "Cache-Control": "no-cache" };
   if (accept.includes("application/json")) {
-    return Response.json({ stored, pos }, { headers });
+    return Response.json({ stored, pos, ...grant }, { headers });
   }
   if (accept.includes("application/x-sexpr")) {
-    const body = writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos]]));
+    const body = writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos], ...(grant ? ([["permalink", grant.permalink], ["secret", grant.secret]] as const) : [])]));
     return new Response(body, { headers: { ...headers, "Content-Type": "application/x-sexpr; charset=utf-8" } });
   }
   return new Response("<html></html>", { headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
@@ -46,11 +47,11 @@ export async function post(room: RoomContext, request: Request): Promise<Respons
   const ip = clientAddress(request);
   const admission = admitPost(room, ip);
   // A blocked address is answered as if its post were stored, as the original does.
-  if (admission === "blocked") return acknowledge(request, true, room.log.end);
+  if (admission === "blocked") return acknowledge(request, true, room.log.end, room.authorSecrets.decoy(room.clock.now()));
   if (admission > 0) throw new HttpError(429, `Too many posts; try again in ${admission} s`, { "Retry-After": String(admission) });
   const entry = room.log.append(clean, ip, room.clock.now());
   publish(room, entry.seq - 1);
-  return acknowledge(request, true, entry.seq);
+  return acknowledge(request, true, entry.seq, room.authorSecrets.grant(entry));
 }
 
 /**

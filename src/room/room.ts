@@ -5,6 +5,7 @@ import { errorResponse, HttpError } from "../http/errors";
 import { runAdminCommand, type AdminCommand, type AdminResult } from "./admin";
 import { ArchiveIndex } from "./archive-index";
 import { AuditLog } from "./audit";
+import { AuthorSecrets } from "./author-secrets";
 import { BlocklistStore } from "./blocklist-store";
 import { changePassword, checkLogin, type LoginResult } from "./login";
 import { LoginThrottle } from "./login-throttle";
@@ -87,6 +88,7 @@ export class Room extends DurableObject<Env> {
       archiveIndex: this.archiveIndex,
       archive: () => this.archiveBucket,
       audit: new AuditLog(this.ctx.storage.sql),
+      authorSecrets: new AuthorSecrets(this.ctx.storage.sql),
       users: new Users(this.ctx.storage.sql),
       blocklist: new BlocklistStore(this.ctx.storage.sql),
       postLimiter: new PostLimiter(site.postsPerMinute),

@@ -6,6 +6,7 @@ import { archiveDay, relativeDay } from "./archive-page";
 import { feed } from "./feed";
 import { comet } from "./comet";
 import type { RoomContext } from "./context";
+import { deleteOwnPost } from "./own-delete";
 import { roomPage } from "./page";
 import { post } from "./poster";
 import { stats, statusFile } from "./status";
@@ -24,6 +25,8 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .all("/:room/ws", methodNotAllowed("GET"))
   .post("/:room/post", (req, room) => post(room, req))
   .all("/:room/post", methodNotAllowed("POST"))
+  .post("/:room/delete", (req, room) => deleteOwnPost(room, req))
+  .all("/:room/delete", methodNotAllowed("POST"))
   .post("/:room/apilogin", (req, room) => apilogin(room, req))
   .all("/:room/apilogin", methodNotAllowed("POST"))
   .get("/:room/var/status.js", (req, room) => statusFile(room, req, "var/status.js"))

@@ -171,11 +171,11 @@ export class Sockets {
     if (clean === null) return send(ws, { type: "ack", id, stored: false, pos: room.log.end });
     const ip = (ws.deserializeAttachment() as Attachment | null)?.ip ?? "unknown";
     const admission = admitPost(room, ip);
-    if (admission === "blocked") return send(ws, { type: "ack", id, stored: true, pos: room.log.end });
+    if (admission === "blocked") return send(ws, { type: "ack", id, stored: true, pos: room.log.end, ...room.authorSecrets.decoy(now) });
     if (admission > 0) return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: admission });
     const entry = room.log.append(clean, ip, now);
     publish(room, entry.seq - 1);
-    send(ws, { type: "ack", id, stored: true, pos: entry.seq });
+    send(ws, { type: "ack", id, stored: true, pos: entry.seq, ...room.authorSecrets.grant(entry) });
   }
 
   /** A socket closed: answer the peer's Close frame (unless it sent none) and update presence. */
