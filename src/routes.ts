@@ -2,6 +2,7 @@ import { Router, type IRequest } from "itty-router";
 import { siteConfig } from "./config";
 import { errorResponse, HttpError } from "./http/errors";
 import { MAX_URL_CHARS } from "./protocol/limits";
+import { manifestResponse } from "./render/manifest";
 import { frontPage, notFoundPage } from "./render/pages";
 import { adminRoute } from "./admin/routes";
 import { guardPrivateRooms } from "./security/guard";
@@ -53,6 +54,10 @@ export const router = Router<IRequest, Args>({ before: [rejectOverlongUrl, guard
   .get("/:room/var/seq", statusFile)
   .get("/:room/b", statusFile)
   .get("/:room/badge.html", badgeHtml)
+  .get("/:room/manifest.webmanifest", (req, env) => {
+    const room = siteConfig(env).rooms.get(req.params["room"]!);
+    return room ? manifestResponse(room) : notFoundPage(null);
+  })
   .all("/:room/admin/:command", adminRoute)
   .get("/:room/password", passwordRoute)
   .post("/:room/password", passwordRoute)
