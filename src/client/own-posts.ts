@@ -64,7 +64,7 @@ export class OwnPosts {
       button.type = "button";
       button.className = "delete-own";
       button.textContent = "Delete";
-      button.setAttribute("aria-label", "Delete your post");
+      button.setAttribute("aria-label", "Delete your message");
       entry.querySelector(".entry-body")?.append(button);
       setTimeout(() => {
         button.remove();

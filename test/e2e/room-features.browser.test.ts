@@ -499,7 +499,7 @@ describe("deleting one's own post", () => {
     await author.locator("#text").press("Enter");
     await entry(reader, "oops, wrong window").waitFor();
     const mine = entry(author, "oops, wrong window");
-    await mine.getByRole("button", { name: "Delete your post" }).waitFor();
+    await mine.getByRole("button", { name: "Delete your message" }).waitFor();
     expect(await entry(reader, "oops, wrong window").locator(".delete-own").count()).toBe(0);
     const stored = await author.evaluate(() => JSON.parse(localStorage.getItem("chaton.own.own")!) as Record<string, [string, string, number]>);
     const anchor = (await mine.getAttribute("id"))!;
@@ -522,7 +522,7 @@ describe("deleting one's own post", () => {
     expect(await entry(reader, "oops, wrong window").count()).toBe(1);
 
     author.once("dialog", (dialog) => void dialog.accept());
-    await mine.getByRole("button", { name: "Delete your post" }).click();
+    await mine.getByRole("button", { name: "Delete your message" }).click();
     await mine.waitFor({ state: "detached" });
     await entry(reader, "oops, wrong window").waitFor({ state: "detached", timeout: 7_000 });
     expect(await author.evaluate(() => localStorage.getItem("chaton.own.own"))).toBeNull();
