@@ -9,7 +9,7 @@ import { THEME_COLORS } from "./manifest";
  * The dark mode switch, a toggle button (aria-pressed) that the theme script
  * (src/client/theme.ts, inlined in every page's head) wires and keeps true.
  */
-export const themeSwitch = html`<button type="button" class="theme-switch" aria-pressed="false" aria-label="Dark mode" title="Dark mode"><svg viewBox="0 0 16 16" width="18" height="18" aria-hidden="true"><path d="M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5v11a5.5 5.5 0 0 1 0-11z" fill="currentColor"/></svg></button>`;
+export const themeSwitch = html`<button type="button" class="theme-switch" aria-pressed="false" aria-label="Dark mode" title="Dark mode"></button>`;
 
 export interface LayoutOptions {
   /** More of the head: links to the feed, the manifest. */
