@@ -32,6 +32,32 @@ const client = await build({
 });
 writeIfChanged(join(root, "static", "chaton.js"), client.outputFiles[0].contents);
 
+// The service worker, at the site's root so that its scope covers every room.
+const serviceWorker = await build({
+  entryPoints: [join(root, "src", "client", "sw", "sw.ts")],
+  bundle: true,
+  format: "iife",
+  target: "es2022",
+  minify: true,
+  write: false,
+  outfile: join(root, "static", "chaton-sw.js"),
+  logLevel: "warning",
+});
+writeIfChanged(join(root, "static", "chaton-sw.js"), serviceWorker.outputFiles[0].contents);
+
+// The theme script, inlined in every page's head (src/render/pages.ts), so it runs before the first paint.
+const theme = await build({
+  entryPoints: [join(root, "src", "client", "theme.ts")],
+  bundle: true,
+  format: "iife",
+  target: "es2020",
+  minify: true,
+  write: false,
+  logLevel: "warning",
+});
+const themeScript = theme.outputFiles[0].text.trim();
+if (/<\/script|<!--/i.test(themeScript)) throw new Error("the theme script cannot be inlined: it holds </script or <!--");
+
 function filesUnder(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -50,5 +76,6 @@ for (const file of inputs.sort()) {
 const buildId = hash.digest("hex").slice(0, 12);
 
 mkdirSync(GENERATED, { recursive: true });
+writeIfChanged(join(GENERATED, "theme-script.ts"), `// Written by scripts/build.mjs from src/client/theme.ts; not edited by hand.\nexport const THEME_SCRIPT = ${JSON.stringify(themeScript)};\n`);
 writeIfChanged(join(GENERATED, "build.ts"), `// Written by scripts/build.mjs; not edited by hand.\nexport const BUILD_ID = "${buildId}";\n`);
 console.log(`build ${buildId}`);

@@ -1,5 +1,10 @@
 import type { RoomPageData } from "../protocol/wire";
 import { runComet } from "./comet";
+import { JumpButton } from "./jump";
+import { LeftOff } from "./left-off";
+import { Mentions } from "./mentions";
+import { Notifier } from "./notify";
+import { OwnPosts } from "./own-posts";
 import { PostForm } from "./poster";
 import { runSocket } from "./socket";
 import { connectedText, EXPIRED_TEXT, LOST_TEXT, StatusLine } from "./status";
@@ -7,24 +12,49 @@ import type { LiveHandlers, LiveStart } from "./transport";
 import { UnreadCounter } from "./unread";
 import { LiveView } from "./view";
 
-const root = document.querySelector<HTMLElement>(".room")!;
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+const root = $(".room");
 const data = root.dataset as unknown as RoomPageData;
-const view = new LiveView(document.querySelector<HTMLElement>("#view")!);
-const status = new StatusLine(document.querySelector<HTMLElement>("#status")!);
+const viewElement = $("#view");
+const view = new LiveView(viewElement);
+const status = new StatusLine($("#status"));
 const unread = new UnreadCounter(data.title);
-new PostForm(document.querySelector<HTMLFormElement>("#post-form")!);
+const own = new OwnPosts(viewElement, data.room, (message) => form.showError(message));
+const form = new PostForm($<HTMLFormElement>("#post-form"), (ack) => own.remember(ack));
+const mentions = new Mentions($<HTMLInputElement>("#nick"), $<HTMLInputElement>("#watch-words"), () => mentions.mark(view.entries()));
+const notifier = new Notifier($<HTMLInputElement>("#notify"), $("#notify-state"), data.title, (anchor) => view.reveal(anchor));
+const jump = new JumpButton($<HTMLButtonElement>("#jump"), view, viewElement);
+const dayArchive = $<HTMLAnchorElement>("#day-archive");
 
-view.scrollToBottom();
+const shown = view.entries();
+mentions.mark(shown);
+own.mark(shown);
+const leftOff = new LeftOff(view, data.room);
+// Opened at an entry (a notification's click with no page open), at where the reader left off, or at the newest.
+if (!view.reveal(location.hash.slice(1))) {
+  view.scrollToBottom();
+  leftOff.shown?.scrollIntoView({ block: "start" });
+}
 status.show(connectedText(Number(data.nc)), "connected");
 
 const handlers: LiveHandlers = {
   news(html, nc, reset) {
     if (reset) view.clear();
-    unread.arrived(view.append(html));
+    const { added, followed } = view.append(html);
+    const mentioned = mentions.mark(added);
+    own.mark(added);
+    leftOff.arrived(added);
+    jump.arrived(added.length, followed);
+    unread.arrived(added.length, mentioned.length);
+    if (!reset) void notifier.mentioned(mentioned);
+    // The archive link follows the day of the newest entry.
+    const newest = added.at(-1)?.querySelector<HTMLAnchorElement>(".permalink");
+    if (newest) dayArchive.href = newest.href.split("#")[0]!;
     status.show(connectedText(nc), "connected");
   },
   deleted(anchor) {
     view.remove(anchor);
+    own.forget(anchor);
   },
   presence(nc) {
     status.show(connectedText(nc), "connected");

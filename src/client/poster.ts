@@ -10,7 +10,10 @@ export class PostForm {
   private readonly error: HTMLElement;
   private readonly fieldset: HTMLFieldSetElement;
 
-  constructor(private readonly form: HTMLFormElement) {
+  constructor(
+    private readonly form: HTMLFormElement,
+    private readonly onPosted: (ack: PostAck) => void,
+  ) {
     this.nick = form.querySelector("#nick")!;
     this.text = form.querySelector("#text")!;
     this.remember = form.querySelector("#remember")!;
@@ -43,7 +46,7 @@ export class PostForm {
     prefs.rememberNick(this.remember.checked ? this.nick.value.trim() : null);
   }
 
-  private showError(message: string | null): void {
+  showError(message: string | null): void {
     this.error.hidden = message === null;
     this.error.textContent = message ?? "";
   }
@@ -65,7 +68,7 @@ export class PostForm {
         const reason = (await response.text()).trim();
         throw new Error(reason || `The server answered ${response.status}.`);
       }
-      (await response.json()) as PostAck;
+      this.onPosted((await response.json()) as PostAck);
       this.text.value = "";
       this.showError(null);
     } catch (error) {

@@ -32,7 +32,12 @@ export class LiveView {
     return last ? Number(last.dataset["seq"]) : 0;
   }
 
-  private atBottom(): boolean {
+  /** Every entry shown, oldest first. */
+  entries(): HTMLElement[] {
+    return [...this.element.querySelectorAll<HTMLElement>(".entry")];
+  }
+
+  atBottom(): boolean {
     const { scrollHeight, scrollTop, clientHeight } = this.element;
     return scrollHeight - scrollTop - clientHeight < 8;
   }
@@ -45,18 +50,30 @@ export class LiveView {
     this.element.replaceChildren();
   }
 
-  /** Removes an entry a moderator deleted. */
+  /** Removes an entry a moderator or its author deleted. */
   remove(anchor: string): void {
     this.element.querySelector(`#${CSS.escape(anchor)}`)?.remove();
+  }
+
+  /** Brings an entry into view, marked and focused (a notification was clicked, or the URL names it). */
+  reveal(anchor: string): boolean {
+    const entry = anchor === "" ? null : this.element.querySelector<HTMLElement>(`#${CSS.escape(anchor)}`);
+    if (entry === null) return false;
+    for (const old of this.element.querySelectorAll(".entry.highlighted")) old.classList.remove("highlighted");
+    entry.classList.add("highlighted");
+    entry.tabIndex = -1;
+    entry.scrollIntoView({ block: "center" });
+    entry.focus({ preventScroll: true });
+    return true;
   }
 
   /**
    * Appends rendered entries (markup made and escaped by the server), skipping
    * any already shown, and follows them only if the reader was at the bottom.
-   * Returns how many entries were added.
+   * Returns the entries added, and whether the view followed them.
    */
-  append(markup: string): number {
-    if (markup === "") return 0;
+  append(markup: string): { added: HTMLElement[]; followed: boolean } {
+    if (markup === "") return { added: [], followed: true };
     const follow = this.atBottom();
     const template = document.createElement("template");
     template.innerHTML = markup;
@@ -65,15 +82,15 @@ export class LiveView {
       deleted.remove();
     }
     const lastSeq = this.lastSeq;
-    let added = 0;
+    const added: HTMLElement[] = [];
     for (const entry of [...template.content.querySelectorAll<HTMLElement>(".entry")]) {
       if (Number(entry.dataset["seq"]) <= lastSeq) entry.remove();
-      else added++;
+      else added.push(entry);
     }
     localizeTimes(template.content);
     this.element.append(template.content);
     if (follow) this.scrollToBottom();
-    return added;
+    return { added, followed: follow };
   }
 
   /** A click on an inline image shows it at full size, and again shrinks it. */

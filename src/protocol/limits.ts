@@ -42,3 +42,5 @@ export const VERIFIED_PASSWORD_MS = 60_000;
 export const KEEP_LAST_ENTRIES = 30;
 /** A client-made post id (msgid) is at most this long. */
 export const MAX_MSGID_CHARS = 64;
+/** An author may delete their own post for this long: part of the wire protocol, shared with the page and the client library. */
+export { OWN_DELETE_WINDOW_MS } from "./wire";

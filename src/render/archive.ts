@@ -3,7 +3,7 @@ import { monthOf } from "../protocol/day";
 import type { Entry } from "../protocol/entry";
 import { renderEntries } from "./entries";
 import { html, type SafeHtml } from "./html";
-import { layout } from "./pages";
+import { feedLink, layout } from "./pages";
 
 export interface DayLink {
   day: string;
@@ -51,7 +51,7 @@ export function archiveDayPage(view: ArchiveDayView): SafeHtml {
       : renderEntries(view.entries, null, { roomUrl: `/${room.name}/`, imageMaxPx: room.imageMaxPx });
   const body = html`<div class="archive">
 <header class="archive-header">
-<p class="breadcrumbs"><a href="/${room.name}/">${room.title}</a> &gt; Archives &gt; ${day}</p>
+<h1 class="breadcrumbs"><a href="/${room.name}/">${room.title}</a> &gt; Archives &gt; ${day}</h1>
 <nav class="day-nav" aria-label="Days">
 ${view.previousDay ? html`<a class="previous-day" rel="prev" href="${dayHref(room, view.previousDay)}">&larr; ${view.previousDay}</a>` : null}
 <a class="back-to-room" href="/${room.name}/">Back to the room</a>
@@ -63,5 +63,5 @@ ${view.nextDay ? html`<a class="next-day" rel="next" href="${dayHref(room, view.
 ${monthPanel(view)}
 </div>
 </div>`;
-  return layout(title, body, room);
+  return layout(title, body, { head: feedLink(room) });
 }

@@ -1,21 +1,50 @@
 import { serverVersion, type RoomConfig } from "../config";
 import { chatters, timeAgo } from "../protocol/wording";
 import type { RoomStatus } from "../protocol/status";
-import { html, type SafeHtml } from "./html";
+import { THEME_SCRIPT } from "../generated/theme-script";
+import { html, raw, type SafeHtml } from "./html";
+import { THEME_COLORS } from "./manifest";
 
-/** A page of the site; `feedOf` names the room whose RSS feed the page offers to feed readers. */
-export function layout(title: string, body: SafeHtml, feedOf?: RoomConfig): SafeHtml {
-  const feed = feedOf ? html`\n<link rel="alternate" type="application/rss+xml" title="${feedOf.title}" href="/${feedOf.name}/var/index.rdf">` : null;
+/**
+ * The dark mode switch, a toggle button (aria-pressed) that the theme script
+ * (src/client/theme.ts, inlined in every page's head) wires and keeps true.
+ */
+export const themeSwitch = html`<button type="button" class="theme-switch" aria-pressed="false" aria-label="Dark mode" title="Dark mode"></button>`;
+
+/** The head link that offers a room's RSS feed to feed readers. */
+export function feedLink(room: RoomConfig): SafeHtml {
+  return html`<link rel="alternate" type="application/rss+xml" title="${room.title}" href="/${room.name}/var/index.rdf">`;
+}
+
+export interface LayoutOptions {
+  /** More of the head: links to the feed, the manifest. */
+  head?: SafeHtml;
+  /** The page shows the theme switch itself (the room page, in its header); others get it at the top. */
+  ownThemeSwitch?: boolean;
+}
+
+/**
+ * Every page's frame. Colours follow prefers-color-scheme, or the reader's
+ * choice, which the inlined theme script applies before the first paint (no
+ * flash of the other scheme) as data-theme on <html>; chaton.css does the rest.
+ */
+export function layout(title: string, body: SafeHtml, options: LayoutOptions = {}): SafeHtml {
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="theme-color" content="${THEME_COLORS.light}" media="(prefers-color-scheme: light)">
+<meta name="theme-color" content="${THEME_COLORS.dark}" media="(prefers-color-scheme: dark)">
 <title>${title}</title>
+<script>${raw(THEME_SCRIPT)}</script>
 <link rel="stylesheet" href="/chaton.css?v=${serverVersion()}">
-<link rel="icon" href="/chaton.svg">${feed}
+<link rel="icon" href="/chaton.svg">
+${options.head ?? null}
 </head>
 <body>
+${options.ownThemeSwitch ? null : html`<div class="site-bar">${themeSwitch}</div>`}
 ${body}
 </body>
 </html>

@@ -13,6 +13,7 @@ import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
 import { Admission } from "./posting/admission";
+import { AuthorSecrets } from "./posting/author-secrets";
 import { PostLimiter } from "./posting/post-limiter";
 import { WritePath } from "./posting/write-path";
 import { routeInRoom, type RoomView } from "./routes";
@@ -108,7 +109,8 @@ export class Room extends DurableObject<Env> {
     const sockets = new Sockets({ ctx: this.ctx, clients, news, ver, clock, submit: (post) => writePath!.submit(post) });
     const fanout = new Fanout([longpoll, sockets], news, () => clients.count());
     const admission = new Admission(config.name, this.blocklist, new PostLimiter(postsPerMinute), this.audit, clock);
-    writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, clock);
+    const authorSecrets = new AuthorSecrets(this.meta);
+    writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, authorSecrets, clock);
     const room = this;
     return {
       config,
@@ -123,6 +125,8 @@ export class Room extends DurableObject<Env> {
       fanout,
       writePath,
       admission,
+      authorSecrets,
+      audit: this.audit,
       archiveIndex: this.archiveIndex,
       archive: () => room.archiveBucket,
       requestsServed: () => room.requestsServed,
@@ -140,6 +144,10 @@ export class Room extends DurableObject<Env> {
 
   get admission(): Admission {
     return this.room().admission;
+  }
+
+  get authorSecrets(): AuthorSecrets {
+    return this.room().authorSecrets;
   }
 
   /** Arms the archiver once per instance when no alarm is set. */

@@ -1,7 +1,10 @@
 import type { RoomConfig } from "../config";
 import { HttpError } from "../http/errors";
 import { notFoundPage } from "../render/pages";
+import { deleteOwnPost } from "./access/own-delete";
+import type { ModerationRoom } from "./access/moderation";
 import { archiveDay, relativeDay, type DayPageRoom } from "./archive/day-page";
+import type { AuthorSecrets } from "./posting/author-secrets";
 import { post } from "./posting/poster";
 import type { WritePath } from "./posting/write-path";
 import type { CurrentLog } from "./storage/current-log";
@@ -13,7 +16,8 @@ import { roomPage, type PageRoom } from "./views/room-page";
 import { stats, statusFile } from "./views/status";
 
 /** What the room's endpoints work with; each handler takes only its part. */
-export interface RoomView extends CometRoom, PageRoom, DayPageRoom {
+export interface RoomView extends CometRoom, PageRoom, DayPageRoom, ModerationRoom {
+  authorSecrets: AuthorSecrets;
   config: RoomConfig;
   log: CurrentLog;
   sockets: Sockets;
@@ -30,6 +34,7 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Ha
   comet: { GET: (_req, url, room) => comet(room, url) },
   ws: { GET: (req, _url, room) => room.sockets.accept(req) },
   post: { POST: (req, _url, room) => post(room, req) },
+  delete: { POST: (req, _url, room) => deleteOwnPost(room, req) },
   apilogin: { POST: (req, _url, room) => apilogin(room, req) },
   "var/status.js": { GET: (_req, url, room) => statusFile(room, url, "var/status.js") },
   "var/status.scm": { GET: (_req, url, room) => statusFile(room, url, "var/status.scm") },

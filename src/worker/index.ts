@@ -1,6 +1,7 @@
 import { siteConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import { MAX_URL_CHARS } from "../protocol/limits";
+import { manifestResponse } from "../render/manifest";
 import { frontPage, notFoundPage } from "../render/pages";
 import { robotsTxt } from "../render/robots";
 import { STATUS_VIEWS } from "../render/status-files";
@@ -51,6 +52,10 @@ async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContex
   if (view !== undefined) {
     if (request.method !== "GET") throw methodNotAllowed("GET");
     return statusFile(request, url, env, ctx, room, view);
+  }
+  if (rest === "manifest.webmanifest") {
+    if (request.method !== "GET") throw methodNotAllowed("GET");
+    return manifestResponse(room.config);
   }
   if (rest === "badge.html") {
     if (request.method !== "GET") throw methodNotAllowed("GET");

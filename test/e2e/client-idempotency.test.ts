@@ -96,17 +96,17 @@ describe("the room's memory of msgids", () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     const [a, b] = [await first.json(), await again.json()];
-    expect(a).toEqual({ stored: true, pos: start + 1 });
+    expect(a).toMatchObject({ stored: true, pos: start + 1 });
     expect(b).toEqual(a);
     expect(await sequence("form")).toBe(start + 1);
   });
 
   it("should store the same msgid from another nick, and posts without a msgid every time", async () => {
     const start = await sequence("form");
-    expect(await (await form({ nick: "one", text: "same id", msgid: "shared-id" })).json()).toEqual({ stored: true, pos: start + 1 });
-    expect(await (await form({ nick: "two", text: "same id", msgid: "shared-id" })).json()).toEqual({ stored: true, pos: start + 2 });
-    expect(await (await form({ nick: "two", text: "no id" })).json()).toEqual({ stored: true, pos: start + 3 });
-    expect(await (await form({ nick: "two", text: "no id" })).json()).toEqual({ stored: true, pos: start + 4 });
+    expect(await (await form({ nick: "one", text: "same id", msgid: "shared-id" })).json()).toMatchObject({ stored: true, pos: start + 1 });
+    expect(await (await form({ nick: "two", text: "same id", msgid: "shared-id" })).json()).toMatchObject({ stored: true, pos: start + 2 });
+    expect(await (await form({ nick: "two", text: "no id" })).json()).toMatchObject({ stored: true, pos: start + 3 });
+    expect(await (await form({ nick: "two", text: "no id" })).json()).toMatchObject({ stored: true, pos: start + 4 });
   });
 
   it("should refuse a msgid that is not 1-64 of [A-Za-z0-9_.:-] with a 4xx, storing nothing", async () => {
@@ -141,7 +141,7 @@ describe("the room's memory of msgids", () => {
     await waitAcks(1);
     ws.send(JSON.stringify({ type: "post", id: "b", msgid: "frame-1", nick: "bot", text: "by frame" }));
     await waitAcks(2);
-    expect(acks).toEqual([
+    expect(acks).toMatchObject([
       { type: "ack", id: "a", stored: true, pos: start + 1 },
       { type: "ack", id: "b", stored: true, pos: start + 1 },
     ]);
@@ -150,10 +150,10 @@ describe("the room's memory of msgids", () => {
       body: new URLSearchParams({ nick: "bot", text: "by poster first", msgid: "cross-1" }),
       headers: { Accept: "application/json" },
     });
-    expect(await viaPoster.json()).toEqual({ stored: true, pos: start + 2 });
+    expect(await viaPoster.json()).toMatchObject({ stored: true, pos: start + 2 });
     ws.send(JSON.stringify({ type: "post", id: "c", msgid: "cross-1", nick: "bot", text: "by poster first" }));
     await waitAcks(3);
-    expect(acks[2]).toEqual({ type: "ack", id: "c", stored: true, pos: start + 2 });
+    expect(acks[2]).toMatchObject({ type: "ack", id: "c", stored: true, pos: start + 2 });
     expect(await sequence("frames")).toBe(start + 2);
     ws.close(1000);
   });

@@ -586,9 +586,16 @@ describe.each(TRANSPORTS)("the room page in a browser, over %s", (name, query) =
       expect((await stat(path)).size).toBeGreaterThan(1_000);
       return page;
     };
-    const desktop = await shoot({ viewport: { width: 1280, height: 800 } }, "room-desktop.png");
-    const phone = await shoot({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, "room-phone.png");
-    for (const page of [desktop, phone]) {
+    const desktopSize = { viewport: { width: 1280, height: 800 } };
+    const phoneSize = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+    const desktop = await shoot({ ...desktopSize, colorScheme: "light" }, "room-desktop.png");
+    const phone = await shoot({ ...phoneSize, colorScheme: "light" }, "room-phone.png");
+    const desktopDark = await shoot({ ...desktopSize, colorScheme: "dark" }, "room-desktop-dark.png");
+    const phoneDark = await shoot({ ...phoneSize, colorScheme: "dark" }, "room-phone-dark.png");
+    for (const page of [desktopDark, phoneDark]) {
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(22, 23, 26)");
+    }
+    for (const page of [desktop, phone, desktopDark, phoneDark]) {
       expect(await layoutFits(page)).toEqual({ overflowX: 0, postButtonInside: true, textInside: true });
     }
 

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../src/room/room";
-import { cleanPost } from "../../src/protocol/entry";
+import { cleanPost, permalink } from "../../src/protocol/entry";
 import { MAX_TEXT_CHARS } from "../../src/protocol/limits";
 import { freshRoom, roomSequence, send } from "../support/rooms";
 
@@ -127,11 +127,12 @@ describe("posting", () => {
     expect(await (await room.fetch("var/status.scm")).text()).toBe("((last-post . 0) (num-chatters . 0) (post-sequence . 0))");
   });
 
-  it("should acknowledge with the entry's position when asked for JSON", async () => {
+  it("should acknowledge with the entry's position, permalink and delete secret when asked for JSON", async () => {
     const room = freshRoom();
     await room.post({ nick: "a", text: "one" });
     const res = await room.post({ nick: "a", text: "two" }, { Accept: "application/json" });
-    expect(await res.json()).toEqual({ stored: true, pos: 2 });
+    const entry = await room.inside((context) => context.log.at(2)!);
+    expect(await res.json()).toEqual({ stored: true, pos: 2, permalink: permalink(entry), secret: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
   });
 
   it("should take the poster's address from the Worker's request", async () => {

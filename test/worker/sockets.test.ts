@@ -115,7 +115,7 @@ describe("the room's WebSocket", () => {
     const a = await connect(stub);
     const b = await connect(stub);
     a.send({ type: "post", id: "m1", nick: "  sock ", text: "hi\u0001 there  " });
-    expect(await a.next("ack")).toEqual({ type: "ack", id: "m1", stored: true, pos: 1 });
+    expect(await a.next("ack")).toEqual({ type: "ack", id: "m1", stored: true, pos: 1, permalink: expect.stringMatching(/^a\/\d{4}\/\d\d\/\d\d#entry-/), secret: expect.any(String) });
     const seen = await b.next("entries");
     expect(seen.entries).toEqual([["sock", expect.anything(), "hi there"]]);
     a.send({ type: "post", id: "m2", nick: "sock", text: "   " });

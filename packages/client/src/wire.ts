@@ -38,9 +38,15 @@ export interface ApiLoginReply {
 }
 
 /** The poster's answer to a request that accepts JSON. */
+/** An author may delete their own post, with the secret its acknowledgement gave, for this long after posting (POST <room>/delete). */
+export const OWN_DELETE_WINDOW_MS = 10 * 60_000;
+
 export interface PostAck {
   stored: boolean;
   pos: number;
+  /** A stored post's permalink and the secret that lets its author delete it (POST <room>/delete) for 10 minutes. */
+  permalink?: string;
+  secret?: string;
 }
 
 /**
@@ -57,7 +63,8 @@ export type ServerFrame =
   | { type: "presence"; nc: number }
   /** An entry was deleted by a moderator: remove the element with this id. */
   | { type: "deleted"; anchor: string }
-  | { type: "ack"; id: string | null; stored: boolean; pos: number }
+  /** A stored post's ack carries its permalink and delete secret, as the poster's does. */
+  | { type: "ack"; id: string | null; stored: boolean; pos: number; permalink?: string; secret?: string }
   | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
 
 /** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */

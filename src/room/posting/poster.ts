@@ -4,17 +4,22 @@ import { readForm } from "../../http/form";
 import { integerParam } from "../../http/params";
 import { jsonResponse, sexprResponse } from "../../http/responses";
 import { alist, writeSexpr } from "../../protocol/sexpr";
+import type { DeleteGrant } from "./author-secrets";
 import { isValidMsgid, type WritePath } from "./write-path";
 
 /**
- * The acknowledgement of a post. Browsers asking for JSON get the position;
+ * The acknowledgement of a post. Browsers asking for JSON get the position
+ * (and for a stored post its permalink and the secret that deletes it);
  * the S-expression reply is for API clients; anything else gets the original's
  * short empty page, which Scheme's `read` takes as a symbol.
  */
-function acknowledge(request: Request, stored: boolean, pos: number): Response {
+function acknowledge(request: Request, stored: boolean, pos: number, grant: DeleteGrant | null): Response {
   const accept = request.headers.get("Accept") ?? "";
-  if (accept.includes("application/json")) return jsonResponse({ stored, pos });
-  if (accept.includes("application/x-sexpr")) return sexprResponse(writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos]])));
+  if (accept.includes("application/json")) return jsonResponse({ stored, pos, ...grant });
+  if (accept.includes("application/x-sexpr")) {
+    const granted = grant === null ? [] : ([["permalink", grant.permalink], ["secret", grant.secret]] as const);
+    return sexprResponse(writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos], ...granted])));
+  }
   return new Response("<html></html>", { headers: { "Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8" } });
 }
 
@@ -35,5 +40,5 @@ export async function post(room: { writePath: WritePath }, request: Request): Pr
   if (outcome.kind === "rate-limited") {
     throw new HttpError(429, `Too many posts; try again in ${outcome.retryAfter} s`, { "Retry-After": String(outcome.retryAfter) });
   }
-  return acknowledge(request, outcome.kind !== "empty", outcome.pos);
+  return acknowledge(request, outcome.kind !== "empty", outcome.pos, outcome.kind === "empty" ? null : outcome.grant);
 }

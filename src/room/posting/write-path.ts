@@ -5,6 +5,7 @@ import type { Fanout } from "../live/fanout";
 import type { CurrentLog } from "../storage/current-log";
 import type { PostIds } from "../storage/post-ids";
 import type { Admission } from "./admission";
+import type { AuthorSecrets, DeleteGrant } from "./author-secrets";
 
 export interface PostInput {
   nick: string;
@@ -19,11 +20,12 @@ export interface PostInput {
 
 /** What became of a post; each transport turns it into its own acknowledgement. */
 export type PostOutcome =
-  | { kind: "stored"; pos: number; entry: Entry }
-  /** Seen before with this msgid: answered as the first was. */
-  | { kind: "repeated"; pos: number }
-  /** From a blocked address: answered as if stored, as the original does. */
-  | { kind: "blocked"; pos: number }
+  /** Stored: the grant lets its author delete it for a while. */
+  | { kind: "stored"; pos: number; entry: Entry; grant: DeleteGrant }
+  /** Seen before with this msgid: answered as the first was (with its grant while the entry is in the log). */
+  | { kind: "repeated"; pos: number; grant: DeleteGrant | null }
+  /** From a blocked address: answered as if stored, as the original does, with a grant that deletes nothing. */
+  | { kind: "blocked"; pos: number; grant: DeleteGrant }
   /** Nick or text empty once cleaned: not stored, and still a success. */
   | { kind: "empty"; pos: number }
   | { kind: "rate-limited"; retryAfter: number };
@@ -44,6 +46,7 @@ export class WritePath {
     private readonly postIds: PostIds,
     private readonly admission: Admission,
     private readonly fanout: Fanout,
+    private readonly secrets: AuthorSecrets,
     private readonly clock: Clock,
     private readonly onStored: readonly StoredHook[] = [],
   ) {}
@@ -54,10 +57,13 @@ export class WritePath {
     const now = this.clock.now();
     if (input.msgid !== null) {
       const seen = this.postIds.find(clean.nick, input.msgid, now - MSGID_MEMORY_MS);
-      if (seen !== null) return { kind: "repeated", pos: seen };
+      if (seen !== null) {
+        const first = this.log.at(seen);
+        return { kind: "repeated", pos: seen, grant: first === null ? null : this.secrets.grant(first) };
+      }
     }
     const admission = this.admission.admit(input.ip, input.client);
-    if (admission === "blocked") return { kind: "blocked", pos: this.log.end };
+    if (admission === "blocked") return { kind: "blocked", pos: this.log.end, grant: this.secrets.decoy(now) };
     if (admission > 0) return { kind: "rate-limited", retryAfter: admission };
     const entry = this.storage.transactionSync(() => {
       const stored = this.log.append(clean, input.ip, now);
@@ -66,7 +72,7 @@ export class WritePath {
       return stored;
     });
     this.fanout.entries(entry.seq - 1);
-    return { kind: "stored", pos: entry.seq, entry };
+    return { kind: "stored", pos: entry.seq, entry, grant: this.secrets.grant(entry) };
   }
 }
 

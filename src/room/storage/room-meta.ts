@@ -7,6 +7,14 @@ export class RoomMeta {
     return this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'name'").toArray()[0]?.value ?? null;
   }
 
+  /** The room's key for authors' delete secrets, hex; made on first use, kept for good. */
+  authorKey(): string {
+    const fresh = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+    // A key already there wins, so secrets handed out before stay valid.
+    this.sql.exec("INSERT OR IGNORE INTO room_meta (key, value) VALUES ('author_key', ?)", fresh);
+    return this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'author_key'").one().value;
+  }
+
   recordName(name: string): void {
     if (this.name() !== name) this.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('name', ?)", name);
   }

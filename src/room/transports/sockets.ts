@@ -179,7 +179,8 @@ export class Sockets implements Listener {
     if (outcome.kind === "rate-limited") {
       return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: outcome.retryAfter });
     }
-    send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos });
+    const grant = outcome.kind === "empty" ? null : outcome.grant;
+    send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant });
   }
 
   /** A socket closed: answer the peer's Close frame (unless it sent none); the registry announces the change. */
