@@ -26,3 +26,25 @@ export const POST_BURST = 8;
 export const POST_RATE_PER_SECOND = 1;
 /** Presence changes reach sockets at most this often. */
 export const PRESENCE_INTERVAL_MS = 3_000;
+/** A search query longer than this many characters is refused with 400. */
+export const MAX_SEARCH_QUERY_CHARS = 256;
+/** A search query has at most this many words, phrases and operators. */
+export const MAX_SEARCH_TERMS = 16;
+/** Search results per page. */
+export const SEARCH_PAGE_SIZE = 50;
+/**
+ * A term of 1 or 2 characters is looked up through the trigrams that start
+ * with it; when it starts more than this many, the search scans instead.
+ */
+export const MAX_SEARCH_TERM_TRIGRAMS = 400;
+/**
+ * Entries one page of search may examine beyond the index; a page that
+ * reaches it ends early, with a cursor to go on from where it stopped.
+ */
+export const MAX_SEARCH_EXAMINED = 20_000;
+/** The search backfill indexes at most this many archived or logged entries per chunk (one transaction). */
+export const SEARCH_BACKFILL_CHUNK = 1_000;
+/** ... and at most this many chunks per run of the alarm. */
+export const SEARCH_BACKFILL_CHUNKS_PER_RUN = 8;
+/** An admin search-fill request body (benchmarks) is at most this many bytes. */
+export const MAX_SEARCH_FILL_BYTES = 16 * 1024 * 1024;

@@ -3,6 +3,8 @@ import { hashPassword, passwordProblem } from "../security/passwords";
 import type { AuditEntry } from "./audit";
 import type { RoomContext } from "./context";
 import { deleteEntry, type Deletion } from "./moderation";
+import { timeSearch, type SearchTimings } from "./search/bench";
+import type { IndexedEntry, IndexStats } from "./search/search-index";
 
 export type AdminCommand =
   | { action: "block"; text: string }
@@ -11,10 +13,13 @@ export type AdminCommand =
   | { action: "add-user"; user: string; password: string }
   | { action: "users" }
   | { action: "delete"; permalink: string }
-  | { action: "audit" };
+  | { action: "audit" }
+  | { action: "search-fill"; entries: IndexedEntry[] }
+  | { action: "search-stats" }
+  | { action: "search-time"; q: string; runs: number };
 
 export type AdminResult =
-  | { ok: true; blocklist?: string; added?: string[]; removed?: string[]; errors?: { line: number; text: string; reason: string }[]; users?: string[]; deleted?: Deletion; audit?: AuditEntry[] }
+  | { ok: true; blocklist?: string; added?: string[]; removed?: string[]; errors?: { line: number; text: string; reason: string }[]; users?: string[]; deleted?: Deletion; audit?: AuditEntry[]; indexed?: number; search?: IndexStats; timings?: SearchTimings }
   | { ok: false; status: number; reason: string };
 
 const ACTOR = "admin";
@@ -58,5 +63,12 @@ async function run(room: RoomContext, command: AdminCommand): Promise<AdminResul
       return { ok: true, deleted: await deleteEntry(room, command.permalink, ACTOR) };
     case "audit":
       return { ok: true, audit: room.audit.recent() };
+    // For benchmarks: entries straight into the search index (not the log or the archives), its sizes, timed queries.
+    case "search-fill":
+      return { ok: true, indexed: room.search.index.indexImported(command.entries) };
+    case "search-stats":
+      return { ok: true, search: room.search.index.stats() };
+    case "search-time":
+      return { ok: true, timings: timeSearch(room.search, command.q, command.runs) };
   }
 }

@@ -10,6 +10,7 @@ import type { Clients } from "./clients";
 import type { CurrentLog } from "./log";
 import type { LongPoll } from "./longpoll";
 import type { NewsEncoder } from "./news";
+import type { RoomSearch } from "./search/room-search";
 import type { Sockets } from "./sockets";
 
 /** What the room's handlers share: one room's state and collaborators. */
@@ -34,6 +35,7 @@ export interface RoomContext {
   blocklist: BlocklistStore;
   /** Limits posts per address per minute. */
   postLimiter: PostLimiter;
+  search: RoomSearch;
   /** The bucket of day archives (a function, so tests can swap it). */
   archive(): ArchiveBucket;
 }

@@ -61,6 +61,8 @@ async function removeFromArchive(room: RoomContext, sec: number, usec: number): 
 export async function deleteEntry(room: RoomContext, permalink: string, actor: string): Promise<Deletion> {
   const { sec, usec, anchor } = parsePermalink(permalink);
   const fromLog = room.log.removeAt(sec, usec);
+  // In the same synchronous step as the log's removal (one implicit transaction), before any await.
+  room.search.index.unindex(sec, usec);
   if (fromLog !== null) room.news.invalidate();
   const archive = await removeFromArchive(room, sec, usec);
   if (fromLog === null && !archive.removed) throw new HttpError(404, "No entry with that permalink");

@@ -2,6 +2,7 @@ import { HttpError } from "../http/errors";
 import { renderEntries } from "../render/entries";
 import { html } from "../render/html";
 import { htmlResponse, layout } from "../render/pages";
+import { searchBox } from "../render/search";
 import type { RoomContext } from "./context";
 
 /**
@@ -28,6 +29,7 @@ export function roomPage(room: RoomContext): Response {
 <a href="var/index.rdf">RSS</a>
 <a href="badge.html">Badge</a>
 ${config.private ? html`<a href="password">Password</a>` : null}
+${searchBox(config.name)}
 </nav>
 </header>
 <main id="view" class="view" tabindex="0" aria-label="Messages">${entries}</main>

@@ -19,6 +19,7 @@ import { NewsEncoder } from "./news";
 import { roomRouter } from "./router";
 import { Sockets } from "./sockets";
 import { migrate } from "./schema";
+import { RoomSearch } from "./search/room-search";
 
 /**
  * One chat room. The platform's entry points make sure the room is set up
@@ -31,6 +32,7 @@ export class Room extends DurableObject<Env> {
   readonly clients: Clients;
   readonly archiveIndex: ArchiveIndex;
   readonly sockets: Sockets;
+  readonly search: RoomSearch;
   /** Where day archives go; a seam for tests that inject failures. */
   archiveBucket: ArchiveBucket;
   private context: RoomContext | null = null;
@@ -42,7 +44,8 @@ export class Room extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migrate(ctx.storage);
-    this.log = new CurrentLog(ctx.storage);
+    this.search = new RoomSearch(ctx.storage);
+    this.log = new CurrentLog(ctx.storage, (entry) => this.search.index.indexPosted(entry));
     this.clients = new Clients(this.clock);
     this.archiveIndex = new ArchiveIndex(ctx.storage.sql);
     this.archiveBucket = env.ARCHIVE;
@@ -85,6 +88,7 @@ export class Room extends DurableObject<Env> {
       chatters: () => clients.count() + sockets.count,
       requestsServed: () => this.requestsServed,
       archiveIndex: this.archiveIndex,
+      search: this.search,
       archive: () => this.archiveBucket,
       audit: new AuditLog(this.ctx.storage.sql),
       users: new Users(this.ctx.storage.sql),
@@ -97,11 +101,14 @@ export class Room extends DurableObject<Env> {
     return context;
   }
 
-  /** Arms the archiver once per instance when no alarm is set. */
+  /** Arms the alarm once per instance: for the archiver when none is set, at once while the search backfill has work. */
   private async ensureAlarm(): Promise<void> {
     if (this.alarmChecked) return;
     this.alarmChecked = true;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nextRunAt(this.clock.now()));
+    const now = this.clock.now();
+    const wanted = this.search.backfill.pending() ? now : nextRunAt(now);
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed === null || armed > wanted) await this.ctx.storage.setAlarm(wanted);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -147,20 +154,27 @@ export class Room extends DurableObject<Env> {
     this.sockets.closed(this.roomContext(), ws, 1006);
   }
 
-  /** The archiver. It always re-arms: for the next midnight, or sooner after a failure. */
+  /**
+   * The archiver, then the search backfill while it has work. It always
+   * re-arms: for the next midnight, sooner after a failure, at once while the
+   * backfill has more to do.
+   */
   override async alarm(): Promise<void> {
     const name = this.roomName();
     if (name === null) return;
+    let next: number;
     try {
       const run = await this.archive(name);
       if (run.written.length + run.found.length + run.trimmed > 0) {
         console.log(JSON.stringify({ event: "archived", room: name, ...run }));
       }
-      await this.ctx.storage.setAlarm(nextRunAt(this.clock.now()));
+      next = nextRunAt(this.clock.now());
     } catch (error) {
       console.error(JSON.stringify({ event: "archive-failed", room: name, error: String(error) }));
-      await this.ctx.storage.setAlarm(this.clock.now() + RETRY_AFTER_MS);
+      next = this.clock.now() + RETRY_AFTER_MS;
     }
+    const backfillAt = await this.search.backfill.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
+    await this.ctx.storage.setAlarm(backfillAt === null ? next : Math.min(next, backfillAt));
   }
 
   archive(name: string): Promise<ArchiveRun> {

@@ -8,6 +8,7 @@ import { comet } from "./comet";
 import type { RoomContext } from "./context";
 import { roomPage } from "./page";
 import { post } from "./poster";
+import { searchRoute } from "./search/route";
 import { stats, statusFile } from "./status";
 
 const methodNotAllowed = (allow: string) => () => {
@@ -35,6 +36,8 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .get("/:room/var/stats", (_req, room) => stats(room, room.requestsServed()))
   .get("/:room/var/index.rdf", (req, room) => feed(room, req))
   .all("/:room/var/index.rdf", methodNotAllowed("GET"))
+  .get("/:room/search", (req, room) => searchRoute(room, req))
+  .all("/:room/search", methodNotAllowed("GET"))
   .get("/:room/a/today", (req, room) => relativeDay(room, req, 0))
   .get("/:room/a/yesterday", (req, room) => relativeDay(room, req, 1))
   .get("/:room/a/:y/:m/:d", (req, room) => archiveDay(room, req.params))
