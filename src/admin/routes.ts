@@ -22,6 +22,7 @@ async function requireAdmin(request: IRequest, env: Env): Promise<void> {
 async function commandOf(request: IRequest, action: string): Promise<AdminCommand> {
   if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit" || action === "search-stats")) return { action };
   if (request.method === "POST" && action === "search-fill") return { action, entries: await readSearchFill(request) };
+  if (request.method === "POST" && action === "search-merge") return { action };
   if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
   const form = await readForm(request);
   const field = (name: string) => {
@@ -40,7 +41,7 @@ async function commandOf(request: IRequest, action: string): Promise<AdminComman
     case "search-time": {
       const runs = Number(form.get("runs") ?? "10");
       if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new HttpError(400, "runs is an integer from 1 to 1000");
-      return { action, q: field("q"), runs };
+      return { action, q: field("q"), runs, scan: form.get("scan") !== "0" };
     }
   }
   throw new HttpError(404, "No such admin command");
@@ -50,7 +51,7 @@ async function commandOf(request: IRequest, action: string): Promise<AdminComman
  * /<room>/admin/<command>: blocklist (GET), block and unblock (POST rules),
  * users (GET; POST user and password), delete (POST permalink), audit (GET);
  * for benchmarks: search-fill (POST JSON entries), search-stats (GET),
- * search-time (POST q, runs).
+ * search-time (POST q, runs[, scan=0]), search-merge (POST).
  * Authenticated with the ADMIN_TOKEN secret as a bearer token.
  */
 export async function adminRoute(request: IRequest, env: Env): Promise<Response> {

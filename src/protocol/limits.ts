@@ -34,9 +34,11 @@ export const MAX_SEARCH_TERMS = 16;
 export const SEARCH_PAGE_SIZE = 50;
 /**
  * A term of 1 or 2 characters is looked up through the trigrams that start
- * with it; when it starts more than this many, the search scans instead.
+ * with it; when it starts more than this many, the search checks rows for it
+ * instead. Many trigrams mean a common term, which a scan from the newest
+ * entry finds a page of soon, while an OR of many trigrams costs for each one.
  */
-export const MAX_SEARCH_TERM_TRIGRAMS = 400;
+export const MAX_SEARCH_TERM_TRIGRAMS = 64;
 /**
  * Entries one page of search may examine beyond the index; a page that
  * reaches it ends early, with a cursor to go on from where it stopped.
@@ -46,5 +48,15 @@ export const MAX_SEARCH_EXAMINED = 20_000;
 export const SEARCH_BACKFILL_CHUNK = 1_000;
 /** ... and at most this many chunks per run of the alarm. */
 export const SEARCH_BACKFILL_CHUNKS_PER_RUN = 8;
+/**
+ * The search index is merged (in the alarm, a bounded step at a time) once
+ * it has more than this many segments, down to SEARCH_MERGED_SEGMENTS: every
+ * segment costs each term of a query a lookup.
+ */
+export const SEARCH_MAX_SEGMENTS = 4;
+export const SEARCH_MERGED_SEGMENTS = 2;
+/** Pages (4 KiB) one merge step writes, and merge steps per run of the alarm. */
+export const SEARCH_MERGE_PAGES = 500;
+export const SEARCH_MERGE_STEPS_PER_RUN = 4;
 /** An admin search-fill request body (benchmarks) is at most this many bytes. */
 export const MAX_SEARCH_FILL_BYTES = 16 * 1024 * 1024;

@@ -16,7 +16,8 @@ export type AdminCommand =
   | { action: "audit" }
   | { action: "search-fill"; entries: IndexedEntry[] }
   | { action: "search-stats" }
-  | { action: "search-time"; q: string; runs: number };
+  | { action: "search-time"; q: string; runs: number; scan: boolean }
+  | { action: "search-merge" };
 
 export type AdminResult =
   | { ok: true; blocklist?: string; added?: string[]; removed?: string[]; errors?: { line: number; text: string; reason: string }[]; users?: string[]; deleted?: Deletion; audit?: AuditEntry[]; indexed?: number; search?: IndexStats; timings?: SearchTimings }
@@ -69,6 +70,11 @@ async function run(room: RoomContext, command: AdminCommand): Promise<AdminResul
     case "search-stats":
       return { ok: true, search: room.search.index.stats() };
     case "search-time":
-      return { ok: true, timings: timeSearch(room.search, command.q, command.runs) };
+      return { ok: true, timings: timeSearch(room.search, command.q, command.runs, command.scan) };
+    case "search-merge": {
+      // What the alarm does a few steps at a time, to the end.
+      for (let steps = 0; steps < 10_000 && room.search.merge(1); steps++);
+      return { ok: true, search: room.search.index.stats() };
+    }
   }
 }

@@ -101,12 +101,12 @@ export class Room extends DurableObject<Env> {
     return context;
   }
 
-  /** Arms the alarm once per instance: for the archiver when none is set, at once while the search backfill has work. */
+  /** Arms the alarm once per instance: for the archiver when none is set, at once while search has work (backfill, merging). */
   private async ensureAlarm(): Promise<void> {
     if (this.alarmChecked) return;
     this.alarmChecked = true;
     const now = this.clock.now();
-    const wanted = this.search.backfill.pending() ? now : nextRunAt(now);
+    const wanted = this.search.hasWork() ? now : nextRunAt(now);
     const armed = await this.ctx.storage.getAlarm();
     if (armed === null || armed > wanted) await this.ctx.storage.setAlarm(wanted);
   }
@@ -155,9 +155,9 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * The archiver, then the search backfill while it has work. It always
-   * re-arms: for the next midnight, sooner after a failure, at once while the
-   * backfill has more to do.
+   * The archiver, then search's work (its backfill, merging its index). It
+   * always re-arms: for the next midnight, sooner after a failure, at once
+   * while search has more to do.
    */
   override async alarm(): Promise<void> {
     const name = this.roomName();
@@ -173,8 +173,8 @@ export class Room extends DurableObject<Env> {
       console.error(JSON.stringify({ event: "archive-failed", room: name, error: String(error) }));
       next = this.clock.now() + RETRY_AFTER_MS;
     }
-    const backfillAt = await this.search.backfill.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
-    await this.ctx.storage.setAlarm(backfillAt === null ? next : Math.min(next, backfillAt));
+    const searchAt = await this.search.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
+    await this.ctx.storage.setAlarm(searchAt === null ? next : Math.min(next, searchAt));
   }
 
   archive(name: string): Promise<ArchiveRun> {

@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dayOf, DAY_SECONDS, startOfDay } from "../../src/protocol/day";
 import { permalink, type Entry } from "../../src/protocol/entry";
+import { SEARCH_MAX_SEGMENTS, SEARCH_MERGED_SEGMENTS } from "../../src/protocol/limits";
 import { parseQuery } from "../../src/protocol/search-query";
 import { decodeDay } from "../../src/room/archive-format";
 import { archiveClosedDays, nextRunAt, type ArchiveBucket } from "../../src/room/archiver";
@@ -179,6 +180,42 @@ describe("the search backfill", () => {
     });
     expect(result.deleted).toMatchObject({ ok: true, deleted: { fromArchive: true } });
     expect(result).toMatchObject({ indexed: false, found: 0 });
+  }, 60_000);
+
+  it("should merge the index in the alarm when imports leave it in many segments, and find the same after", async () => {
+    const stub = env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
+    await stub.fetch(`${ORIGIN}/archive5/var/seq`);
+    const inside = <R>(fn: (room: Room) => R | Promise<R>) => runInDurableObject(stub, fn);
+    const query = parseQuery("merge 統合");
+    const before = await inside((room) => {
+      for (let batch = 0; batch < 24; batch++) {
+        room.search.index.indexImported(
+          Array.from({ length: 50 }, (_, i) => ({ nick: "imp", sec: 1_600_000_000 + batch * 10_000 + i * 60, usec: 0, text: `${i % 3 === 0 ? "merge" : "keep"} ${batch}-${i} 統合` })),
+        );
+      }
+      const found: number[] = [];
+      for (let next: number | null = null, page = 0; page === 0 || next !== null; page++) {
+        const result = room.search.find(query, next);
+        found.push(...result.hits.map((h) => h.sec));
+        next = result.next;
+      }
+      return { segments: room.search.index.segments(), hasWork: room.search.hasWork(), found };
+    });
+    expect(before.segments).toBeGreaterThan(SEARCH_MAX_SEGMENTS);
+    expect(before.hasWork).toBe(true);
+    expect(before.found).toHaveLength(24 * 17);
+    for (let run = 0; run < 50 && (await inside((room) => room.search.hasWork())); run++) await runDurableObjectAlarm(stub);
+    const after = await inside((room) => {
+      const found: number[] = [];
+      for (let next: number | null = null, page = 0; page === 0 || next !== null; page++) {
+        const result = room.search.find(query, next);
+        found.push(...result.hits.map((h) => h.sec));
+        next = result.next;
+      }
+      return { segments: room.search.index.segments(), found };
+    });
+    expect(after.segments).toBeLessThanOrEqual(SEARCH_MERGED_SEGMENTS);
+    expect(after.found).toEqual(before.found);
   }, 60_000);
 
   it("should start with migration 0004: pending in a room that has history, done at once in a new one", async () => {

@@ -5,7 +5,7 @@ import type { SearchPage } from "./searcher";
 
 export interface SearchTimings {
   q: string;
-  /** Milliseconds of each run: the index, and the floor that reads every row with instr(). */
+  /** Milliseconds per query, one figure per sample: the index, and the floor that reads every row with instr(). */
   indexedMs: number[];
   scanMs: number[];
   /** The first page of each, as [sec, usec] pairs, and whether they are the same. */
@@ -27,26 +27,43 @@ function parsed(q: string): SearchQuery {
   }
 }
 
+/** A sample lasts at least this long: the clock in a room ticks in whole milliseconds. */
+const SAMPLE_MS = 20;
+
+/** How many repetitions of `f` fill a sample (at least 1). */
+function repetitionsFor(f: () => unknown): number {
+  const start = performance.now();
+  let n = 0;
+  do {
+    f();
+    n++;
+  } while (performance.now() - start < SAMPLE_MS && n < 100_000);
+  return n;
+}
+
+/** `samples` figures in ms: each the mean of as many repetitions as last SAMPLE_MS. */
+function sample(f: () => unknown, samples: number): number[] {
+  const repetitions = repetitionsFor(f);
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    for (let r = 0; r < repetitions; r++) f();
+    out.push((performance.now() - start) / repetitions);
+  }
+  return out;
+}
+
 /**
- * Times the first page of a query `runs` times through the index and as many
- * times by the full scan, inside the room (for the benchmark; under wrangler
+ * Times the first page of a query through the index and (unless `withScan`
+ * is false) by the full scan, `runs` samples each, inside the room (for the benchmark; under wrangler
  * dev the clock moves during a request, deployed it does not).
  */
-export function timeSearch(search: RoomSearch, q: string, runs: number): SearchTimings {
+export function timeSearch(search: RoomSearch, q: string, runs: number, withScan = true): SearchTimings {
   const query = parsed(q);
-  const indexedMs: number[] = [];
-  const scanMs: number[] = [];
-  let indexed: SearchPage = { hits: [], next: null };
-  let scan: SearchPage & { matches: number } = { hits: [], next: null, matches: 0 };
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    indexed = search.find(query, null);
-    const t1 = performance.now();
-    scan = search.scan(query, null);
-    const t2 = performance.now();
-    indexedMs.push(t1 - t0);
-    scanMs.push(t2 - t1);
-  }
+  const indexed = search.find(query, null);
+  const scan = search.scan(query, null);
+  const indexedMs = sample(() => search.find(query, null), runs);
+  const scanMs = withScan ? sample(() => search.scan(query, null), runs) : [];
   const a = timesOf(indexed);
   const b = timesOf(scan);
   return { q, indexedMs, scanMs, indexed: a, scan: b, same: JSON.stringify(a) === JSON.stringify(b), matches: scan.matches };

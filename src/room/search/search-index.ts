@@ -13,6 +13,10 @@ const DELETE_ENTRY = "DELETE FROM search_entries WHERE id = ?";
 const DELETE_TERMS = "DELETE FROM search_fts WHERE rowid = ?";
 const REMEMBER_DELETED = "INSERT OR IGNORE INTO search_deleted (id) VALUES (?)";
 const IS_DELETED = "SELECT 1 AS deleted FROM search_deleted WHERE id = ?";
+/** Every segment of the FTS5 index has at least one leaf page listed in its _idx table. */
+const SEGMENTS = "SELECT count(DISTINCT segid) AS n FROM search_fts_idx";
+/** A negative 'merge' merges segments of every level together, writing about that many pages. */
+const MERGE = "INSERT INTO search_fts (search_fts, rank) VALUES ('merge', -CAST(? AS INTEGER))";
 
 export interface IndexStats {
   entries: number;
@@ -22,6 +26,7 @@ export interface IndexStats {
   indexBytes: number;
   /** The whole database of the room. */
   databaseBytes: number;
+  segments: number;
 }
 
 /**
@@ -85,6 +90,17 @@ export class SearchIndex {
     return this.storage.sql.exec("SELECT 1 AS found FROM search_entries WHERE id = ?", entryId(sec, usec)).toArray().length > 0;
   }
 
+  /** How many segments the trigram index has: each costs every term of a query a lookup. */
+  segments(): number {
+    return this.storage.sql.exec<{ n: number }>(SEGMENTS).one().n;
+  }
+
+  /** One bounded step of merging the index's segments together; returns how many segments are left. */
+  mergeStep(pages: number): number {
+    this.storage.sql.exec(MERGE, pages);
+    return this.segments();
+  }
+
   stats(): IndexStats {
     const sql = this.storage.sql;
     const text = sql
@@ -97,7 +113,7 @@ export class SearchIndex {
               + (SELECT coalesce(sum(length(sz)), 0) + count(*) * 16 FROM search_fts_docsize) AS bytes`,
       )
       .one();
-    return { entries: text.n, textBytes: text.bytes ?? 0, indexBytes: index.bytes ?? 0, databaseBytes: sql.databaseSize };
+    return { entries: text.n, textBytes: text.bytes ?? 0, indexBytes: index.bytes ?? 0, databaseBytes: sql.databaseSize, segments: this.segments() };
   }
 
   /** Stores an entry unless it is indexed already; returns whether it did. */

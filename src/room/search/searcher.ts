@@ -51,6 +51,12 @@ interface Plan {
 const ftsString = (s: string) => `"${s.replaceAll('"', '""')}"`;
 /** A nick as the index holds it: folded, between U+0002 and U+0003. */
 const nickPhrase = (nick: string) => ftsString(`\u0002${foldLatin(nick)}\u0003`);
+/**
+ * Bounds on rowid go through CAST(? AS INTEGER): JavaScript numbers bind as
+ * REAL, and FTS5 seeks to a rowid bound only when it is an INTEGER; given a
+ * REAL it reads every match from the newest and leaves the bound to SQLite.
+ */
+
 /** The largest character: a trigram starting with `prefix` is at most `prefix` padded with it. */
 const LAST_CHAR = "\u{10FFFF}";
 
@@ -130,7 +136,7 @@ export function searchEntries(sql: SqlStorage, query: SearchQuery, before: numbe
   let rows: Iterable<{ id: number; hit: number }>;
   if (p.match.length > 0 && check === null) {
     rows = sql.exec<{ id: number; hit: number }>(
-      "SELECT rowid AS id, 1 AS hit FROM search_fts WHERE search_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+      "SELECT rowid AS id, 1 AS hit FROM search_fts WHERE search_fts MATCH ? AND rowid >= CAST(? AS INTEGER) AND rowid < CAST(? AS INTEGER) ORDER BY rowid DESC LIMIT ?",
       matchExpression(p),
       low,
       high,
@@ -140,7 +146,7 @@ export function searchEntries(sql: SqlStorage, query: SearchQuery, before: numbe
     // The index's rows first (CROSS JOIN keeps that order), each checked.
     rows = sql.exec<{ id: number; hit: number }>(
       `SELECT search_fts.rowid AS id, (${check}) AS hit FROM search_fts CROSS JOIN search_entries AS e ON e.id = search_fts.rowid
-       WHERE search_fts MATCH ? AND search_fts.rowid >= ? AND search_fts.rowid < ? ORDER BY search_fts.rowid DESC`,
+       WHERE search_fts MATCH ? AND search_fts.rowid >= CAST(? AS INTEGER) AND search_fts.rowid < CAST(? AS INTEGER) ORDER BY search_fts.rowid DESC`,
       ...checkParams,
       matchExpression(p),
       low,
@@ -148,7 +154,7 @@ export function searchEntries(sql: SqlStorage, query: SearchQuery, before: numbe
     );
   } else {
     rows = sql.exec<{ id: number; hit: number }>(
-      `SELECT id, ${check ?? "1"} AS hit FROM search_entries AS e WHERE id >= ? AND id < ? ORDER BY id DESC${check === null ? " LIMIT ?" : ""}`,
+      `SELECT id, ${check ?? "1"} AS hit FROM search_entries AS e WHERE id >= CAST(? AS INTEGER) AND id < CAST(? AS INTEGER) ORDER BY id DESC${check === null ? " LIMIT ?" : ""}`,
       ...checkParams,
       low,
       high,
