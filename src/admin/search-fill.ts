@@ -30,7 +30,7 @@ export async function readSearchFill(request: Request): Promise<FillEntry[]> {
   return rows.map((row, i) => {
     if (!Array.isArray(row) || row.length !== 4) throw new HttpError(400, `Entry ${i} is not [nick, sec, usec, text]`);
     const [nick, sec, usec, text] = row as unknown[];
-    if (typeof nick !== "string" || typeof text !== "string" || !isTime(sec) || !isTime(usec) || usec >= 1_000_000) {
+    if (typeof nick !== "string" || typeof text !== "string" || !isTime(sec) || !isTime(usec) || usec >= 1_000_000 || !Number.isSafeInteger(sec * 1_000_000 + usec)) {
       throw new HttpError(400, `Entry ${i} is not [nick, sec, usec, text]`);
     }
     return { nick, sec, usec, text };

@@ -125,6 +125,11 @@ const CASES: [string, Filter][] = [
   ["鬱", () => false],
   ["-", has("-")],
   ["日本語　English", all(has("日本語"), has("english"))],
+  // As many terms as a query may have, most of them short.
+  [
+    "a e i o u -z -q -x -j -v 東 京 -雪 -🍺 to er",
+    all(...["a", "e", "i", "o", "u", "東", "京", "to", "er"].map(has), ...["z", "q", "x", "j", "v", "雪", "🍺"].map((t) => not(has(t)))),
+  ],
 ];
 
 type Result = { nick: string; time: [number, number]; text: string; permalink: string };
