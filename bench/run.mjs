@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { control, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
 import { archiveRendering } from "./lib/render.mjs";
+import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
 import { markdownReport, printReport } from "./lib/report.mjs";
 import { killAllNow, snapshot, startServer } from "./lib/servers.mjs";
 
@@ -22,10 +23,11 @@ const FLOOR_DIR = join(ROOT, "bench", "floor");
 /**
  * Vars given to the project besides --hold: the per-address post limit is
  * lifted, since every post of the benchmark comes from 127.0.0.1 (the
- * benchmark measures fan-out, not the limiter). --var adds or overrides.
+ * benchmark measures fan-out, not the limiter); the admin API is on for the
+ * search scenario, which fills its room through it. --var adds or overrides.
  */
-const OURS_VARS = [["POSTS_PER_MINUTE", "1000000"]];
-const ALL_SCENARIOS = ["longpoll", "ws", "post", "status", "render"];
+const OURS_VARS = [["POSTS_PER_MINUTE", "1000000"], ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN]];
+const ALL_SCENARIOS = ["longpoll", "ws", "post", "status", "render", "search"];
 
 const DEFAULTS = {
   scenarios: ALL_SCENARIOS.join(","),
@@ -38,6 +40,8 @@ const DEFAULTS = {
   "status-spread": "2",
   render: "5000",
   "render-runs": "30",
+  search: "200000",
+  "search-runs": "30",
   duration: "10",
   drain: "10",
   settle: "3.5",
@@ -53,6 +57,8 @@ const SMOKE = {
   "status-spread": "1",
   render: "500",
   "render-runs": "5",
+  search: "2000",
+  "search-runs": "5",
   duration: "2",
   drain: "3",
   settle: "0.5",
@@ -70,6 +76,8 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --status-spread S    spread those requests over about S seconds (default ${DEFAULTS["status-spread"]})
   --render N           archive rendering: a day of N entries (default ${DEFAULTS.render})
   --render-runs K      timed renders per renderer, at most (default ${DEFAULTS["render-runs"]})
+  --search N           search: a room of N generated entries (default ${DEFAULTS.search})
+  --search-runs K      timed runs of each query, each way (default ${DEFAULTS["search-runs"]})
   --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
                        a fan-out run posts max(3, round(rate*S)) messages unless its size gives them
   --drain S            at most S seconds to wait for deliveries after the last post (default ${DEFAULTS.drain})
@@ -165,6 +173,7 @@ function parseOptions() {
     post: { posters, listeners: postListeners },
     status: { requests: statusRequests, loops: statusLoops, spreadMs: num("status-spread") * 1000 },
     render: { entries: Math.floor(num("render", 1)), runs: Math.floor(num("render-runs", 1)) },
+    search: { entries: Math.floor(num("search", 1)), runs: Math.floor(num("search-runs", 1)) },
     durationMs: duration * 1000,
     drainMs: num("drain") * 1000,
     settleMs: num("settle") * 1000,
@@ -395,6 +404,14 @@ async function main() {
             server);
             await sleep(500);
           }
+        });
+      } else if (scenario === "search") {
+        const record = { scenario };
+        results.push(record);
+        await withServers(["ours"], async () => {
+          log(`search: ours, ${opts.search.entries} entries, ${opts.search.runs} runs of each query each way`);
+          const out = (record.ours = {});
+          await run(out, () => searchBench(live.ours, { ...opts.search, log }), live.ours);
         });
       } else if (scenario === "status") {
         const cacheSeconds = statusCacheSeconds(opts.vars);

@@ -157,6 +157,41 @@ export function printReport(results, meta) {
     }
   }
 
+  const search = results.find((r) => r.scenario === "search");
+  if (search?.ours?.error || search?.ours?.queries) {
+    const s = search.ours;
+    out.push("");
+    if (s.error) out.push(`Search: ERROR ${s.error.split("\n")[0]}`);
+    else {
+      out.push(`Search (${s.entries} entries; ms per first page of results, ${s.queries[0]?.filled_ms.runs ?? "?"} samples each, timed inside the room (a sample`);
+      out.push(`is the mean of as many runs as fill 20 ms): "filled" the index as the fill left it (${s.segments.filled} segments), "merged" after`);
+      out.push(`the merge the room's alarm does (${s.segments.merged}); "scan" the floor, every row read with instr(); "http" the whole JSON`);
+      out.push(`request through the Worker and wrangler dev (merged); exact: the index's page equals the scan's and a brute-force`);
+      out.push(`filter's, and the scan counts as many matches)`);
+      out.push("");
+      // The index's time as a fraction of the scan's (1/20: twenty times faster), or how many times slower.
+      const x1 = (v) => (v === null || v === undefined ? "-" : v >= 1 ? `1/${fmt(Math.round(v), 0)}` : `x${fmt(1 / v, 1)} slower`);
+      out.push(
+        table(
+          ["query", "", "matches", "filled p50", "p99", "merged p50", "p99", "scan p50", "p99", "vs scan", "merged", "http p50", "p99", "exact"],
+          s.queries.map((x) => [
+            x.what, x.q, x.matches,
+            fmt(x.filled_ms.p50, 3), fmt(x.filled_ms.p99, 3), fmt(x.merged_ms?.p50, 3), fmt(x.merged_ms?.p99, 3),
+            fmt(x.scan_ms.p50, 1), fmt(x.scan_ms.p99, 1), x1(x.scan_over_filled_p50), x1(x.scan_over_merged_p50),
+            fmt(x.http_ms?.p50, 2), fmt(x.http_ms?.p99, 2), x.exact ? "yes" : "NO",
+          ]),
+          2,
+        ),
+      );
+      const mib = (b) => (b / 2 ** 20).toFixed(1);
+      out.push("");
+      out.push(
+        `Index ${mib(s.size_bytes.index)} MiB (merged ${mib(s.merged_size_bytes.index)} MiB) for ${mib(s.size_bytes.text)} MiB of text and nicks ` +
+          `(x${fmt(s.index_to_text, 2)}); database ${mib(s.merged_size_bytes.database)} MiB; filled in ${fmt(s.fill_s)} s (${s.fill_entries_per_s} entries/s)`,
+      );
+    }
+  }
+
   const profiled = [];
   for (const record of results) {
     for (const label of ["ours", "floor"]) {

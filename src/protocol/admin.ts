@@ -7,7 +7,44 @@ export type AdminCommand =
   | { action: "add-user"; user: string; password: string }
   | { action: "users" }
   | { action: "delete"; permalink: string }
-  | { action: "audit" };
+  | { action: "audit" }
+  // For benchmarks: entries straight into the search index (not the log or the archives), its sizes, timed queries, merging.
+  | { action: "search-fill"; entries: IndexedEntry[] }
+  | { action: "search-stats" }
+  | { action: "search-time"; q: string; runs: number; scan: boolean }
+  | { action: "search-merge" };
+
+/** What search keeps of an entry. */
+export interface IndexedEntry {
+  nick: string;
+  sec: number;
+  usec: number;
+  text: string;
+}
+
+export interface SearchIndexStats {
+  entries: number;
+  /** UTF-8 bytes of the nicks and texts kept. */
+  textBytes: number;
+  /** Bytes of the trigram index's own tables (segments, their index, document sizes). */
+  indexBytes: number;
+  /** The whole database of the room. */
+  databaseBytes: number;
+  segments: number;
+}
+
+export interface SearchTimings {
+  q: string;
+  /** Milliseconds per query, one figure per sample: the index, and the floor that reads every row with instr(). */
+  indexedMs: number[];
+  scanMs: number[];
+  /** The first page of each, as [sec, usec] pairs, and whether they are the same. */
+  indexed: [number, number][];
+  scan: [number, number][];
+  same: boolean;
+  /** How many entries match in all (from the scan). */
+  matches: number;
+}
 
 /** An entry deleted by its permalink, and where it was found. */
 export interface Deletion {
@@ -35,4 +72,7 @@ export interface AdminReport {
   users?: string[];
   deleted?: Deletion;
   audit?: AuditEntry[];
+  indexed?: number;
+  search?: SearchIndexStats;
+  timings?: SearchTimings;
 }

@@ -44,3 +44,37 @@ export const KEEP_LAST_ENTRIES = 30;
 export const MAX_MSGID_CHARS = 64;
 /** An author may delete their own post for this long: part of the wire protocol, shared with the page and the client library. */
 export { OWN_DELETE_WINDOW_MS } from "./wire";
+/** A search query longer than this many characters is refused with 400. */
+export const MAX_SEARCH_QUERY_CHARS = 256;
+/** A search query has at most this many words, phrases and operators. */
+export const MAX_SEARCH_TERMS = 16;
+/** Search results per page. */
+export const SEARCH_PAGE_SIZE = 50;
+/**
+ * A term of 1 or 2 characters is looked up through the trigrams that start
+ * with it; when it starts more than this many, the search checks rows for it
+ * instead. Many trigrams mean a common term, which a scan from the newest
+ * entry finds a page of soon, while an OR of many trigrams costs for each one.
+ */
+export const MAX_SEARCH_TERM_TRIGRAMS = 64;
+/**
+ * Entries one page of search may examine beyond the index; a page that
+ * reaches it ends early, with a cursor to go on from where it stopped.
+ */
+export const MAX_SEARCH_EXAMINED = 20_000;
+/** The search backfill indexes at most this many archived or logged entries per chunk (one transaction). */
+export const SEARCH_BACKFILL_CHUNK = 1_000;
+/** ... and at most this many chunks per run of the alarm. */
+export const SEARCH_BACKFILL_CHUNKS_PER_RUN = 8;
+/**
+ * The search index is merged (in the alarm, a bounded step at a time) once
+ * it has more than this many segments, down to SEARCH_MERGED_SEGMENTS: every
+ * segment costs each term of a query a lookup.
+ */
+export const SEARCH_MAX_SEGMENTS = 4;
+export const SEARCH_MERGED_SEGMENTS = 2;
+/** Pages (4 KiB) one merge step writes, and merge steps per run of the alarm. */
+export const SEARCH_MERGE_PAGES = 500;
+export const SEARCH_MERGE_STEPS_PER_RUN = 4;
+/** An admin search-fill request body (benchmarks) is at most this many bytes. */
+export const MAX_SEARCH_FILL_BYTES = 16 * 1024 * 1024;

@@ -4,6 +4,7 @@ import type { Entry } from "../protocol/entry";
 import { renderEntries } from "./entries";
 import { html, type SafeHtml } from "./html";
 import { feedLink, layout } from "./pages";
+import { searchBox } from "./search";
 
 export interface DayLink {
   day: string;
@@ -57,6 +58,7 @@ ${view.previousDay ? html`<a class="previous-day" rel="prev" href="${dayHref(roo
 <a class="back-to-room" href="/${room.name}/">Back to the room</a>
 ${view.nextDay ? html`<a class="next-day" rel="next" href="${dayHref(room, view.nextDay)}">${view.nextDay} &rarr;</a>` : null}
 </nav>
+${searchBox(room.name)}
 </header>
 <div class="archive-body">
 <main class="archive-entries" id="entries">${entries}</main>

@@ -17,6 +17,7 @@ import { AuthorSecrets } from "./posting/author-secrets";
 import { PostLimiter } from "./posting/post-limiter";
 import { WritePath } from "./posting/write-path";
 import { routeInRoom, type RoomView } from "./routes";
+import { RoomSearch } from "./search/room-search";
 import { ArchiveIndex } from "./storage/archive-days";
 import { AuditLog } from "./storage/audit-log";
 import { BlocklistStore } from "./storage/blocklist";
@@ -50,6 +51,7 @@ export class Room extends DurableObject<Env> {
   readonly blocklist: BlocklistStore;
   readonly postIds: PostIds;
   readonly clients: ClientRegistry;
+  readonly search: RoomSearch;
   /** Where day archives go; a seam for tests that inject failures. */
   archiveBucket: ArchiveBucket;
   /** Requests this instance has answered: tests count how many polls reach the room. */
@@ -63,12 +65,14 @@ export class Room extends DurableObject<Env> {
     migrate(ctx.storage);
     const sql = ctx.storage.sql;
     this.meta = new RoomMeta(sql);
-    this.log = new CurrentLog(ctx.storage);
+    // Every entry the log takes is searchable in the transaction that stores it.
+    this.log = new CurrentLog(ctx.storage, (entry) => this.search.index.indexPosted(entry));
     this.archiveIndex = new ArchiveIndex(sql);
     this.audit = new AuditLog(sql);
     this.users = new Users(sql);
     this.blocklist = new BlocklistStore(sql);
     this.postIds = new PostIds(sql);
+    this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log);
     this.archiveBucket = env.ARCHIVE;
     this.clients = new ClientRegistry(this.clock, ctx.getWebSockets().length, () => this.configured?.fanout.presence());
     // Keep-alive pings are answered without waking the room.
@@ -127,6 +131,8 @@ export class Room extends DurableObject<Env> {
       admission,
       authorSecrets,
       audit: this.audit,
+      search: this.search,
+      searchIndex: this.search.index,
       archiveIndex: this.archiveIndex,
       archive: () => room.archiveBucket,
       requestsServed: () => room.requestsServed,
@@ -150,11 +156,14 @@ export class Room extends DurableObject<Env> {
     return this.room().authorSecrets;
   }
 
-  /** Arms the archiver once per instance when no alarm is set. */
+  /** Arms the alarm once per instance: for the archiver when none is set, at once while search has work (backfill, merging). */
   private async ensureAlarm(): Promise<void> {
     if (this.alarmChecked) return;
     this.alarmChecked = true;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nextRunAt(this.clock.now()));
+    const now = this.clock.now();
+    const wanted = this.search.hasWork() ? now : nextRunAt(now);
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed === null || armed > wanted) await this.ctx.storage.setAlarm(wanted);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -204,7 +213,7 @@ export class Room extends DurableObject<Env> {
   /** An administrator's command (the Worker has checked the admin token). */
   admin(roomName: string, command: AdminCommand): Promise<RoomResult<AdminReport>> {
     return this.rpc(roomName, (room) =>
-      runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout }, command),
+      runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index }, command),
     );
   }
 
@@ -224,20 +233,27 @@ export class Room extends DurableObject<Env> {
     this.room().sockets.closed(ws, 1006);
   }
 
-  /** The archiver. It always re-arms: for the next midnight, or sooner after a failure. */
+  /**
+   * The one alarm runs every job: the archiver, then search's work (its
+   * backfill, merging its index). It always re-arms: for the next midnight,
+   * sooner after a failure, at once while search has more to do.
+   */
   override async alarm(): Promise<void> {
     const name = this.roomName();
     if (name === null) return;
+    let next: number;
     try {
       const run = await this.archive(name);
       if (run.written.length + run.found.length + run.trimmed > 0) {
         console.log(JSON.stringify({ event: "archived", room: name, ...run }));
       }
-      await this.ctx.storage.setAlarm(nextRunAt(this.clock.now()));
+      next = nextRunAt(this.clock.now());
     } catch (error) {
       console.error(JSON.stringify({ event: "archive-failed", room: name, error: String(error) }));
-      await this.ctx.storage.setAlarm(this.clock.now() + RETRY_AFTER_MS);
+      next = this.clock.now() + RETRY_AFTER_MS;
     }
+    const searchAt = await this.search.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
+    await this.ctx.storage.setAlarm(searchAt === null ? next : Math.min(next, searchAt));
   }
 
   archive(name: string): Promise<ArchiveRun> {

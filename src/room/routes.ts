@@ -5,6 +5,8 @@ import { deleteOwnPost } from "./access/own-delete";
 import type { ModerationRoom } from "./access/moderation";
 import { archiveDay, relativeDay, type DayPageRoom } from "./archive/day-page";
 import type { AuthorSecrets } from "./posting/author-secrets";
+import type { RoomSearch } from "./search/room-search";
+import { searchRoute } from "./search/route";
 import { post } from "./posting/poster";
 import type { WritePath } from "./posting/write-path";
 import type { CurrentLog } from "./storage/current-log";
@@ -18,6 +20,7 @@ import { stats, statusFile } from "./views/status";
 /** What the room's endpoints work with; each handler takes only its part. */
 export interface RoomView extends CometRoom, PageRoom, DayPageRoom, ModerationRoom {
   authorSecrets: AuthorSecrets;
+  search: RoomSearch;
   config: RoomConfig;
   log: CurrentLog;
   sockets: Sockets;
@@ -41,6 +44,7 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Ha
   "var/seq": { GET: (_req, url, room) => statusFile(room, url, "var/seq") },
   "var/stats": { GET: (_req, _url, room) => stats(room, room.requestsServed()) },
   "var/index.rdf": { GET: (_req, url, room) => feed(room, url) },
+  search: { GET: (req, url, room) => searchRoute(room, req, url) },
   "a/today": { GET: (_req, url, room) => relativeDay(room, url, 0) },
   "a/yesterday": { GET: (_req, url, room) => relativeDay(room, url, 1) },
 };

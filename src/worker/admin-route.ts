@@ -3,6 +3,7 @@ import { readForm } from "../http/form";
 import { jsonResponse } from "../http/responses";
 import type { AdminCommand } from "../protocol/admin";
 import { valueOf, type RoomHandle } from "./rooms";
+import { readSearchFill } from "./search-fill";
 
 const encoder = new TextEncoder();
 
@@ -19,7 +20,9 @@ async function requireAdmin(request: Request, env: Env): Promise<void> {
 }
 
 async function commandOf(request: Request, action: string): Promise<AdminCommand> {
-  if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit")) return { action };
+  if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit" || action === "search-stats")) return { action };
+  if (request.method === "POST" && action === "search-fill") return { action, entries: await readSearchFill(request) };
+  if (request.method === "POST" && action === "search-merge") return { action };
   if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
   const form = await readForm(request);
   const field = (name: string) => {
@@ -35,13 +38,20 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
       return { action: "add-user", user: field("user").trim(), password: field("password") };
     case "delete":
       return { action: "delete", permalink: field("permalink") };
+    case "search-time": {
+      const runs = Number(form.get("runs") ?? "10");
+      if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new HttpError(400, "runs is an integer from 1 to 1000");
+      return { action, q: field("q"), runs, scan: form.get("scan") !== "0" };
+    }
   }
   throw new HttpError(404, "No such admin command");
 }
 
 /**
  * /<room>/admin/<command>: blocklist (GET), block and unblock (POST rules),
- * users (GET; POST user and password), delete (POST permalink), audit (GET).
+ * users (GET; POST user and password), delete (POST permalink), audit (GET);
+ * for benchmarks: search-fill (POST JSON entries), search-stats (GET),
+ * search-time (POST q, runs[, scan=0]), search-merge (POST).
  * Authenticated with the ADMIN_TOKEN secret as a bearer token.
  */
 export async function adminRoute(request: Request, env: Env, room: RoomHandle, action: string): Promise<Response> {

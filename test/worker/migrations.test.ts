@@ -17,7 +17,8 @@ function blank(storage: DurableObjectStorage): void {
   const tables = storage.sql
     .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
     .toArray();
-  for (const { name } of tables) storage.sql.exec(`DROP TABLE "${name}"`);
+  // Dropping a virtual table (search's FTS5 index) drops its shadow tables with it.
+  for (const { name } of tables) storage.sql.exec(`DROP TABLE IF EXISTS "${name}"`);
 }
 
 function addEntries(storage: DurableObjectStorage, count: number): void {

@@ -4,12 +4,15 @@ import type { AdminCommand, AdminReport } from "../../protocol/admin";
 import type { AuditLog } from "../storage/audit-log";
 import type { BlocklistStore } from "../storage/blocklist";
 import type { Users } from "../storage/users";
+import { timeSearch } from "../search/bench";
+import type { RoomSearch } from "../search/room-search";
 import { deleteEntry, type ModerationRoom } from "./moderation";
 
 export interface AdminRoom extends ModerationRoom {
   blocklist: BlocklistStore;
   users: Users;
   audit: AuditLog;
+  search: RoomSearch;
 }
 
 const ACTOR = "admin";
@@ -44,5 +47,16 @@ export async function runAdminCommand(room: AdminRoom, command: AdminCommand): P
       return { deleted: await deleteEntry(room, command.permalink, ACTOR) };
     case "audit":
       return { audit: room.audit.recent() };
+    case "search-fill":
+      return { indexed: room.search.index.indexImported(command.entries) };
+    case "search-stats":
+      return { search: room.search.index.stats() };
+    case "search-time":
+      return { timings: timeSearch(room.search, command.q, command.runs, command.scan) };
+    case "search-merge": {
+      // What the alarm does a few steps at a time, to the end.
+      for (let steps = 0; steps < 10_000 && room.search.merge(1); steps++);
+      return { search: room.search.index.stats() };
+    }
   }
 }

@@ -7,6 +7,7 @@ import type { Fanout } from "../live/fanout";
 import type { ArchiveBucket } from "../archive/archiver";
 import type { ArchiveIndex } from "../storage/archive-days";
 import type { AuditLog } from "../storage/audit-log";
+import type { SearchIndex } from "../search/search-index";
 import type { CurrentLog } from "../storage/current-log";
 
 export interface ModerationRoom {
@@ -17,6 +18,7 @@ export interface ModerationRoom {
   archive(): ArchiveBucket;
   audit: Pick<AuditLog, "record">;
   fanout: Pick<Fanout, "deleted">;
+  searchIndex: Pick<SearchIndex, "unindex">;
 }
 
 const ANCHOR = /entry-([0-9a-f]{1,12})-([0-9a-f]{1,8})$/;
@@ -69,6 +71,8 @@ async function removeFromArchive(room: ModerationRoom, sec: number, usec: number
 export async function deleteEntry(room: ModerationRoom, permalink: string, actor: string): Promise<Deletion> {
   const { sec, usec, anchor } = parsePermalink(permalink);
   const fromLog = room.log.removeAt(sec, usec);
+  // In the same synchronous step as the log's removal (one implicit transaction), before any await.
+  room.searchIndex.unindex(sec, usec);
   // Gone from the log is gone from every view at once, before the archive is rewritten.
   if (fromLog !== null) room.fanout.deleted(anchor);
   const archive = await removeFromArchive(room, sec, usec);

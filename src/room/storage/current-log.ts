@@ -18,7 +18,11 @@ type EntryRow = Entry & Record<string, SqlStorageValue>;
 export class CurrentLog {
   private state: RoomState;
 
-  constructor(private readonly storage: DurableObjectStorage) {
+  /** `onAppend` runs inside the transaction that stores each post (search indexes it there). */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly onAppend: (entry: Entry) => void = () => {},
+  ) {
     this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>(
       "SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1",
     ).one();
@@ -54,9 +58,15 @@ export class CurrentLog {
     this.storage.transactionSync(() => {
       this.storage.sql.exec(INSERT_ENTRY, entry.seq, entry.nick, entry.sec, entry.usec, entry.text, entry.ip);
       this.storage.sql.exec(UPDATE_STATE, entry.seq, entry.sec, entry.usec);
+      this.onAppend(entry);
     });
     this.state = { seq: entry.seq, last_sec: sec, last_usec: usec };
     return entry;
+  }
+
+  /** At most `limit` entries with `after < seq <= through`, oldest first. */
+  range(after: number, through: number, limit: number): Entry[] {
+    return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, after, through, limit).toArray();
   }
 
   /** Entries after position `pos`, oldest first. */

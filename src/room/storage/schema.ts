@@ -2,6 +2,7 @@ import init from "../../../migrations/0001_init.sql";
 import archiveDays from "../../../migrations/0002_archive_days.sql";
 import security from "../../../migrations/0003_security.sql";
 import postIds from "../../../migrations/0004_post_ids.sql";
+import search from "../../../migrations/0005_search.sql";
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "0002_archive_days.sql", sql: archiveDays },
   { version: 3, name: "0003_security.sql", sql: security },
   { version: 4, name: "0004_post_ids.sql", sql: postIds },
+  { version: 5, name: "0005_search.sql", sql: search },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

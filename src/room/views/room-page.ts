@@ -5,6 +5,7 @@ import { MAX_NICK_CHARS, MAX_TEXT_CHARS } from "../../protocol/limits";
 import { renderEntries } from "../../render/entries";
 import { html } from "../../render/html";
 import { feedLink, htmlResponse, layout, themeSwitch } from "../../render/pages";
+import { searchBox } from "../../render/search";
 import type { ClientRegistry } from "../live/clients";
 import type { CurrentLog } from "../storage/current-log";
 
@@ -45,6 +46,7 @@ export function roomPage(room: PageRoom): Response {
 <a href="var/index.rdf">RSS</a>
 <a href="badge.html">Badge</a>
 ${config.private ? html`<a href="password">Password</a>` : null}
+${searchBox(config.name)}
 </nav>
 <div class="room-tools">
 <details class="settings">
