@@ -1,6 +1,7 @@
 import { hashPassword, passwordProblem, verifyPassword, type PasswordRecord } from "../security/passwords";
 import type { RoomContext } from "./context";
 import type { LoginThrottle } from "./login-throttle";
+import { verifyUserPassword } from "./import/kept-passwords";
 
 export type LoginResult = { ok: true } | { ok: false; retryAfter: number };
 
@@ -31,7 +32,7 @@ export async function checkLogin(
   if (wait > 0) return { ok: false, retryAfter: wait };
   await seedFirstUser(room, firstUser);
   const record = room.users.record(attempt.user);
-  const ok = record !== null ? await verifyPassword(attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
+  const ok = record !== null ? await verifyUserPassword(room, attempt.user, attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
   if (ok) {
     throttle.succeeded(attempt.ip);
     return { ok: true };
@@ -45,7 +46,7 @@ export async function checkLogin(
 /** Changes a user's password; returns what was wrong, or null when done. */
 export async function changePassword(room: RoomContext, user: string, current: string, next: string): Promise<string | null> {
   const record = room.users.record(user);
-  if (record === null || !(await verifyPassword(current, record))) return "The current password is not right.";
+  if (record === null || !(await verifyUserPassword(room, user, current, record))) return "The current password is not right.";
   const problem = passwordProblem(next);
   if (problem !== null) return problem;
   room.users.save(user, await hashPassword(next), room.clock.now());
