@@ -3,6 +3,7 @@ import { siteConfig } from "../config";
 import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import type { AdminCommand } from "../room/admin";
+import { transferCommand } from "./transfer-route";
 
 const encoder = new TextEncoder();
 
@@ -41,15 +42,22 @@ async function commandOf(request: IRequest, action: string): Promise<AdminComman
 
 /**
  * /<room>/admin/<command>: blocklist (GET), block and unblock (POST rules),
- * users (GET; POST user and password), delete (POST permalink), audit (GET).
+ * users (GET; POST user and password), delete (POST permalink), audit (GET),
+ * import and export (src/admin/transfer-route.ts).
  * Authenticated with the ADMIN_TOKEN secret as a bearer token.
  */
 export async function adminRoute(request: IRequest, env: Env): Promise<Response> {
   const room = siteConfig(env).rooms.get(request.params["room"]!);
   if (room === undefined) throw new HttpError(404, "No such room");
   await requireAdmin(request, env);
-  const command = await commandOf(request, request.params["command"]!);
+  const action = request.params["command"]!;
   const stub = env.ROOM.get(env.ROOM.idFromName(room.name));
+  if (action === "import" || action === "export") {
+    const moved = await stub.transfer(room.name, await transferCommand(request, action));
+    if (!moved.ok) throw new HttpError(moved.status, moved.reason);
+    return Response.json(moved.value, { headers: { "Cache-Control": "no-store" } });
+  }
+  const command = await commandOf(request, action);
   const result = await stub.admin(room.name, command);
   if (!result.ok) throw new HttpError(result.status, result.reason);
   return Response.json(result, { headers: { "Cache-Control": "no-store" } });

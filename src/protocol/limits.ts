@@ -26,3 +26,5 @@ export const POST_BURST = 8;
 export const POST_RATE_PER_SECOND = 1;
 /** Presence changes reach sockets at most this often. */
 export const PRESENCE_INTERVAL_MS = 3_000;
+/** An import batch (POST /<room>/admin/import) larger than this is refused with 413. */
+export const MAX_IMPORT_BATCH_BYTES = 16 * 1024 * 1024;

@@ -19,9 +19,16 @@ export class CurrentLog {
   private state: RoomState;
 
   constructor(private readonly storage: DurableObjectStorage) {
-    this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>(
-      "SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1",
-    ).one();
+    this.state = this.readState();
+  }
+
+  private readState(): RoomState {
+    return this.storage.sql.exec<RoomState & Record<string, SqlStorageValue>>("SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1").one();
+  }
+
+  /** Reads the post sequence and newest timestamp again, after something else wrote them (an import). */
+  reload(): void {
+    this.state = this.readState();
   }
 
   /** The position of the newest entry ever stored: the post sequence; 0 for an empty room. */

@@ -3,6 +3,7 @@ import { Clock } from "../clock";
 import { serverVersion, siteConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import { runAdminCommand, type AdminCommand, type AdminResult } from "./admin";
+import { runTransfer, type TransferCommand, type TransferResult } from "./import/transfer";
 import { ArchiveIndex } from "./archive-index";
 import { AuditLog } from "./audit";
 import { BlocklistStore } from "./blocklist-store";
@@ -133,6 +134,13 @@ export class Room extends DurableObject<Env> {
   /** An administrator's command (the Worker has checked the admin token). */
   async admin(roomName: string, command: AdminCommand): Promise<AdminResult> {
     return runAdminCommand(this.roomContext(roomName), command);
+  }
+
+  /** An import or export step (the Worker has checked the admin token); the archiver is armed for what it brings. */
+  async transfer(roomName: string, command: TransferCommand): Promise<TransferResult> {
+    const room = this.roomContext(roomName);
+    await this.ensureAlarm();
+    return runTransfer(room, this.ctx.storage, command);
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {

@@ -5,6 +5,7 @@ import { apilogin } from "./apilogin";
 import { archiveDay, relativeDay } from "./archive-page";
 import { feed } from "./feed";
 import { comet } from "./comet";
+import { dayJson } from "./day-json";
 import type { RoomContext } from "./context";
 import { roomPage } from "./page";
 import { post } from "./poster";
@@ -37,5 +38,6 @@ export const roomRouter = Router<IRequest, [RoomContext]>({ catch: errorResponse
   .all("/:room/var/index.rdf", methodNotAllowed("GET"))
   .get("/:room/a/today", (req, room) => relativeDay(room, req, 0))
   .get("/:room/a/yesterday", (req, room) => relativeDay(room, req, 1))
+  .get("/:room/a/:y/:m/:d.json", (req, room) => dayJson(room, req.params))
   .get("/:room/a/:y/:m/:d", (req, room) => archiveDay(room, req.params))
   .all("*", (_req, room) => notFoundPage(room.config));

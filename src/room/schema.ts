@@ -1,6 +1,7 @@
 import init from "../../migrations/0001_init.sql";
 import archiveDays from "../../migrations/0002_archive_days.sql";
 import security from "../../migrations/0003_security.sql";
+import imports from "../../migrations/0004_import.sql";
 
 export interface Migration {
   version: number;
@@ -13,6 +14,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: init },
   { version: 2, name: "0002_archive_days.sql", sql: archiveDays },
   { version: 3, name: "0003_security.sql", sql: security },
+  { version: 4, name: "0004_import.sql", sql: imports },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
