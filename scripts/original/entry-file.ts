@@ -14,8 +14,8 @@ export interface LineProblem {
   reason: string;
 }
 
-const strict = new TextDecoder("utf-8", { fatal: true });
-const lenient = new TextDecoder("utf-8");
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
  * The entries of a file of entries, one a line. Lines that do not read as an
