@@ -104,7 +104,7 @@ if (options.htpasswd !== undefined) {
   } catch (error) {
     fail(`Cannot read ${options.htpasswd}: ${(error as Error).message}`);
   }
-  for (const s of htpasswd.skipped) notes.push({ file: options.htpasswd, line: s.line, kind: "skipped", reason: `user ${s.user || "?"}: ${s.reason}` });
+  for (const s of htpasswd.skipped) notes.push({ file: options.htpasswd, line: s.line, kind: "user", reason: `user ${s.user || "?"}: ${s.reason}` });
 }
 
 let status: ImportStatus;
@@ -199,6 +199,7 @@ const LABELS: Record<NoteKind, string> = {
   merged: "entries only in current.dat, added to their day",
   count: ".cnt files that do not match",
   refused: "days refused",
+  user: "users left out",
 };
 const byKind = (kind: NoteKind) => notes.filter((n) => n.kind === kind);
 for (const kind of Object.keys(LABELS) as NoteKind[]) {

@@ -25,7 +25,9 @@ export type NoteKind =
   /** A DD.cnt that does not match its DD.dat. */
   | "count"
   /** A day refused: nothing of it is imported. */
-  | "refused";
+  | "refused"
+  /** A user of the htpasswd file left out. */
+  | "user";
 
 export interface Note extends LineProblem {
   kind: NoteKind;
