@@ -132,6 +132,18 @@ const transfer = (entries: readonly DayEntry[], firstSeq: number): TransferEntry
 const totals = { added: 0, present: 0, daysAdded: 0, current: { added: 0, present: 0, sequence: plan.sequence }, rulesAdded: 0, rulesPresent: 0, usersAdded: [] as string[], usersPresent: [] as string[], usersRefused: [] as { user: string; reason: string }[] };
 const toSendEntries = plan.toSend.reduce((sum, d) => sum + d.count, 0);
 
+/** Well under the room's MAX_IMPORT_BATCH_BYTES (16 MiB): a batch of long texts is split, each day whole. */
+const BATCH_BYTES = 8 * 1024 * 1024;
+
+async function postDays(payload: { day: string; entries: TransferEntry[] }[]): Promise<DayImportResult[]> {
+  const body = { kind: "days", archivesOnly, days: payload };
+  if (payload.length > 1 && JSON.stringify(body).length > BATCH_BYTES) {
+    const half = Math.ceil(payload.length / 2);
+    return [...(await postDays(payload.slice(0, half))), ...(await postDays(payload.slice(half)))];
+  }
+  return ((await api.post<ImportReply>("import", body)) as ImportReply & { kind: "days" }).days;
+}
+
 async function send(): Promise<void> {
   const progress = new Progress("importing", plan.toSend.length, toSendEntries);
   let doneDays = 0;
@@ -139,8 +151,7 @@ async function send(): Promise<void> {
   for (const batch of batchDays(plan.toSend, batchEntries)) {
     const payload = [];
     for (const d of batch) payload.push({ day: d.day, entries: transfer((await original.loadDay(d.day)).entries, plan.firstSeq.get(d.day)!) });
-    const reply = await api.post<ImportReply & { kind: "days" }>("import", { kind: "days", archivesOnly, days: payload });
-    for (const r of reply.days as DayImportResult[]) {
+    for (const r of await postDays(payload)) {
       totals.added += r.added;
       totals.present += r.present;
       if (r.added > 0) totals.daysAdded++;

@@ -18,6 +18,10 @@ export class Progress {
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? entries / seconds : 0;
     const left = rate > 0 ? Math.ceil((this.totalEntries - entries) / rate) : null;
+    if (this.totalEntries === 0) {
+      process.stderr.write(`\r\x1b[K${this.what}: ${days}/${this.totalDays} days`);
+      return;
+    }
     const line = `${this.what}: ${days}/${this.totalDays} days, ${entries.toLocaleString("en")}/${this.totalEntries.toLocaleString("en")} entries, ${Math.round(rate).toLocaleString("en")} entries/s${left === null ? "" : `, ${formatSeconds(left)} left`}`;
     process.stderr.write(`\r\x1b[K${line}`);
   }
