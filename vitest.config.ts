@@ -35,6 +35,10 @@ export default defineConfig({
         test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
       },
       {
+        // The import and export tools' modules, in Node as the tools run.
+        test: { name: "tools", include: ["test/tools/**/*.test.ts"], environment: "node" },
+      },
+      {
         test: {
           name: "client",
           include: ["packages/client/test/**/*.test.ts"],

@@ -5,7 +5,7 @@ import { parseMultipart } from "./multipart";
 import { decodeUtf8, requireUtf8 } from "./utf8";
 
 /** Reads a body of at most `max` bytes, refusing a longer one without reading it all. */
-async function readBody(request: Request, max: number): Promise<Uint8Array> {
+export async function readBody(request: Request, max: number): Promise<Uint8Array> {
   const declared = request.headers.get("Content-Length");
   if (declared !== null && Number(declared) > max) throw new HttpError(413, `Body over ${max} bytes`);
   if (request.body === null) return new Uint8Array();

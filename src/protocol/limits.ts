@@ -78,3 +78,5 @@ export const SEARCH_MERGE_PAGES = 500;
 export const SEARCH_MERGE_STEPS_PER_RUN = 4;
 /** An admin search-fill request body (benchmarks) is at most this many bytes. */
 export const MAX_SEARCH_FILL_BYTES = 16 * 1024 * 1024;
+/** An import batch (POST /<room>/admin/import) larger than this is refused with 413. */
+export const MAX_IMPORT_BATCH_BYTES = 16 * 1024 * 1024;

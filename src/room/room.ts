@@ -5,6 +5,7 @@ import { errorResponse, HttpError } from "../http/errors";
 import type { RoomResult } from "../protocol/room-result";
 import type { RoomStatus } from "../protocol/status";
 import type { AdminCommand, AdminReport } from "../protocol/admin";
+import type { ExportDay, ExportStatus, ImportReply, ImportStatus, TransferCommand } from "../protocol/transfer";
 import { runAdminCommand } from "./access/admin";
 import { LoginThrottle } from "./access/login-throttle";
 import { changePassword, checkLogin, type LoginResult } from "./access/sign-in";
@@ -16,12 +17,14 @@ import { Admission } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
 import { PostLimiter } from "./posting/post-limiter";
 import { WritePath } from "./posting/write-path";
+import { runTransfer } from "./import/transfer";
 import { routeInRoom, type RoomView } from "./routes";
 import { RoomSearch } from "./search/room-search";
 import { ArchiveIndex } from "./storage/archive-days";
 import { AuditLog } from "./storage/audit-log";
 import { BlocklistStore } from "./storage/blocklist";
 import { CurrentLog } from "./storage/current-log";
+import { ImportedDays } from "./storage/imported-days";
 import { PostIds } from "./storage/post-ids";
 import { RoomMeta } from "./storage/room-meta";
 import { migrate } from "./storage/schema";
@@ -50,6 +53,7 @@ export class Room extends DurableObject<Env> {
   readonly users: Users;
   readonly blocklist: BlocklistStore;
   readonly postIds: PostIds;
+  readonly imported: ImportedDays;
   readonly clients: ClientRegistry;
   readonly search: RoomSearch;
   /** Where day archives go; a seam for tests that inject failures. */
@@ -72,6 +76,7 @@ export class Room extends DurableObject<Env> {
     this.users = new Users(sql);
     this.blocklist = new BlocklistStore(sql);
     this.postIds = new PostIds(sql);
+    this.imported = new ImportedDays(sql);
     this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log);
     this.archiveBucket = env.ARCHIVE;
     this.clients = new ClientRegistry(this.clock, ctx.getWebSockets().length, () => this.configured?.fanout.presence());
@@ -214,6 +219,13 @@ export class Room extends DurableObject<Env> {
   admin(roomName: string, command: AdminCommand): Promise<RoomResult<AdminReport>> {
     return this.rpc(roomName, (room) =>
       runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index }, command),
+    );
+  }
+
+  /** An import or export step (the Worker has checked the admin token). */
+  transfer(roomName: string, command: TransferCommand): Promise<RoomResult<ImportStatus | ImportReply | ExportStatus | ExportDay>> {
+    return this.rpc(roomName, (room) =>
+      runTransfer({ ...room, meta: this.meta, imported: this.imported, blocklist: this.blocklist, users: this.users, audit: this.audit, searchIndex: this.search.index }, command),
     );
   }
 

@@ -3,6 +3,7 @@ import { HttpError } from "../http/errors";
 import { notFoundPage } from "../render/pages";
 import { deleteOwnPost } from "./access/own-delete";
 import type { ModerationRoom } from "./access/moderation";
+import { dayJson } from "./archive/day-json";
 import { archiveDay, relativeDay, type DayPageRoom } from "./archive/day-page";
 import type { AuthorSecrets } from "./posting/author-secrets";
 import type { RoomSearch } from "./search/room-search";
@@ -49,7 +50,7 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Ha
   "a/yesterday": { GET: (_req, url, room) => relativeDay(room, url, 1) },
 };
 
-const ARCHIVE_DAY = /^a\/([^/]+)\/([^/]+)\/([^/]+)$/;
+const ARCHIVE_DAY = /^a\/([^/]+)\/([^/]+)\/([^/.]+)(\.json)?$/;
 
 /** Answers a request below /<room>/: `rest` is the path after it. */
 export function routeInRoom(request: Request, url: URL, rest: string, room: RoomView): Response | Promise<Response> {
@@ -63,6 +64,9 @@ export function routeInRoom(request: Request, url: URL, rest: string, room: Room
     return handler(request, url, room);
   }
   const day = ARCHIVE_DAY.exec(rest);
-  if (day !== null && request.method === "GET") return archiveDay(room, { y: day[1], m: day[2], d: day[3] });
+  if (day !== null && request.method === "GET") {
+    const date = { y: day[1], m: day[2], d: day[3] };
+    return day[4] === undefined ? archiveDay(room, date) : dayJson(room, date);
+  }
   return notFoundPage(room.config);
 }

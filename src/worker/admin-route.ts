@@ -4,6 +4,7 @@ import { jsonResponse } from "../http/responses";
 import type { AdminCommand } from "../protocol/admin";
 import { valueOf, type RoomHandle } from "./rooms";
 import { readSearchFill } from "./search-fill";
+import { transferCommand } from "./transfer-route";
 
 const encoder = new TextEncoder();
 
@@ -51,11 +52,16 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
  * /<room>/admin/<command>: blocklist (GET), block and unblock (POST rules),
  * users (GET; POST user and password), delete (POST permalink), audit (GET);
  * for benchmarks: search-fill (POST JSON entries), search-stats (GET),
- * search-time (POST q, runs[, scan=0]), search-merge (POST).
+ * search-time (POST q, runs[, scan=0]), search-merge (POST); import and
+ * export of an original room (transfer-route.ts).
  * Authenticated with the ADMIN_TOKEN secret as a bearer token.
  */
 export async function adminRoute(request: Request, env: Env, room: RoomHandle, action: string): Promise<Response> {
   await requireAdmin(request, env);
+  if (action === "import" || action === "export") {
+    const moved = await valueOf(room.stub.transfer(room.config.name, await transferCommand(request, action)));
+    return jsonResponse(moved, { "Cache-Control": "no-store" });
+  }
   const command = await commandOf(request, action);
   const report = await valueOf(room.stub.admin(room.config.name, command));
   return jsonResponse({ ok: true, ...report }, { "Cache-Control": "no-store" });

@@ -2,6 +2,7 @@ import { hashPassword, passwordProblem, verifyPassword, type PasswordRecord } fr
 import type { Clock } from "../../clock";
 import type { AuditLog } from "../storage/audit-log";
 import type { Users } from "../storage/users";
+import { verifyUserPassword } from "./kept-passwords";
 
 export interface SignInRoom {
   config: { name: string };
@@ -40,7 +41,7 @@ export async function checkLogin(
   if (wait > 0) return { ok: false, retryAfter: wait };
   await seedFirstUser(room, firstUser);
   const record = room.users.record(attempt.user);
-  const ok = record !== null ? await verifyPassword(attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
+  const ok = record !== null ? await verifyUserPassword(room, attempt.user, attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
   if (ok) {
     throttle.succeeded(attempt.ip);
     return { ok: true };
@@ -54,7 +55,7 @@ export async function checkLogin(
 /** Changes a user's password; returns what was wrong, or null when done. */
 export async function changePassword(room: SignInRoom, user: string, current: string, next: string): Promise<string | null> {
   const record = room.users.record(user);
-  if (record === null || !(await verifyPassword(current, record))) return "The current password is not right.";
+  if (record === null || !(await verifyUserPassword(room, user, current, record))) return "The current password is not right.";
   const problem = passwordProblem(next);
   if (problem !== null) return problem;
   room.users.save(user, await hashPassword(next), room.clock.now());

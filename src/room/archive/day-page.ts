@@ -1,8 +1,7 @@
-import { dayOf, dayStart, DAY_SECONDS, monthOf, parseDay } from "../../protocol/day";
-import type { Entry } from "../../protocol/entry";
+import { dayOf, DAY_SECONDS, monthOf, parseDay } from "../../protocol/day";
 import { archiveDayPage } from "../../render/archive";
 import { htmlResponse, notFoundPage } from "../../render/pages";
-import { archiveKey, decodeDay } from "./format";
+import { readDayEntries } from "./day-entries";
 import type { ArchiveIndex, DayCount } from "../storage/archive-days";
 import type { Clock } from "../../clock";
 import type { RoomConfig } from "../../config";
@@ -22,8 +21,8 @@ export interface DayPageRoom {
  * A past day served from R2 never changes, but its page also shows the days
  * around it, which the next archiver run may change: cached until then.
  */
-function archivedCacheControl(nowMs: number): string {
-  return `public, max-age=${Math.max(60, Math.floor((nextRunAt(nowMs) - nowMs) / 1000))}`;
+export function archivedCacheControl(nowMs: number, isPrivate = false): string {
+  return `${isPrivate ? "private" : "public"}, max-age=${Math.max(60, Math.floor((nextRunAt(nowMs) - nowMs) / 1000))}`;
 }
 
 /** a/today and a/yesterday: redirects to the dated page. */
@@ -68,17 +67,7 @@ export async function archiveDay(room: DayPageRoom, params: { y?: string; m?: st
   if (day === null) return notFoundPage(room.config);
   // Everything read from SQLite is read before the first await.
   const days = daysWithEntries(room.archiveIndex, room.log);
-  const archived = room.archiveIndex.count(day) !== null;
-  const start = dayStart(day);
-  let entries: Entry[] = room.log.between(start, start + DAY_SECONDS);
-  let fromArchive = false;
-  if (archived) {
-    const object = await room.archive().get(archiveKey(room.config.name, day));
-    if (object !== null) {
-      entries = decodeDay(await object.text());
-      fromArchive = true;
-    }
-  }
+  const { entries, fromArchive } = await readDayEntries(room, day);
   const page = archiveDayPage({ room: room.config, day, entries, ...neighbours(days, day) });
-  return htmlResponse(page, 200, { "Cache-Control": fromArchive ? archivedCacheControl(room.clock.now()) : "no-cache" });
+  return htmlResponse(page, 200, { "Cache-Control": fromArchive ? archivedCacheControl(room.clock.now(), room.config.private) : "no-cache" });
 }

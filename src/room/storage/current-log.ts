@@ -1,3 +1,4 @@
+import { HttpError } from "../../http/errors";
 import { DAY_SECONDS } from "../../protocol/day";
 import type { Entry } from "../../protocol/entry";
 import type { CleanPost } from "../../protocol/entry";
@@ -67,6 +68,47 @@ export class CurrentLog {
   /** At most `limit` entries with `after < seq <= through`, oldest first. */
   range(after: number, through: number, limit: number): Entry[] {
     return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, after, through, limit).toArray();
+  }
+
+  /**
+   * Puts imported entries into the log with the positions the import gave
+   * them, and continues the post sequence from `sequence` (never lower): then
+   * the sequence is at least every imported position and the newest timestamp
+   * at least every imported one and `lastPost`, so a new post comes after all
+   * of them. Idempotent by timestamp; all or nothing; each entry taken is
+   * handed to `onAppend`, as a post is.
+   */
+  importEntries(entries: readonly Entry[], sequence: number, lastPost: number): { added: number; present: number; sequence: number } {
+    const sql = this.storage.sql;
+    return this.storage.transactionSync(() => {
+      let added = 0;
+      for (const e of entries) {
+        if (sql.exec("SELECT 1 FROM entries WHERE sec = ? AND usec = ?", e.sec, e.usec).toArray().length > 0) continue;
+        const taken = sql.exec<{ sec: number; usec: number }>("SELECT sec, usec FROM entries WHERE seq = ?", e.seq).toArray()[0];
+        if (taken !== undefined) {
+          throw new HttpError(409, `Position ${e.seq} already holds another entry (${taken.sec} ${taken.usec}): the original's sequence changed since the last import`);
+        }
+        sql.exec(INSERT_ENTRY, e.seq, e.nick, e.sec, e.usec, e.text, e.ip);
+        this.onAppend(e);
+        added++;
+      }
+      let { seq, last_sec, last_usec } = this.state;
+      seq = Math.max(seq, sequence);
+      const later = (sec: number, usec: number) => sec > last_sec || (sec === last_sec && usec > last_usec);
+      if (later(lastPost, 0)) [last_sec, last_usec] = [lastPost, 0];
+      for (const e of entries) {
+        seq = Math.max(seq, e.seq);
+        if (later(e.sec, e.usec)) [last_sec, last_usec] = [e.sec, e.usec];
+      }
+      sql.exec(UPDATE_STATE, seq, last_sec, last_usec);
+      this.state = { seq, last_sec, last_usec };
+      return { added, present: entries.length - added, sequence: seq };
+    });
+  }
+
+  /** The second of the first entry after position `pos`, or null. */
+  firstSecAfter(pos: number): number | null {
+    return this.storage.sql.exec<{ sec: number | null }>("SELECT MIN(sec) AS sec FROM entries WHERE seq > ?", pos).one().sec;
   }
 
   /** Entries after position `pos`, oldest first. */

@@ -15,6 +15,15 @@ export class RoomMeta {
     return this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'author_key'").one().value;
   }
 
+  /** The post sequence the last import set: the room's own posts come after it. */
+  importedSequence(): number {
+    return Number(this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'imported_sequence'").toArray()[0]?.value ?? 0);
+  }
+
+  recordImportedSequence(sequence: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('imported_sequence', ?)", String(sequence));
+  }
+
   recordName(name: string): void {
     if (this.name() !== name) this.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('name', ?)", name);
   }

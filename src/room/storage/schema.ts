@@ -3,6 +3,7 @@ import archiveDays from "../../../migrations/0002_archive_days.sql";
 import security from "../../../migrations/0003_security.sql";
 import postIds from "../../../migrations/0004_post_ids.sql";
 import search from "../../../migrations/0005_search.sql";
+import imported from "../../../migrations/0006_import.sql";
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "0003_security.sql", sql: security },
   { version: 4, name: "0004_post_ids.sql", sql: postIds },
   { version: 5, name: "0005_search.sql", sql: search },
+  { version: 6, name: "0006_import.sql", sql: imported },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

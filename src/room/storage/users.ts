@@ -1,4 +1,5 @@
 import type { PasswordRecord } from "../../security/passwords";
+import type { KeptHtpasswdRecord } from "../../security/htpasswd";
 
 /** The users of a private room and their password records. */
 export class Users {
@@ -8,11 +9,12 @@ export class Users {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM users").one().n;
   }
 
-  record(name: string): PasswordRecord | null {
+  /** A user's record: ours, or one kept as it came from an original room's htpasswd file until the first sign-in. */
+  record(name: string): PasswordRecord | KeptHtpasswdRecord | null {
     const row = this.sql.exec<{ password: string }>("SELECT password FROM users WHERE name = ?", name).toArray()[0];
     if (row === undefined) return null;
     try {
-      return JSON.parse(row.password) as PasswordRecord;
+      return JSON.parse(row.password) as PasswordRecord | KeptHtpasswdRecord;
     } catch {
       return null;
     }
@@ -27,6 +29,14 @@ export class Users {
       JSON.stringify(record),
       nowMs,
       nowMs,
+    );
+  }
+
+  /** Adds a user with a record kept as it came (an htpasswd line), unless the user exists; returns whether it was added. */
+  addIfAbsent(name: string, record: object, nowMs: number): boolean {
+    return (
+      this.sql.exec("INSERT INTO users (name, password, created_at, changed_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING", name, JSON.stringify(record), nowMs, nowMs)
+        .rowsWritten > 0
     );
   }
 
