@@ -1,6 +1,8 @@
 /**
- * The one clock seam: everything that reads the time for entries and client
- * presence asks a Clock, so tests can move time forward.
+ * The room's clock seam: what a room records and limits by time (entry
+ * timestamps, client ids, rate limits, delete windows, the archiver's days)
+ * reads a Clock, so tests can move time forward. Timers and caches use the
+ * runtime's clock.
  */
 export class Clock {
   private offsetMs = 0;

@@ -456,7 +456,7 @@ describe("screen readers and keyboards", () => {
     const page = await openRoom("tabs");
     const order: string[] = [];
     const outlines: string[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 14; i++) {
       await page.keyboard.press("Tab");
       const { name, outline } = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement;
@@ -472,6 +472,8 @@ describe("screen readers and keyboards", () => {
       "a:#day-archive",
       "a:RSS",
       "a:Badge",
+      "input:#search-q",
+      "button:Search",
       "summary:Settings",
       "button:Dark mode",
       "div:Messages",
