@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { dayOf, dayStart, DAY_SECONDS } from "../src/protocol/day";
 import type { ExportDay, ExportStatus, TransferEntry } from "../src/protocol/transfer";
 import { AdminApi, adminToken } from "./lib/admin-api";
+import { fail, readCommandLine } from "./lib/command-line";
 import { formatSeconds, Progress } from "./lib/progress";
 import { writeCurrentLine, writeDayLine, type OriginalEntry } from "./original/entry-line";
 
@@ -24,29 +25,16 @@ today's and tomorrow's DD.dat linked to current.dat as the original does.
 
 The admin token comes from CHATON_ADMIN_TOKEN (or ADMIN_TOKEN in .dev.vars).`;
 
-function fail(message: string, code = 1): never {
-  console.error(message);
-  process.exit(code);
-}
-
-const { values: options, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
-        room: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n${USAGE}`, 2);
-  }
-})();
-if (options.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values: options, positionals } = readCommandLine(USAGE, () =>
+  parseArgs({
+    allowPositionals: true,
+    options: {
+      url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
+      room: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  }),
+);
 if (positionals.length !== 1) fail(`Give one output directory.\n${USAGE}`, 2);
 if (!options.room) fail(`--room is required.\n${USAGE}`, 2);
 const token = adminToken();

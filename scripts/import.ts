@@ -7,6 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DayImportResult, ImportReply, ImportStatus, TransferEntry } from "../src/protocol/transfer";
 import { AdminApi, AdminApiError, adminToken } from "./lib/admin-api";
+import { fail, readCommandLine } from "./lib/command-line";
 import { formatSeconds, Progress } from "./lib/progress";
 import { blocklistText, readBlacklist } from "./original/blacklist";
 import { NotADataDirectory } from "./original/data-dir";
@@ -31,35 +32,21 @@ current log, the post sequence, the blocklist (data/blacklist.txt) and, with
 
 The admin token comes from CHATON_ADMIN_TOKEN (or ADMIN_TOKEN in .dev.vars).`;
 
-function fail(message: string, code = 1): never {
-  console.error(message);
-  process.exit(code);
-}
-
-const { values: options, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
-        room: { type: "string" },
-        htpasswd: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        "archives-only": { type: "boolean", default: false },
-        report: { type: "string" },
-        "batch-entries": { type: "string", default: "5000" },
-        help: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n${USAGE}`, 2);
-  }
-})();
-
-if (options.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values: options, positionals } = readCommandLine(USAGE, () =>
+  parseArgs({
+    allowPositionals: true,
+    options: {
+      url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
+      room: { type: "string" },
+      htpasswd: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      "archives-only": { type: "boolean", default: false },
+      report: { type: "string" },
+      "batch-entries": { type: "string", default: "5000" },
+      help: { type: "boolean", default: false },
+    },
+  }),
+);
 if (positionals.length !== 1) fail(`Give one data directory.\n${USAGE}`, 2);
 if (!options.room) fail(`--room is required.\n${USAGE}`, 2);
 const batchEntries = Number(options["batch-entries"]);

@@ -1,0 +1,25 @@
+/** What the repository's command-line tools share: reading the command line, and failing with a message and an exit code. */
+
+/** Prints `message` on stderr and exits: 1 for a failure, 2 for a usage error. */
+export function fail(message: string, code = 1): never {
+  console.error(message);
+  process.exit(code);
+}
+
+/**
+ * Runs `parse` (node:util's parseArgs with the tool's options): an unknown
+ * option is a usage error (exit 2), and --help prints the usage (exit 0).
+ */
+export function readCommandLine<T extends { values: { help?: boolean | undefined } }>(usage: string, parse: () => T): T {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${usage}`, 2);
+  }
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return parsed;
+}
