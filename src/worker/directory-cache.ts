@@ -1,0 +1,46 @@
+import { DIRECTORY_NAME, type ListedRoom } from "../protocol/directory";
+import { DIRECTORY_CACHE_MS } from "../protocol/limits";
+
+type Rooms = ReadonlyMap<string, ListedRoom>;
+
+/**
+ * The rooms made at run time, as this isolate read them from the directory
+ * at most DIRECTORY_CACHE_MS ago (concurrent misses share one request). A
+ * change made through this isolate is seen at once; through another, within
+ * the interval. While the directory cannot be reached, the last list read is used.
+ */
+export class DirectoryCache {
+  private held: { rooms: Promise<Rooms>; expires: number } | null = null;
+  private lastRead: Rooms | null = null;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  rooms(env: Env): Promise<Rooms> {
+    const now = this.now();
+    if (this.held !== null && this.held.expires > now) return this.held.rooms;
+    const read = env.DIRECTORY.getByName(DIRECTORY_NAME)
+      .list()
+      .then((list): Rooms => new Map(list.map((room) => [room.config.name, room as ListedRoom])));
+    const held = { rooms: read, expires: now + DIRECTORY_CACHE_MS };
+    this.held = held;
+    const lastRead = this.lastRead;
+    read.then(
+      (rooms) => {
+        this.lastRead = rooms;
+      },
+      (error) => {
+        console.error(JSON.stringify({ event: "directory-unreachable", error: String(error) }));
+        if (this.held === held) this.held = null;
+      },
+    );
+    return lastRead === null ? read : read.catch(() => lastRead);
+  }
+
+  /** Reads the directory again on the next request (after this isolate changed it). */
+  forget(): void {
+    this.held = null;
+  }
+}
+
+/** One per isolate. */
+export const directoryCache = new DirectoryCache();
