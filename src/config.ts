@@ -1,4 +1,5 @@
 import { BUILD_ID } from "./generated/build";
+import type { RoomTable } from "./protocol/directory";
 
 /** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
 
@@ -88,6 +89,22 @@ export function parseRoom(raw: unknown): RoomConfig {
     private: isPrivate,
     ...roomSettings(room, name),
   };
+}
+
+/** A configuration under wrangler.toml's keys: what parseRoom reads back into the same configuration. */
+export function roomTable(config: RoomConfig): RoomTable {
+  const table: RoomTable = {
+    name: config.name,
+    title: config.title,
+    description: config.description,
+    icon: config.icon,
+    login: config.login,
+    image_max_px: config.imageMaxPx,
+    private: config.private,
+  };
+  if (config.postsPerMinute !== undefined) table.posts_per_minute = config.postsPerMinute;
+  if (config.holdSeconds !== undefined) table.hold_seconds = config.holdSeconds;
+  return table;
 }
 
 export function parseSiteConfig(env: {

@@ -1,6 +1,6 @@
-import { ConfigError, parseRoom, ROOM_NAME, type RoomConfig } from "../config";
+import { ConfigError, parseRoom, ROOM_NAME, roomTable, type RoomConfig } from "../config";
 import { HttpError } from "../http/errors";
-import { ROOM_TABLE_KEYS, roomTable, type ListedRoom } from "../protocol/directory";
+import { ROOM_TABLE_KEYS, type ListedRoom, type RoomTable } from "../protocol/directory";
 import { MAX_DIRECTORY_ROOMS } from "../protocol/limits";
 
 interface RoomRow extends Record<string, SqlStorageValue> {
@@ -16,7 +16,7 @@ const SELECT = "SELECT name, settings, created_at, updated_at, closed_at FROM ro
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function listed(row: RoomRow): ListedRoom {
-  return { config: parseRoom(JSON.parse(row.settings)), createdAt: row.created_at, updatedAt: row.updated_at, closedAt: row.closed_at };
+  return { settings: JSON.parse(row.settings) as RoomTable, createdAt: row.created_at, updatedAt: row.updated_at, closedAt: row.closed_at };
 }
 
 /** A configuration from settings given at run time: a ConfigError becomes a 400 with its message. */
@@ -73,15 +73,9 @@ export class RoomDirectory {
     }
     const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rooms").one().n;
     if (count >= MAX_DIRECTORY_ROOMS) throw new HttpError(409, `The directory is full: ${MAX_DIRECTORY_ROOMS} rooms`);
-    const config = configFrom(table);
-    this.sql.exec(
-      "INSERT INTO rooms (name, settings, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, NULL)",
-      name,
-      JSON.stringify(roomTable(config)),
-      now,
-      now,
-    );
-    return { config, createdAt: now, updatedAt: now, closedAt: null };
+    const settings = roomTable(configFrom(table));
+    this.sql.exec("INSERT INTO rooms (name, settings, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, NULL)", name, JSON.stringify(settings), now, now);
+    return { settings, createdAt: now, updatedAt: now, closedAt: null };
   }
 
   /**
@@ -92,12 +86,12 @@ export class RoomDirectory {
   update(name: string, raw: unknown, now: number): ListedRoom {
     const changes = settingsOf(raw, ROOM_TABLE_KEYS);
     const room = this.open(name);
-    const table: Record<string, unknown> = { ...roomTable(room.config), ...changes };
+    const table: Record<string, unknown> = { ...room.settings, ...changes };
     for (const key of ["posts_per_minute", "hold_seconds"]) if (table[key] === null) delete table[key];
     if (changes["private"] === true && changes["login"] === undefined) table["login"] = "strict";
-    const config = configFrom(table);
-    this.sql.exec("UPDATE rooms SET settings = ?, updated_at = ? WHERE name = ?", JSON.stringify(roomTable(config)), now, name);
-    return { ...room, config, updatedAt: now };
+    const settings = roomTable(configFrom(table));
+    this.sql.exec("UPDATE rooms SET settings = ?, updated_at = ? WHERE name = ?", JSON.stringify(settings), now, name);
+    return { ...room, settings, updatedAt: now };
   }
 
   /** Closes the room; closing a closed room again changes nothing and answers the same. */

@@ -1,11 +1,9 @@
-import type { RoomConfig } from "../config";
-
 /** The one Durable Object of the Directory class that holds the room directory. */
 export const DIRECTORY_NAME = "directory";
 
-/** A room made at run time, as the directory keeps it. */
+/** A room made at run time, as the directory keeps it: its settings as wrangler.toml would have them. */
 export interface ListedRoom {
-  config: RoomConfig;
+  settings: RoomTable;
   createdAt: number;
   updatedAt: number;
   /** When it was closed (ms); null while open. A closed room's name stays taken. */
@@ -38,22 +36,6 @@ export interface RoomTable {
 
 /** The keys a run-time change may set: all but the name. */
 export const ROOM_TABLE_KEYS = ["title", "description", "icon", "login", "image_max_px", "private", "posts_per_minute", "hold_seconds"] as const;
-
-/** A configuration under wrangler.toml's keys: what parseRoom reads back into the same configuration. */
-export function roomTable(config: RoomConfig): RoomTable {
-  const table: RoomTable = {
-    name: config.name,
-    title: config.title,
-    description: config.description,
-    icon: config.icon,
-    login: config.login,
-    image_max_px: config.imageMaxPx,
-    private: config.private,
-  };
-  if (config.postsPerMinute !== undefined) table.posts_per_minute = config.postsPerMinute;
-  if (config.holdSeconds !== undefined) table.hold_seconds = config.holdSeconds;
-  return table;
-}
 
 /**
  * What a closed room still serves below /<room>/: its archive pages (a/...)

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
-import { serverVersion, siteConfig, type RoomConfig } from "../config";
+import { parseRoom, serverVersion, siteConfig, type RoomConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import { DIRECTORY_NAME, readableWhenClosed } from "../protocol/directory";
 import type { Entry } from "../protocol/entry";
@@ -153,7 +153,7 @@ export class Room extends DurableObject<Env> {
     if (this.configured === null && this.knownConfig(fromUrl) === null) {
       const name = this.ctx.id.name ?? fromUrl;
       const listed = name === undefined ? null : await this.env.DIRECTORY.getByName(DIRECTORY_NAME).find(name);
-      if (listed !== null && this.settings.get() === null) this.settings.save(listed.config, listed.closedAt);
+      if (listed !== null && this.settings.get() === null) this.settings.save(parseRoom(listed.settings), listed.closedAt);
     }
     return this.room(fromUrl);
   }

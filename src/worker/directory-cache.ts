@@ -1,7 +1,14 @@
+import { parseRoom, type RoomConfig } from "../config";
 import { DIRECTORY_NAME, type ListedRoom } from "../protocol/directory";
 import { DIRECTORY_CACHE_MS } from "../protocol/limits";
 
-type Rooms = ReadonlyMap<string, ListedRoom>;
+/** A room of the directory as the Worker uses it. */
+export interface DirectoryRoom {
+  config: RoomConfig;
+  closedAt: number | null;
+}
+
+type Rooms = ReadonlyMap<string, DirectoryRoom>;
 
 /**
  * The rooms made at run time, as this isolate read them from the directory
@@ -20,7 +27,7 @@ export class DirectoryCache {
     if (this.held !== null && this.held.expires > now) return this.held.rooms;
     const read = env.DIRECTORY.getByName(DIRECTORY_NAME)
       .list()
-      .then((list): Rooms => new Map(list.map((room) => [room.config.name, room as ListedRoom])));
+      .then((list): Rooms => new Map(list.map((room: ListedRoom) => [room.settings.name, { config: parseRoom(room.settings), closedAt: room.closedAt }])));
     const held = { rooms: read, expires: now + DIRECTORY_CACHE_MS };
     this.held = held;
     const lastRead = this.lastRead;

@@ -1,8 +1,8 @@
-import { siteConfig } from "../config";
+import { parseRoom, roomTable, siteConfig } from "../config";
 import { HttpError } from "../http/errors";
 import { readJson } from "../http/json-body";
 import { jsonResponse } from "../http/responses";
-import { DIRECTORY_NAME, roomTable, type ListedRoom, type RoomListing } from "../protocol/directory";
+import { DIRECTORY_NAME, type ListedRoom, type RoomListing } from "../protocol/directory";
 import { MAX_ROOM_ADMIN_BYTES } from "../protocol/limits";
 import { requireAdmin } from "./admin-route";
 import { directoryCache } from "./directory-cache";
@@ -14,7 +14,8 @@ export const ROOM_ADMIN_PREFIX = "/_admin/rooms";
 const NO_STORE = { "Cache-Control": "no-store" };
 
 function listing(room: ListedRoom, source: RoomListing["source"]): RoomListing {
-  return { name: room.config.name, title: room.config.title, source, private: room.config.private, closedAt: room.closedAt, settings: roomTable(room.config) };
+  const { settings } = room;
+  return { name: settings.name, title: settings.title, source, private: settings.private, closedAt: room.closedAt, settings };
 }
 
 /**
@@ -25,10 +26,10 @@ function listing(room: ListedRoom, source: RoomListing["source"]): RoomListing {
  */
 async function tellRoom(env: Env, room: ListedRoom): Promise<void> {
   try {
-    await valueOf(env.ROOM.getByName(room.config.name).configure(room.config, room.closedAt));
+    await valueOf(env.ROOM.getByName(room.settings.name).configure(parseRoom(room.settings), room.closedAt));
   } catch (error) {
-    console.error(JSON.stringify({ event: "room-not-told", room: room.config.name, error: String(error) }));
-    throw new HttpError(503, `The directory has the change, but room ${room.config.name} did not take it yet; run the command again`, { "Retry-After": "5" });
+    console.error(JSON.stringify({ event: "room-not-told", room: room.settings.name, error: String(error) }));
+    throw new HttpError(503, `The directory has the change, but room ${room.settings.name} did not take it yet; run the command again`, { "Retry-After": "5" });
   }
 }
 
@@ -48,7 +49,7 @@ export async function roomAdminRoute(request: Request, env: Env, rest: string): 
   if (!method.split(", ").includes(request.method)) throw new HttpError(405, `Method not allowed; use ${method}`, { Allow: method });
 
   if (name === undefined && request.method === "GET") {
-    const declared = [...siteConfig(env).rooms.values()].map((config) => listing({ config, createdAt: 0, updatedAt: 0, closedAt: null }, "wrangler.toml"));
+    const declared = [...siteConfig(env).rooms.values()].map((config) => listing({ settings: roomTable(config), createdAt: 0, updatedAt: 0, closedAt: null }, "wrangler.toml"));
     const listed = (await directory.list()).map((room) => listing(room as ListedRoom, "directory"));
     return jsonResponse({ rooms: [...declared, ...listed] }, NO_STORE);
   }

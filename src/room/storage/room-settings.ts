@@ -1,5 +1,4 @@
-import { parseRoom, type RoomConfig } from "../../config";
-import { roomTable } from "../../protocol/directory";
+import { parseRoom, roomTable, type RoomConfig } from "../../config";
 
 /** What a room made at run time was told of itself by the directory. */
 export interface StoredSettings {
