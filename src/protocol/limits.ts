@@ -83,7 +83,7 @@ export const MAX_IMPORT_BATCH_BYTES = 16 * 1024 * 1024;
 /** The Worker reads the room directory (rooms made at run time) again after this long, in each isolate. */
 export const DIRECTORY_CACHE_MS = 5_000;
 /** The directory holds at most this many rooms made at run time, closed ones included. */
-export const MAX_DIRECTORY_ROOMS = 10_000;
+export const MAX_DIRECTORY_ROOMS = 1_000;
 /** A room admin request's JSON body (create, update) is at most this many bytes. */
 export const MAX_ROOM_ADMIN_BYTES = 16 * 1024;
 /** A room has at most this many webhooks, incoming and outgoing together. */

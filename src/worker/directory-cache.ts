@@ -25,22 +25,24 @@ export class DirectoryCache {
   rooms(env: Env): Promise<Rooms> {
     const now = this.now();
     if (this.held !== null && this.held.expires > now) return this.held.rooms;
-    const read = env.DIRECTORY.getByName(DIRECTORY_NAME)
+    const read: Promise<Rooms> = env.DIRECTORY.getByName(DIRECTORY_NAME)
       .list()
-      .then((list): Rooms => new Map(list.map((room: ListedRoom) => [room.settings.name, { config: parseRoom(room.settings), closedAt: room.closedAt }])));
-    const held = { rooms: read, expires: now + DIRECTORY_CACHE_MS };
-    this.held = held;
-    const lastRead = this.lastRead;
-    read.then(
-      (rooms) => {
-        this.lastRead = rooms;
-      },
-      (error) => {
-        console.error(JSON.stringify({ event: "directory-unreachable", error: String(error) }));
-        if (this.held === held) this.held = null;
-      },
-    );
-    return lastRead === null ? read : read.catch(() => lastRead);
+      .then(
+        (list): Rooms => {
+          const rooms = new Map(list.map((room: ListedRoom) => [room.settings.name, { config: parseRoom(room.settings), closedAt: room.closedAt }]));
+          this.lastRead = rooms;
+          return rooms;
+        },
+        (error) => {
+          console.error(JSON.stringify({ event: "directory-unreachable", error: String(error) }));
+          // The last list read serves until the interval ends; without one, the next request asks again.
+          if (this.lastRead !== null) return this.lastRead;
+          if (this.held?.rooms === read) this.held = null;
+          throw error;
+        },
+      );
+    this.held = { rooms: read, expires: now + DIRECTORY_CACHE_MS };
+    return read;
   }
 
   /** Reads the directory again on the next request (after this isolate changed it). */

@@ -209,6 +209,28 @@ describe("the Worker's cache of the directory", () => {
     expect((await cache.rooms(env)).get(name)?.config.title).toBe(name);
   });
 
+  it("should serve the last list read while the directory cannot be reached, asking again once per interval", async () => {
+    let now = 0;
+    let calls = 0;
+    let up = true;
+    const listed = [{ settings: { name: "kept", title: "Kept", description: "", icon: "/chaton.svg", login: "loose", image_max_px: 400, private: false }, createdAt: 0, updatedAt: 0, closedAt: null }];
+    const unreliable = {
+      DIRECTORY: { getByName: () => ({ list: () => (calls++, up ? Promise.resolve(listed) : Promise.reject(new Error("directory down"))) }) },
+    } as unknown as Env;
+    const cache = new DirectoryCache(() => now);
+    expect((await cache.rooms(unreliable)).has("kept")).toBe(true);
+    up = false;
+    now += DIRECTORY_CACHE_MS;
+    expect((await cache.rooms(unreliable)).get("kept")?.config.title).toBe("Kept");
+    await cache.rooms(unreliable);
+    expect(calls).toBe(2);
+
+    const empty = new DirectoryCache(() => now);
+    await expect(empty.rooms(unreliable)).rejects.toThrow("directory down");
+    await expect(empty.rooms(unreliable)).rejects.toThrow("directory down");
+    expect(calls).toBe(4);
+  });
+
   it("should ask the directory once for concurrent misses", async () => {
     const cache = new DirectoryCache(() => 5);
     const reads = await Promise.all(Array.from({ length: 20 }, () => cache.rooms(env)));
