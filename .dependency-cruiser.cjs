@@ -1,7 +1,9 @@
 /**
  * The layers the folder tree shows, checked on every `npm test`:
- * - src/worker runs in the Worker, src/room in the room's Durable Object;
- *   neither imports the other, but for the Worker exporting the Room class;
+ * - src/worker runs in the Worker, src/room in the room's Durable Object,
+ *   src/directory in the room directory's; none imports another, but for the
+ *   Worker exporting the two classes and the directory using the rooms'
+ *   migration runner;
  * - the shared libraries (protocol, render, security, http, config, clock)
  *   import neither side;
  * - the browser script imports only its own files and the shared wire types;
@@ -23,7 +25,18 @@ module.exports = {
     },
     { name: "worker-index-only-room-class", severity: "error", from: { path: "^src/worker/index\\.ts$" }, to: { path: "^src/room/", pathNot: "^src/room/room\\.ts$" } },
     { name: "room-not-into-worker", severity: "error", from: { path: "^src/room/" }, to: { path: "^src/worker/" } },
-    { name: "shared-imports-neither-side", severity: "error", from: { path: SHARED }, to: { path: "^src/(room|worker|client)/" } },
+    {
+      name: "worker-not-into-directory",
+      comment: "The Worker reaches the directory only through its stub; the one import is the Directory class export.",
+      severity: "error",
+      from: { path: "^src/worker/", pathNot: "^src/worker/index\\.ts$" },
+      to: { path: "^src/directory/" },
+    },
+    { name: "worker-index-only-directory-class", severity: "error", from: { path: "^src/worker/index\\.ts$" }, to: { path: "^src/directory/", pathNot: "^src/directory/directory\\.ts$" } },
+    { name: "room-not-into-directory", severity: "error", from: { path: "^src/room/" }, to: { path: "^src/directory/" } },
+    { name: "directory-not-into-worker", severity: "error", from: { path: "^src/directory/" }, to: { path: "^src/worker/" } },
+    { name: "directory-only-the-migration-runner-of-room", severity: "error", from: { path: "^src/directory/" }, to: { path: "^src/room/", pathNot: "^src/room/storage/schema\\.ts$" } },
+    { name: "shared-imports-neither-side", severity: "error", from: { path: SHARED }, to: { path: "^src/(room|worker|directory|client)/" } },
     {
       name: "browser-script-only-wire-types",
       severity: "error",

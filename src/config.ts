@@ -1,4 +1,5 @@
 import { BUILD_ID } from "./generated/build";
+import type { RoomTable } from "./protocol/directory";
 
 /** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
 
@@ -17,6 +18,10 @@ export interface RoomConfig {
   imageMaxPx: number;
   /** Every page and endpoint asks for a user of the room (HTTP basic authentication); login is strict. */
   private: boolean;
+  /** Posts each address may make per minute in this room; the site's POSTS_PER_MINUTE when absent. */
+  postsPerMinute?: number;
+  /** How long a comet request is held here; the site's COMET_HOLD_SECONDS when absent. */
+  holdSeconds?: number;
 }
 
 export interface SiteConfig {
@@ -31,7 +36,8 @@ export interface SiteConfig {
 
 export const ROOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-class ConfigError extends Error {}
+/** A room or site setting that cannot be used; its message says which and why. */
+export class ConfigError extends Error {}
 
 function text(room: Record<string, unknown>, key: string, fallback?: string): string {
   const value = room[key] ?? fallback;
@@ -39,7 +45,27 @@ function text(room: Record<string, unknown>, key: string, fallback?: string): st
   return value;
 }
 
-function parseRoom(raw: unknown): RoomConfig {
+const isPostsPerMinute = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1;
+const isHoldSeconds = (n: unknown): n is number => typeof n === "number" && n > 0 && n <= 120;
+
+/** The settings a room may have of its own, else the site's: `posts_per_minute`, `hold_seconds`. */
+function roomSettings(room: Record<string, unknown>, name: string): Pick<RoomConfig, "postsPerMinute" | "holdSeconds"> {
+  const settings: Pick<RoomConfig, "postsPerMinute" | "holdSeconds"> = {};
+  const postsPerMinute = room["posts_per_minute"];
+  if (postsPerMinute !== undefined) {
+    if (!isPostsPerMinute(postsPerMinute)) throw new ConfigError(`room ${name}: posts_per_minute must be a positive integer`);
+    settings.postsPerMinute = postsPerMinute;
+  }
+  const holdSeconds = room["hold_seconds"];
+  if (holdSeconds !== undefined) {
+    if (!isHoldSeconds(holdSeconds)) throw new ConfigError(`room ${name}: hold_seconds must be a number in (0, 120]`);
+    settings.holdSeconds = holdSeconds;
+  }
+  return settings;
+}
+
+/** A room's configuration from a `[[vars.ROOMS]]` table, or the same keys given at run time; throws ConfigError. */
+export function parseRoom(raw: unknown): RoomConfig {
   if (typeof raw !== "object" || raw === null) throw new ConfigError("each room must be a table");
   const room = raw as Record<string, unknown>;
   const name = text(room, "name");
@@ -61,7 +87,24 @@ function parseRoom(raw: unknown): RoomConfig {
     login,
     imageMaxPx,
     private: isPrivate,
+    ...roomSettings(room, name),
   };
+}
+
+/** A configuration under wrangler.toml's keys: what parseRoom reads back into the same configuration. */
+export function roomTable(config: RoomConfig): RoomTable {
+  const table: RoomTable = {
+    name: config.name,
+    title: config.title,
+    description: config.description,
+    icon: config.icon,
+    login: config.login,
+    image_max_px: config.imageMaxPx,
+    private: config.private,
+  };
+  if (config.postsPerMinute !== undefined) table.posts_per_minute = config.postsPerMinute;
+  if (config.holdSeconds !== undefined) table.hold_seconds = config.holdSeconds;
+  return table;
 }
 
 export function parseSiteConfig(env: {

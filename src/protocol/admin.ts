@@ -1,5 +1,7 @@
 /** The admin API between the Worker (which checks the token and reads the request) and the room. */
 
+import type { HookInfo, NewHook } from "./webhooks";
+
 export type AdminCommand =
   | { action: "block"; text: string }
   | { action: "unblock"; text: string }
@@ -12,7 +14,11 @@ export type AdminCommand =
   | { action: "search-fill"; entries: IndexedEntry[] }
   | { action: "search-stats" }
   | { action: "search-time"; q: string; runs: number; scan: boolean }
-  | { action: "search-merge" };
+  | { action: "search-merge" }
+  // Webhooks: `origin` is the site's, for the URLs and permalinks the hook gives.
+  | { action: "hook-add"; name: string; to: string | null; origin: string }
+  | { action: "hooks" }
+  | { action: "hook-remove"; id: string };
 
 /** What search keeps of an entry. */
 export interface IndexedEntry {
@@ -75,4 +81,6 @@ export interface AdminReport {
   indexed?: number;
   search?: SearchIndexStats;
   timings?: SearchTimings;
+  hooks?: HookInfo[];
+  hook?: NewHook;
 }

@@ -80,3 +80,32 @@ export const SEARCH_MERGE_STEPS_PER_RUN = 4;
 export const MAX_SEARCH_FILL_BYTES = 16 * 1024 * 1024;
 /** An import batch (POST /<room>/admin/import) larger than this is refused with 413. */
 export const MAX_IMPORT_BATCH_BYTES = 16 * 1024 * 1024;
+/** The Worker reads the room directory (rooms made at run time) again after this long, in each isolate. */
+export const DIRECTORY_CACHE_MS = 5_000;
+/** The directory holds at most this many rooms made at run time, closed ones included. */
+export const MAX_DIRECTORY_ROOMS = 1_000;
+/** A room admin request's JSON body (create, update) is at most this many bytes. */
+export const MAX_ROOM_ADMIN_BYTES = 16 * 1024;
+/** A room has at most this many webhooks, incoming and outgoing together. */
+export const MAX_HOOKS_PER_ROOM = 20;
+/** A webhook's name (the nick of an incoming hook's posts) has at most this many characters, as a nick. */
+export const MAX_HOOK_NAME_CHARS = 64;
+/** An outgoing webhook's URL has at most this many characters. */
+export const MAX_HOOK_URL_CHARS = 2048;
+/** An incoming webhook's body (JSON or a form) larger than this is refused with 413. */
+export const MAX_HOOK_BODY_BYTES = 32 * 1024;
+/** Posts per incoming webhook: a burst of this many, refilled at HOOK_POSTS_PER_MINUTE; beyond it 429. */
+export const HOOK_BURST = 5;
+export const HOOK_POSTS_PER_MINUTE = 30;
+/** An outgoing delivery not answered within this long failed. */
+export const HOOK_DELIVERY_TIMEOUT_MS = 10_000;
+/** After a failed delivery the next try waits this long, doubled each failure up to HOOK_RETRY_MAX_MS. */
+export const HOOK_RETRY_FIRST_MS = 5_000;
+export const HOOK_RETRY_MAX_MS = 10 * 60_000;
+/** An outgoing webhook whose deliveries have failed for this long is switched off (and the audit log says so). */
+export const HOOK_GIVE_UP_MS = 24 * 60 * 60_000;
+/** Deliveries to one outgoing webhook per run of the alarm, and time spent on them; more waiting make the alarm come back at once. */
+export const HOOK_DELIVERIES_PER_RUN = 50;
+export const HOOK_RUN_BUDGET_MS = 30_000;
+/** An outgoing webhook with this many undelivered events is switched off (and audited) rather than skip any. */
+export const MAX_HOOK_QUEUE = 100_000;

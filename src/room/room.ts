@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
-import { serverVersion, siteConfig, type RoomConfig } from "../config";
+import { parseRoom, serverVersion, siteConfig, type RoomConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
+import { DIRECTORY_NAME, readableWhenClosed } from "../protocol/directory";
+import type { Entry } from "../protocol/entry";
 import type { RoomResult } from "../protocol/room-result";
 import type { RoomStatus } from "../protocol/status";
 import type { AdminCommand, AdminReport } from "../protocol/admin";
@@ -10,6 +12,9 @@ import { runAdminCommand } from "./access/admin";
 import { LoginThrottle } from "./access/login-throttle";
 import { changePassword, checkLogin, type LoginResult } from "./access/sign-in";
 import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type ArchiveRun } from "./archive/archiver";
+import { deliverWebhooks, nextDelivery, type HookFetch } from "./hooks/delivery";
+import { HookLimiter } from "./hooks/hook-limiter";
+import { Webhooks } from "./hooks/webhooks";
 import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
@@ -24,13 +29,17 @@ import { ArchiveIndex } from "./storage/archive-days";
 import { AuditLog } from "./storage/audit-log";
 import { BlocklistStore } from "./storage/blocklist";
 import { CurrentLog } from "./storage/current-log";
+import { HookOutbox } from "./storage/hook-outbox";
+import { Hooks } from "./storage/hooks";
 import { ImportedDays } from "./storage/imported-days";
 import { PostIds } from "./storage/post-ids";
 import { RoomMeta } from "./storage/room-meta";
+import { RoomSettings, type StoredSettings } from "./storage/room-settings";
 import { migrate } from "./storage/schema";
 import { Users } from "./storage/users";
 import { LongPoll } from "./transports/longpoll";
 import { Sockets } from "./transports/sockets";
+import { closedRoom } from "./views/closed";
 import { roomStatus } from "./views/status";
 
 /** The parts of a room that need to know which room it is, made on its first event. */
@@ -56,12 +65,23 @@ export class Room extends DurableObject<Env> {
   readonly imported: ImportedDays;
   readonly clients: ClientRegistry;
   readonly search: RoomSearch;
+  readonly settings: RoomSettings;
+  readonly hooks: Hooks;
+  readonly hookOutbox: HookOutbox;
+  readonly webhooks: Webhooks;
+  readonly hookLimiter = new HookLimiter();
   /** Where day archives go; a seam for tests that inject failures. */
   archiveBucket: ArchiveBucket;
+  /** How outgoing webhooks reach their receivers; a seam for tests (a receiver in the test). */
+  hookFetch: HookFetch = (request) => fetch(request);
   /** Requests this instance has answered: tests count how many polls reach the room. */
   requestsServed = 0;
   private configured: Configured | null = null;
+  /** When an administrator closed this room (a room of the directory), or null. */
+  private closedAt: number | null = null;
   private alarmChecked = false;
+  /** The alarm time this instance last set or read; null: not known. */
+  private armedAt: number | null = null;
   private readonly throttle = new LoginThrottle();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -78,6 +98,10 @@ export class Room extends DurableObject<Env> {
     this.postIds = new PostIds(sql);
     this.imported = new ImportedDays(sql);
     this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log);
+    this.settings = new RoomSettings(sql);
+    this.hooks = new Hooks(sql);
+    this.hookOutbox = new HookOutbox(sql);
+    this.webhooks = new Webhooks({ hooks: this.hooks, outbox: this.hookOutbox, audit: this.audit, clock: this.clock, wake: (at) => this.wake(at) });
     this.archiveBucket = env.ARCHIVE;
     this.clients = new ClientRegistry(this.clock, ctx.getWebSockets().length, () => this.configured?.fanout.presence());
     // Keep-alive pings are answered without waking the room.
@@ -85,27 +109,53 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * Which room this is: the name the runtime gives the object when it names a
-   * configured room, else the name recorded on an earlier request (objects made
-   * before the runtime gave names), else the name in the request's URL.
+   * Which room this is, without asking anyone: the room of wrangler.toml the
+   * runtime's name for the object gives, else the settings the directory gave
+   * a room made at run time, else the room of wrangler.toml named on an
+   * earlier request (objects made before the runtime gave names) or in the
+   * request's URL.
    */
-  private roomName(fromUrl?: string): string | null {
+  private knownConfig(fromUrl?: string): StoredSettings | null {
     const rooms = siteConfig(this.env).rooms;
     const given = this.ctx.id.name;
-    if (given !== undefined && rooms.has(given)) return given;
-    return this.meta.name() ?? fromUrl ?? null;
+    if (given !== undefined && rooms.has(given)) return { config: rooms.get(given)!, closedAt: null };
+    const stored = this.settings.get();
+    if (stored !== null) return stored;
+    const name = this.meta.name() ?? fromUrl;
+    const config = name === undefined ? undefined : rooms.get(name);
+    return config === undefined ? null : { config, closedAt: null };
+  }
+
+  /** The room's name for the alarm, which has no request to read it from. */
+  private roomName(): string | null {
+    return this.knownConfig()?.config.name ?? this.meta.name();
   }
 
   /** The room's configured parts; the first event that can name the room makes them. */
   private room(fromUrl?: string): Configured {
     if (this.configured !== null) return this.configured;
     const site = siteConfig(this.env);
-    const name = this.roomName(fromUrl);
-    const config = name === null ? undefined : site.rooms.get(name);
-    if (config === undefined) throw new HttpError(404, "No such room");
+    const known = this.knownConfig(fromUrl);
+    if (known === null) throw new HttpError(404, "No such room");
+    const { config } = known;
+    this.closedAt = known.closedAt;
     this.meta.recordName(config.name);
-    this.configured = this.assemble(config, site.cometHoldMs, site.postsPerMinute);
+    const holdMs = config.holdSeconds === undefined ? site.cometHoldMs : config.holdSeconds * 1000;
+    this.configured = this.assemble(config, holdMs, config.postsPerMinute ?? site.postsPerMinute);
     return this.configured;
+  }
+
+  /**
+   * As room(), but a room made at run time that nobody told of its settings
+   * (the admin API's word to it failed) asks the directory for them first.
+   */
+  private async resolve(fromUrl?: string): Promise<Configured> {
+    if (this.configured === null && this.knownConfig(fromUrl) === null) {
+      const name = this.ctx.id.name ?? fromUrl;
+      const listed = name === undefined ? null : await this.env.DIRECTORY.getByName(DIRECTORY_NAME).find(name);
+      if (listed !== null && this.settings.get() === null) this.settings.save(parseRoom(listed.settings), listed.closedAt);
+    }
+    return this.room(fromUrl);
   }
 
   /** Wires the live parts: one publish path (fan-out to long-poll and sockets), one write path. */
@@ -119,7 +169,9 @@ export class Room extends DurableObject<Env> {
     const fanout = new Fanout([longpoll, sockets], news, () => clients.count());
     const admission = new Admission(config.name, this.blocklist, new PostLimiter(postsPerMinute), this.audit, clock);
     const authorSecrets = new AuthorSecrets(this.meta);
-    writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, authorSecrets, clock);
+    // Outgoing webhooks queue each stored entry inside the transaction that stores it.
+    const onStored = [(entry: Entry) => this.webhooks.entryStored(config.name, entry)];
+    writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, authorSecrets, clock, onStored);
     const room = this;
     return {
       config,
@@ -134,6 +186,9 @@ export class Room extends DurableObject<Env> {
       fanout,
       writePath,
       admission,
+      webhooks: this.webhooks,
+      hookLimiter: this.hookLimiter,
+      onDeleted: (deleted) => this.webhooks.entryDeleted(config.name, deleted),
       authorSecrets,
       audit: this.audit,
       search: this.search,
@@ -161,14 +216,29 @@ export class Room extends DurableObject<Env> {
     return this.room().authorSecrets;
   }
 
-  /** Arms the alarm once per instance: for the archiver when none is set, at once while search has work (backfill, merging). */
+  /**
+   * Arms the alarm once per instance: for the archiver when none is set, at
+   * once while search has work (backfill, merging), when webhooks have events waiting.
+   */
   private async ensureAlarm(): Promise<void> {
     if (this.alarmChecked) return;
     this.alarmChecked = true;
     const now = this.clock.now();
-    const wanted = this.search.hasWork() ? now : nextRunAt(now);
+    const wanted = Math.min(this.search.hasWork() ? now : nextRunAt(now), nextDelivery(this.hooks, now) ?? Infinity);
     const armed = await this.ctx.storage.getAlarm();
-    if (armed === null || armed > wanted) await this.ctx.storage.setAlarm(wanted);
+    if (armed === null || armed > wanted) {
+      this.armedAt = wanted;
+      await this.ctx.storage.setAlarm(wanted);
+    } else {
+      this.armedAt = armed;
+    }
+  }
+
+  /** Brings the alarm forward to `at` when it is set later (a job has work sooner); callable inside a transaction. */
+  private wake(at: number): void {
+    if (this.armedAt !== null && this.armedAt <= at) return;
+    this.armedAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -176,9 +246,11 @@ export class Room extends DurableObject<Env> {
     try {
       const url = new URL(request.url);
       const slash = url.pathname.indexOf("/", 1);
-      const room = this.room(url.pathname.slice(1, slash < 0 ? undefined : slash));
+      const room = await this.resolve(url.pathname.slice(1, slash < 0 ? undefined : slash));
       await this.ensureAlarm();
-      return await routeInRoom(request, url, slash < 0 ? "" : url.pathname.slice(slash + 1), room);
+      const rest = slash < 0 ? "" : url.pathname.slice(slash + 1);
+      if (this.closedAt !== null && !readableWhenClosed(rest)) return closedRoom(room, this.closedAt);
+      return await routeInRoom(request, url, rest, room);
     } catch (error) {
       return errorResponse(error);
     }
@@ -187,7 +259,7 @@ export class Room extends DurableObject<Env> {
   /** Runs an RPC method for the Worker: a refusal comes back as its status and reason, the one shape the Worker turns into a response. */
   private async rpc<T>(roomName: string, run: (room: Configured) => T | Promise<T>): Promise<RoomResult<T>> {
     try {
-      const room = this.room(roomName);
+      const room = await this.resolve(roomName);
       await this.ensureAlarm();
       return { ok: true, value: await run(room) };
     } catch (error) {
@@ -218,7 +290,10 @@ export class Room extends DurableObject<Env> {
   /** An administrator's command (the Worker has checked the admin token). */
   admin(roomName: string, command: AdminCommand): Promise<RoomResult<AdminReport>> {
     return this.rpc(roomName, (room) =>
-      runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index }, command),
+      runAdminCommand(
+        { ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index, webhooks: this.webhooks, onDeleted: room.onDeleted },
+        command,
+      ),
     );
   }
 
@@ -229,12 +304,38 @@ export class Room extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The directory's word on this room (made at run time): its settings, and
+   * whether it is closed. A change of the hold time, image size or post rate
+   * makes the parts anew on the next event (a long-poll request held now is
+   * answered at its old hold time); closing ends every socket.
+   */
+  configure(config: RoomConfig, closedAt: number | null): RoomResult<null> {
+    if (siteConfig(this.env).rooms.has(config.name)) return { ok: false, status: 409, reason: `Room ${config.name} is declared in wrangler.toml`, headers: {} };
+    const given = this.ctx.id.name;
+    if (given !== undefined && given !== config.name) return { ok: false, status: 409, reason: `This object is room ${given}, not ${config.name}`, headers: {} };
+    this.settings.save(config, closedAt);
+    this.meta.recordName(config.name);
+    const closing = closedAt !== null && this.closedAt === null;
+    this.closedAt = closedAt;
+    const current = this.configured;
+    if (current !== null) {
+      const same = (key: "holdSeconds" | "imageMaxPx" | "postsPerMinute") => current.config[key] === config[key];
+      if (same("holdSeconds") && same("imageMaxPx") && same("postsPerMinute")) current.config = config;
+      else this.configured = null;
+    }
+    if (closing) for (const ws of this.ctx.getWebSockets()) ws.close(1001, "The room is closed");
+    return { ok: true, value: null };
+  }
+
   private signInRoom(room: Configured) {
     return { config: room.config, clock: this.clock, users: this.users, audit: this.audit };
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-    this.room().sockets.message(ws, message);
+    const room = this.room();
+    if (this.closedAt !== null) ws.close(1001, "The room is closed");
+    else room.sockets.message(ws, message);
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
@@ -246,13 +347,19 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * The one alarm runs every job: the archiver, then search's work (its
-   * backfill, merging its index). It always re-arms: for the next midnight,
-   * sooner after a failure, at once while search has more to do.
+   * The one alarm runs every job: webhook deliveries, the archiver, then
+   * search's work (its backfill, merging its index). It always re-arms at the
+   * earliest time a job needs: the next midnight, sooner after a failure, at
+   * once while search has more to do, when a webhook's back-off ends.
    */
   override async alarm(): Promise<void> {
     const name = this.roomName();
     if (name === null) return;
+    try {
+      await deliverWebhooks({ hooks: this.hooks, outbox: this.hookOutbox, webhooks: this.webhooks, clock: this.clock, send: this.hookFetch });
+    } catch (error) {
+      console.error(JSON.stringify({ event: "hook-delivery-failed", room: name, error: String(error) }));
+    }
     let next: number;
     try {
       const run = await this.archive(name);
@@ -265,7 +372,10 @@ export class Room extends DurableObject<Env> {
       next = this.clock.now() + RETRY_AFTER_MS;
     }
     const searchAt = await this.search.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
-    await this.ctx.storage.setAlarm(searchAt === null ? next : Math.min(next, searchAt));
+    // Read last and with no await before setAlarm, so an event queued meanwhile is counted.
+    const hooksAt = nextDelivery(this.hooks, this.clock.now());
+    this.armedAt = Math.min(next, searchAt ?? Infinity, hooksAt ?? Infinity);
+    await this.ctx.storage.setAlarm(this.armedAt);
   }
 
   archive(name: string): Promise<ArchiveRun> {

@@ -4,6 +4,7 @@ import { notFoundPage } from "../render/pages";
 import { deleteOwnPost } from "./access/own-delete";
 import type { ModerationRoom } from "./access/moderation";
 import { dayJson } from "./archive/day-json";
+import { incomingHook, type HookRoom } from "./hooks/incoming";
 import { archiveDay, relativeDay, type DayPageRoom } from "./archive/day-page";
 import type { AuthorSecrets } from "./posting/author-secrets";
 import type { RoomSearch } from "./search/room-search";
@@ -19,7 +20,7 @@ import { roomPage, type PageRoom } from "./views/room-page";
 import { stats, statusFile } from "./views/status";
 
 /** What the room's endpoints work with; each handler takes only its part. */
-export interface RoomView extends CometRoom, PageRoom, DayPageRoom, ModerationRoom {
+export interface RoomView extends CometRoom, PageRoom, DayPageRoom, ModerationRoom, HookRoom {
   authorSecrets: AuthorSecrets;
   search: RoomSearch;
   config: RoomConfig;
@@ -51,6 +52,7 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Ha
 };
 
 const ARCHIVE_DAY = /^a\/([^/]+)\/([^/]+)\/([^/.]+)(\.json)?$/;
+const INCOMING_HOOK = /^hooks\/([^/]+)\/([^/]+)$/;
 
 /** Answers a request below /<room>/: `rest` is the path after it. */
 export function routeInRoom(request: Request, url: URL, rest: string, room: RoomView): Response | Promise<Response> {
@@ -62,6 +64,11 @@ export function routeInRoom(request: Request, url: URL, rest: string, room: Room
       throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
     }
     return handler(request, url, room);
+  }
+  const hook = INCOMING_HOOK.exec(rest);
+  if (hook !== null) {
+    if (request.method !== "POST") throw new HttpError(405, "Method not allowed; use POST", { Allow: "POST" });
+    return incomingHook(room, request, hook[1]!, hook[2]!);
   }
   const day = ARCHIVE_DAY.exec(rest);
   if (day !== null && request.method === "GET") {

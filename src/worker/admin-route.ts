@@ -9,7 +9,7 @@ import { transferCommand } from "./transfer-route";
 const encoder = new TextEncoder();
 
 /** Compares the bearer token with ADMIN_TOKEN in constant time (for equal lengths). */
-async function requireAdmin(request: Request, env: Env): Promise<void> {
+export async function requireAdmin(request: Request, env: Env): Promise<void> {
   const expected = env.ADMIN_TOKEN;
   if (!expected) throw new HttpError(403, "The admin API is off: set the ADMIN_TOKEN secret");
   const given = /^bearer (.+)$/i.exec(request.headers.get("Authorization") ?? "")?.[1] ?? "";
@@ -21,7 +21,7 @@ async function requireAdmin(request: Request, env: Env): Promise<void> {
 }
 
 async function commandOf(request: Request, action: string): Promise<AdminCommand> {
-  if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit" || action === "search-stats")) return { action };
+  if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit" || action === "search-stats" || action === "hooks")) return { action };
   if (request.method === "POST" && action === "search-fill") return { action, entries: await readSearchFill(request) };
   if (request.method === "POST" && action === "search-merge") return { action };
   if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
@@ -39,6 +39,10 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
       return { action: "add-user", user: field("user").trim(), password: field("password") };
     case "delete":
       return { action: "delete", permalink: field("permalink") };
+    case "hooks":
+      return { action: "hook-add", name: field("name").trim(), to: form.get("to")?.trim() || null, origin: new URL(request.url).origin };
+    case "hook-remove":
+      return { action: "hook-remove", id: field("id").trim() };
     case "search-time": {
       const runs = Number(form.get("runs") ?? "10");
       if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new HttpError(400, "runs is an integer from 1 to 1000");
@@ -52,7 +56,8 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
  * /<room>/admin/<command>: blocklist (GET), block and unblock (POST rules),
  * users (GET; POST user and password), delete (POST permalink), audit (GET);
  * for benchmarks: search-fill (POST JSON entries), search-stats (GET),
- * search-time (POST q, runs[, scan=0]), search-merge (POST); import and
+ * search-time (POST q, runs[, scan=0]), search-merge (POST); webhooks:
+ * hooks (GET; POST name[, to] adds one), hook-remove (POST id); import and
  * export of an original room (transfer-route.ts).
  * Authenticated with the ADMIN_TOKEN secret as a bearer token.
  */

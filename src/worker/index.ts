@@ -8,20 +8,22 @@ import { STATUS_VIEWS } from "../render/status-files";
 import { adminRoute } from "./admin-route";
 import { signIn } from "./guard";
 import { passwordRoute } from "./password-route";
-import { roomNamed, type RoomHandle } from "./rooms";
+import { ROOM_ADMIN_PREFIX, roomAdminRoute } from "./room-admin-route";
+import { allRooms, roomNamed, type RoomHandle } from "./rooms";
 import { badgeHtml, statusFile } from "./status-files";
 import { statusCache } from "./status-cache";
 
 export { Room } from "../room/room";
+export { Directory } from "../directory/directory";
 
 const methodNotAllowed = (allow: string) => new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
 
-/** The site's front page: every room with its chatters and last post (none for private rooms). */
+/** The site's front page: every open room with its chatters and last post (none for private rooms). */
 async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<Response> {
   const site = siteConfig(env);
+  const open = (await allRooms(env)).filter((room) => room.closedAt === null);
   const summaries = await Promise.all(
-    [...site.rooms.keys()].map(async (name) => {
-      const room = roomNamed(env, name)!;
+    open.map(async (room) => {
       const status = room.config.private ? null : await statusCache.get(room, origin, site.statusCacheSeconds, ctx).catch(() => null);
       return { room: room.config, status };
     }),
@@ -38,12 +40,16 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
 async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
   const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
   if (admin) return adminRoute(request, env, room, admin[1]!);
+  // An incoming webhook's URL is its own credential, in a private room too.
+  if (rest !== null && rest.startsWith("hooks/")) return room.stub.fetch(request);
   let user: string | null = null;
   if (room.config.private) {
     const signedIn = await signIn(request, room);
     if (signedIn instanceof Response) return signedIn;
     user = signedIn.user;
   }
+  // A closed room answers for itself: its archives, and a 410 for the rest.
+  if (room.closedAt !== null && rest !== null) return room.stub.fetch(request);
   if (rest === null) {
     if (request.method !== "GET") return notFoundPage(null);
     return Response.redirect(new URL(`${url.pathname}/`, url).href, 301);
@@ -80,13 +86,14 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     return front(env, ctx, url.origin);
   }
   if (path === "/robots.txt" && request.method === "GET") {
-    return new Response(robotsTxt([...siteConfig(env).rooms.keys()]), {
+    return new Response(robotsTxt((await allRooms(env)).map((room) => room.config.name)), {
       headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600" },
     });
   }
+  if (path === ROOM_ADMIN_PREFIX || path.startsWith(`${ROOM_ADMIN_PREFIX}/`)) return roomAdminRoute(request, env, path.slice(ROOM_ADMIN_PREFIX.length));
   const slash = path.indexOf("/", 1);
   // Room names need no escapes: an escaped spelling names no room.
-  const room = roomNamed(env, path.slice(1, slash < 0 ? undefined : slash));
+  const room = await roomNamed(env, path.slice(1, slash < 0 ? undefined : slash));
   if (room === null) return notFoundPage(null);
   return inRoom(request, url, env, ctx, room, slash < 0 ? null : path.slice(slash + 1));
 }

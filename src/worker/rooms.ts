@@ -1,18 +1,41 @@
-import { siteConfig, type RoomConfig } from "../config";
+import { ROOM_NAME, siteConfig, type RoomConfig } from "../config";
 import { HttpError } from "../http/errors";
 import type { RoomResult } from "../protocol/room-result";
+import { directoryCache } from "./directory-cache";
 
 /** A room as the Worker reaches it: its configuration and the stub of its Durable Object, resolved once per request. */
 export interface RoomHandle {
   config: RoomConfig;
   stub: Env["ROOM"] extends DurableObjectNamespace<infer R> ? DurableObjectStub<R> : never;
+  /** When an administrator closed the room (ms), or null: it is open (every room of wrangler.toml is). */
+  closedAt: number | null;
 }
 
-/** The room named `name`, or null when no such room is configured. */
-export function roomNamed(env: Env, name: string): RoomHandle | null {
-  const config = siteConfig(env).rooms.get(name);
-  if (config === undefined) return null;
-  return { config, stub: env.ROOM.getByName(config.name) };
+function handle(env: Env, config: RoomConfig, closedAt: number | null): RoomHandle {
+  return { config, stub: env.ROOM.getByName(config.name), closedAt };
+}
+
+/**
+ * The room named `name`, or null when there is none: a room of wrangler.toml
+ * (found without asking anyone), else one of the room directory, as this
+ * isolate's cache of it has it (src/worker/directory-cache.ts).
+ */
+export async function roomNamed(env: Env, name: string): Promise<RoomHandle | null> {
+  const declared = siteConfig(env).rooms.get(name);
+  if (declared !== undefined) return handle(env, declared, null);
+  if (!ROOM_NAME.test(name)) return null;
+  const rooms = await directoryCache.rooms(env).catch(() => {
+    throw new HttpError(503, "The room directory cannot be reached; try again", { "Retry-After": "5" });
+  });
+  const listed = rooms.get(name);
+  return listed === undefined ? null : handle(env, listed.config, listed.closedAt);
+}
+
+/** Every room: those of wrangler.toml first, then the directory's in the order they were made, closed ones included. */
+export async function allRooms(env: Env): Promise<RoomHandle[]> {
+  const declared = [...siteConfig(env).rooms.values()].map((config) => handle(env, config, null));
+  const listed = await directoryCache.rooms(env).catch(() => new Map());
+  return [...declared, ...[...listed.values()].map((room) => handle(env, room.config, room.closedAt))];
 }
 
 /** The value of a room's RPC answer; a refusal becomes the HttpError it names, the one place this happens. */

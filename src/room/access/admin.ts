@@ -6,6 +6,7 @@ import type { BlocklistStore } from "../storage/blocklist";
 import type { Users } from "../storage/users";
 import { timeSearch } from "../search/bench";
 import type { RoomSearch } from "../search/room-search";
+import type { Webhooks } from "../hooks/webhooks";
 import { deleteEntry, type ModerationRoom } from "./moderation";
 
 export interface AdminRoom extends ModerationRoom {
@@ -13,6 +14,7 @@ export interface AdminRoom extends ModerationRoom {
   users: Users;
   audit: AuditLog;
   search: RoomSearch;
+  webhooks: Webhooks;
 }
 
 const ACTOR = "admin";
@@ -53,6 +55,13 @@ export async function runAdminCommand(room: AdminRoom, command: AdminCommand): P
       return { search: room.search.index.stats() };
     case "search-time":
       return { timings: timeSearch(room.search, command.q, command.runs, command.scan) };
+    case "hook-add":
+      return { hook: await room.webhooks.add(room.config.name, command.name, command.to, command.origin) };
+    case "hooks":
+      return { hooks: room.webhooks.list() };
+    case "hook-remove":
+      room.webhooks.remove(command.id);
+      return { hooks: room.webhooks.list() };
     case "search-merge": {
       // What the alarm does a few steps at a time, to the end.
       for (let steps = 0; steps < 10_000 && room.search.merge(1); steps++);

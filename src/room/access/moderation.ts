@@ -19,6 +19,8 @@ export interface ModerationRoom {
   audit: Pick<AuditLog, "record">;
   fanout: Pick<Fanout, "deleted">;
   searchIndex: Pick<SearchIndex, "unindex">;
+  /** Runs in the step that deletes an entry (outgoing webhooks queue the deletion there). */
+  onDeleted?: (deleted: { seq: number | null; sec: number; usec: number }) => void;
 }
 
 const ANCHOR = /entry-([0-9a-f]{1,12})-([0-9a-f]{1,8})$/;
@@ -39,17 +41,17 @@ export function parsePermalink(permalink: string): { sec: number; usec: number; 
  * Rewrites a day's archive without one entry. The put only succeeds if the
  * object is still the one read (its ETag), so a concurrent rewrite is never lost.
  */
-async function removeFromArchive(room: ModerationRoom, sec: number, usec: number): Promise<{ removed: boolean; nick: string | null }> {
+async function removeFromArchive(room: ModerationRoom, sec: number, usec: number): Promise<{ removed: boolean; nick: string | null; seq: number | null }> {
   const day = dayOf(sec);
-  if (room.archiveIndex.count(day) === null) return { removed: false, nick: null };
+  if (room.archiveIndex.count(day) === null) return { removed: false, nick: null, seq: null };
   const key = archiveKey(room.config.name, day);
   const bucket = room.archive();
   for (let attempt = 0; attempt < REWRITE_ATTEMPTS; attempt++) {
     const object = await bucket.get(key);
-    if (object === null) return { removed: false, nick: null };
+    if (object === null) return { removed: false, nick: null, seq: null };
     const entries = decodeDay(await object.text());
     const kept = entries.filter((e) => !(e.sec === sec && e.usec === usec));
-    if (kept.length === entries.length) return { removed: false, nick: null };
+    if (kept.length === entries.length) return { removed: false, nick: null, seq: null };
     const written = await bucket.put(key, encodeDay(kept), {
       onlyIf: { etagMatches: object.etag },
       httpMetadata: { contentType: ARCHIVE_CONTENT_TYPE },
@@ -57,7 +59,8 @@ async function removeFromArchive(room: ModerationRoom, sec: number, usec: number
     });
     if (written !== null) {
       room.archiveIndex.record(day, kept.length);
-      return { removed: true, nick: entries.find((e) => e.sec === sec && e.usec === usec)!.nick };
+      const gone = entries.find((e) => e.sec === sec && e.usec === usec)!;
+      return { removed: true, nick: gone.nick, seq: gone.seq };
     }
   }
   throw new HttpError(503, "The day's archive kept changing; try again", { "Retry-After": "5" });
@@ -73,11 +76,15 @@ export async function deleteEntry(room: ModerationRoom, permalink: string, actor
   const fromLog = room.log.removeAt(sec, usec);
   // In the same synchronous step as the log's removal (one implicit transaction), before any await.
   room.searchIndex.unindex(sec, usec);
+  if (fromLog !== null) room.onDeleted?.({ seq: fromLog.seq, sec, usec });
   // Gone from the log is gone from every view at once, before the archive is rewritten.
   if (fromLog !== null) room.fanout.deleted(anchor);
   const archive = await removeFromArchive(room, sec, usec);
   if (fromLog === null && !archive.removed) throw new HttpError(404, "No entry with that permalink");
-  if (fromLog === null) room.fanout.deleted(anchor);
+  if (fromLog === null) {
+    room.onDeleted?.({ seq: archive.seq, sec, usec });
+    room.fanout.deleted(anchor);
+  }
   const deletion: Deletion = { anchor, nick: fromLog?.nick ?? archive.nick, fromLog: fromLog !== null, fromArchive: archive.removed };
   room.audit.record({
     at: room.clock.now(),
