@@ -2,13 +2,13 @@
  * The layers the folder tree shows, checked on every `npm test`:
  * - src/worker runs in the Worker, src/room in the room's Durable Object;
  *   neither imports the other, but for the Worker exporting the Room class;
- * - the shared libraries (protocol, render, security, http, config, clock)
+ * - the shared libraries (protocol, render, security, http, config, clock, log)
  *   import neither side;
  * - the browser script imports only its own files and the shared wire types;
  * - the client package stands alone (it is published);
  * - no import cycles.
  */
-const SHARED = "^src/(protocol|render|security|http|config\\.ts|clock\\.ts)";
+const SHARED = "^src/(protocol|render|security|http|config\\.ts|clock\\.ts|log\\.ts)";
 const WIRE_TYPES = "^(src/protocol/wire\\.ts|packages/client/src/wire\\.ts)$";
 
 module.exports = {
