@@ -4,6 +4,7 @@ import security from "../../../migrations/0003_security.sql";
 import postIds from "../../../migrations/0004_post_ids.sql";
 import search from "../../../migrations/0005_search.sql";
 import imported from "../../../migrations/0006_import.sql";
+import limits from "../../../migrations/0007_limits.sql";
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "0004_post_ids.sql", sql: postIds },
   { version: 5, name: "0005_search.sql", sql: search },
   { version: 6, name: "0006_import.sql", sql: imported },
+  { version: 7, name: "0007_limits.sql", sql: limits },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
