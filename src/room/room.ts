@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
-import { serverVersion, siteConfig, type RoomConfig } from "../config";
+import { serverVersion, siteConfig, type RoomConfig, type SiteConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import type { RoomResult } from "../protocol/room-result";
 import type { RoomStatus } from "../protocol/status";
@@ -13,14 +13,14 @@ import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type 
 import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
-import { Admission } from "./posting/admission";
+import { Admission, type AdmissionLimits } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
-import { PostLimiter } from "./posting/post-limiter";
 import { WritePath } from "./posting/write-path";
 import { runTransfer } from "./import/transfer";
 import { routeInRoom, type RoomView } from "./routes";
 import { RoomSearch } from "./search/room-search";
 import { ArchiveIndex } from "./storage/archive-days";
+import { AllowlistStore } from "./storage/allowlist";
 import { AuditLog } from "./storage/audit-log";
 import { BlocklistStore } from "./storage/blocklist";
 import { CurrentLog } from "./storage/current-log";
@@ -28,10 +28,12 @@ import { ImportedDays } from "./storage/imported-days";
 import { PostIds } from "./storage/post-ids";
 import { RoomMeta } from "./storage/room-meta";
 import { migrate } from "./storage/schema";
+import { Throttles } from "./storage/throttles";
 import { Users } from "./storage/users";
 import { LongPoll } from "./transports/longpoll";
 import { Sockets } from "./transports/sockets";
 import { roomStatus } from "./views/status";
+import { logEvent } from "../log";
 
 /** The parts of a room that need to know which room it is, made on its first event. */
 interface Configured extends RoomView {
@@ -52,6 +54,8 @@ export class Room extends DurableObject<Env> {
   readonly audit: AuditLog;
   readonly users: Users;
   readonly blocklist: BlocklistStore;
+  readonly allowlist: AllowlistStore;
+  readonly throttles: Throttles;
   readonly postIds: PostIds;
   readonly imported: ImportedDays;
   readonly clients: ClientRegistry;
@@ -62,7 +66,8 @@ export class Room extends DurableObject<Env> {
   requestsServed = 0;
   private configured: Configured | null = null;
   private alarmChecked = false;
-  private readonly throttle = new LoginThrottle();
+  private readonly signInThrottle: LoginThrottle;
+  private readonly passwordThrottle: LoginThrottle;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +80,10 @@ export class Room extends DurableObject<Env> {
     this.audit = new AuditLog(sql);
     this.users = new Users(sql);
     this.blocklist = new BlocklistStore(sql);
+    this.allowlist = new AllowlistStore(sql);
+    this.throttles = new Throttles(sql);
+    this.signInThrottle = new LoginThrottle(this.throttles, "sign-in");
+    this.passwordThrottle = new LoginThrottle(this.throttles, "password");
     this.postIds = new PostIds(sql);
     this.imported = new ImportedDays(sql);
     this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log);
@@ -104,12 +113,12 @@ export class Room extends DurableObject<Env> {
     const config = name === null ? undefined : site.rooms.get(name);
     if (config === undefined) throw new HttpError(404, "No such room");
     this.meta.recordName(config.name);
-    this.configured = this.assemble(config, site.cometHoldMs, site.postsPerMinute);
+    this.configured = this.assemble(config, site.cometHoldMs, admissionLimits(config, site));
     return this.configured;
   }
 
   /** Wires the live parts: one publish path (fan-out to long-poll and sockets), one write path. */
-  private assemble(config: RoomConfig, holdMs: number, postsPerMinute: number): Configured {
+  private assemble(config: RoomConfig, holdMs: number, limits: AdmissionLimits): Configured {
     const { clients, clock, log } = this;
     const ver = serverVersion();
     const news = new NewsEncoder(log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
@@ -117,7 +126,7 @@ export class Room extends DurableObject<Env> {
     let writePath: WritePath | null = null;
     const sockets = new Sockets({ ctx: this.ctx, clients, news, ver, clock, submit: (post) => writePath!.submit(post) });
     const fanout = new Fanout([longpoll, sockets], news, () => clients.count());
-    const admission = new Admission(config.name, this.blocklist, new PostLimiter(postsPerMinute), this.audit, clock);
+    const admission = new Admission(config.name, this.blocklist, this.allowlist, limits, this.audit, clock);
     const authorSecrets = new AuthorSecrets(this.meta);
     writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, authorSecrets, clock);
     const room = this;
@@ -207,18 +216,18 @@ export class Room extends DurableObject<Env> {
    * first user comes from the FIRST_USER secret while the room has none.
    */
   authenticate(roomName: string, user: string, password: string, ip: string): Promise<RoomResult<LoginResult>> {
-    return this.rpc(roomName, (room) => checkLogin(this.signInRoom(room), this.throttle, this.env.FIRST_USER, { user, password, ip }));
+    return this.rpc(roomName, (room) => checkLogin(this.signInRoom(room), this.signInThrottle, this.env.FIRST_USER, { user, password, ip }));
   }
 
-  /** A signed-in user changes their own password; the value is what was wrong, or null when done. */
-  changePassword(roomName: string, user: string, current: string, next: string): Promise<RoomResult<string | null>> {
-    return this.rpc(roomName, (room) => changePassword(this.signInRoom(room), user, current, next));
+  /** A signed-in user changes their own password; the value is what was wrong, or null when done (429 after too many wrong ones). */
+  changePassword(roomName: string, user: string, current: string, next: string, ip: string): Promise<RoomResult<string | null>> {
+    return this.rpc(roomName, (room) => changePassword(this.signInRoom(room), this.passwordThrottle, { user, current, next, ip }));
   }
 
   /** An administrator's command (the Worker has checked the admin token). */
   admin(roomName: string, command: AdminCommand): Promise<RoomResult<AdminReport>> {
     return this.rpc(roomName, (room) =>
-      runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index }, command),
+      runAdminCommand({ ...this.signInRoom(room), blocklist: this.blocklist, allowlist: this.allowlist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index }, command),
     );
   }
 
@@ -257,11 +266,11 @@ export class Room extends DurableObject<Env> {
     try {
       const run = await this.archive(name);
       if (run.written.length + run.found.length + run.trimmed > 0) {
-        console.log(JSON.stringify({ event: "archived", room: name, ...run }));
+        logEvent({ event: "archived", room: name, ...run });
       }
       next = nextRunAt(this.clock.now());
     } catch (error) {
-      console.error(JSON.stringify({ event: "archive-failed", room: name, error: String(error) }));
+      logEvent({ event: "archive-failed", room: name, error: String(error) });
       next = this.clock.now() + RETRY_AFTER_MS;
     }
     const searchAt = await this.search.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
@@ -271,4 +280,14 @@ export class Room extends DurableObject<Env> {
   archive(name: string): Promise<ArchiveRun> {
     return archiveClosedDays(name, this.clock.now(), this.log, this.archiveIndex, this.archiveBucket);
   }
+}
+
+/** A room's limits: the site's figures, and the room's own posts per address when it sets them. */
+function admissionLimits(config: RoomConfig, site: SiteConfig): AdmissionLimits {
+  return {
+    clientBurst: site.clientPostBurst,
+    clientPerMinute: site.clientPostsPerMinute,
+    addressPerMinute: config.postsPerMinute ?? site.postsPerMinute,
+    newClientsPerMinute: site.newClientsPerMinute,
+  };
 }

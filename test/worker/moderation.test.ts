@@ -5,7 +5,6 @@ import { DAY_SECONDS, dayOf, startOfDay } from "../../src/protocol/day";
 import { entryAnchor, type Entry } from "../../src/protocol/entry";
 import type { ServerFrame } from "../../src/protocol/wire";
 import { decodeDay } from "../../src/room/archive/format";
-import { PostLimiter } from "../../src/room/posting/post-limiter";
 import type { Room } from "../../src/room/room";
 import { send } from "../support/rooms";
 
@@ -143,7 +142,7 @@ describe("the per-address rate limit", () => {
     const room = "archive4";
     await send(`/${room}/var/seq`);
     await runInDurableObject(stubOf(room), (r: Room) => {
-      r.admission.perAddress = new PostLimiter(3);
+      r.admission.limits = { ...r.admission.limits, addressPerMinute: 3 };
     });
     for (let i = 0; i < 3; i++) expect((await postFrom(room, "198.51.100.7", `ok ${i}`)).status).toBe(200);
     const limited = await postFrom(room, "198.51.100.7", "one too many");
