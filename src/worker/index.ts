@@ -6,9 +6,12 @@ import { frontPage, notFoundPage } from "../render/pages";
 import { robotsTxt } from "../render/robots";
 import { STATUS_VIEWS } from "../render/status-files";
 import { adminRoute } from "./admin-route";
+import { refuseDeclaredOversize, withBodyRead } from "./body-cap";
+import { crossSiteRefusal } from "./cross-site";
 import { signIn } from "./guard";
 import { passwordRoute } from "./password-route";
 import { roomNamed, type RoomHandle } from "./rooms";
+import { framingOf, withSecurityHeaders } from "./security-headers";
 import { badgeHtml, statusFile } from "./status-files";
 import { statusCache } from "./status-cache";
 
@@ -36,6 +39,7 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
  * (which has its own token), exactly `admin/<command>`.
  */
 async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
+  refuseDeclaredOversize(request, url, rest);
   const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
   if (admin) return adminRoute(request, env, room, admin[1]!);
   let user: string | null = null;
@@ -67,13 +71,15 @@ async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContex
     return passwordRoute(request, room, user);
   }
   if (rest.startsWith("admin/")) return notFoundPage(room.config);
-  return room.stub.fetch(request);
+  return room.stub.fetch(await withBodyRead(request, url));
 }
 
 /** Every request: the URL parsed once, the room resolved once, then one lookup of the path. */
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   if (request.url.length > MAX_URL_CHARS) throw new HttpError(414, `URL over ${MAX_URL_CHARS} characters`);
   const url = new URL(request.url);
+  const crossSite = crossSiteRefusal(request, url, siteConfig(env).allowedOrigins);
+  if (crossSite !== null) throw crossSite;
   const path = url.pathname;
   if (path === "/") {
     if (request.method !== "GET") throw methodNotAllowed("GET");
@@ -111,5 +117,6 @@ async function head(request: Request, env: Env, ctx: ExecutionContext): Promise<
 }
 
 export default {
-  fetch: (request, env, ctx) => (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)),
+  fetch: async (request, env, ctx) =>
+    withSecurityHeaders(await (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)), framingOf(request.url, env)),
 } satisfies ExportedHandler<Env>;
