@@ -36,6 +36,12 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+// --help wins over anything else on the line, a mistake included.
+if (process.argv.slice(2).some((arg) => arg === "--help" || arg === "-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 const { values: options, positionals } = (() => {
   try {
     return parseArgs({
