@@ -30,6 +30,7 @@ export default defineConfig({
                 CLIENT_POST_BURST: "1000",
                 CLIENT_POSTS_PER_MINUTE: "100000",
                 NEW_CLIENTS_PER_MINUTE: "100000",
+                ALLOWED_ORIGINS: "https://embed.example http://friend.example:8080",
                 ADMIN_TOKEN: "test-admin-token",
                 FIRST_USER: "alice:first password",
               },

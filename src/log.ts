@@ -47,13 +47,22 @@ export type LogEvent = About &
 
 export type LogLevel = "info" | "warn" | "error";
 
-const LEVELS: Partial<Record<LogEvent["event"], LogLevel>> = {
+/** Every event and its level: the list README's "Logs" documents. */
+export const LOG_EVENT_LEVELS: Readonly<Record<LogEvent["event"], LogLevel>> = {
+  "sign-in-failed": "info",
   "sign-in-throttled": "warn",
+  "password-wrong": "info",
   "password-throttled": "warn",
+  "post-blocked": "info",
   "post-limited": "warn",
   "clients-limited": "warn",
+  apilogin: "info",
   "cross-site-refused": "warn",
+  "body-too-large": "info",
+  archived: "info",
   "archive-failed": "error",
+  imported: "info",
+  "entry-deleted": "info",
   "search-merge-failed": "error",
   "search-backfill-failed": "error",
   "search-backfill-missing-day": "error",
@@ -62,14 +71,14 @@ const LEVELS: Partial<Record<LogEvent["event"], LogLevel>> = {
 
 /** The line an event is logged as. */
 export function eventLine(event: LogEvent): string {
-  const level = LEVELS[event.event] ?? "info";
-  return JSON.stringify({ level, ...event });
+  return JSON.stringify({ level: LOG_EVENT_LEVELS[event.event], ...event });
 }
 
 /** Logs one event as one JSON line (errors through console.error, so that the runtime marks their level too). */
 export function logEvent(event: LogEvent): void {
   const line = eventLine(event);
-  if (LEVELS[event.event] === "error") console.error(line);
-  else if (LEVELS[event.event] === "warn") console.warn(line);
+  const level = LOG_EVENT_LEVELS[event.event];
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
   else console.log(line);
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
-import { serverVersion, siteConfig, type RoomConfig, type SiteConfig } from "../config";
+import { serverVersion, siteConfig, type RoomConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import type { RoomResult } from "../protocol/room-result";
 import type { RoomStatus } from "../protocol/status";
@@ -13,7 +13,7 @@ import { archiveClosedDays, nextRunAt, RETRY_AFTER_MS, type ArchiveBucket, type 
 import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
-import { Admission, type AdmissionLimits } from "./posting/admission";
+import { Admission, roomLimits, type AdmissionLimits } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
 import { WritePath } from "./posting/write-path";
 import { runTransfer } from "./import/transfer";
@@ -113,7 +113,7 @@ export class Room extends DurableObject<Env> {
     const config = name === null ? undefined : site.rooms.get(name);
     if (config === undefined) throw new HttpError(404, "No such room");
     this.meta.recordName(config.name);
-    this.configured = this.assemble(config, site.cometHoldMs, admissionLimits(config, site));
+    this.configured = this.assemble(config, site.cometHoldMs, roomLimits(config, site));
     return this.configured;
   }
 
@@ -280,14 +280,4 @@ export class Room extends DurableObject<Env> {
   archive(name: string): Promise<ArchiveRun> {
     return archiveClosedDays(name, this.clock.now(), this.log, this.archiveIndex, this.archiveBucket);
   }
-}
-
-/** A room's limits: the site's figures, and the room's own posts per address when it sets them. */
-function admissionLimits(config: RoomConfig, site: SiteConfig): AdmissionLimits {
-  return {
-    clientBurst: site.clientPostBurst,
-    clientPerMinute: site.clientPostsPerMinute,
-    addressPerMinute: config.postsPerMinute ?? site.postsPerMinute,
-    newClientsPerMinute: site.newClientsPerMinute,
-  };
 }

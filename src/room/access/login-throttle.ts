@@ -10,13 +10,19 @@ export interface Attempt {
 /**
  * Slows down guessing, of sign-ins or of the current password on the
  * password page: an address with MAX_FAILED_LOGINS failures within
- * FAILED_LOGIN_WINDOW_MS, or a user with MAX_FAILED_LOGINS_PER_USER from any
+ * FAILED_LOGIN_WINDOW_MS, or a user with as many as `perUser` from any
  * addresses, waits until that window ends, right password or not. The counts
  * live in the room's storage, so an evicted room forgets nothing.
+ *
+ * Sign-in allows a user MAX_FAILED_LOGINS_PER_USER (reaching it locks the
+ * user out while it lasts); the password page, whose user is signed in
+ * already and is only kept from changing the password, MAX_FAILED_LOGINS.
  */
 export class LoginThrottle {
   private readonly byAddress: ThrottleKind;
   private readonly byUser: ThrottleKind;
+
+  private readonly perUser: number;
 
   constructor(
     private readonly store: Throttles,
@@ -24,11 +30,12 @@ export class LoginThrottle {
   ) {
     this.byAddress = `${what}-address`;
     this.byUser = `${what}-user`;
+    this.perUser = what === "sign-in" ? MAX_FAILED_LOGINS_PER_USER : MAX_FAILED_LOGINS;
   }
 
   /** Seconds the attempt must wait, or 0. */
   retryAfter(attempt: Attempt, now: number): number {
-    return Math.max(this.wait(this.byAddress, attempt.ip, MAX_FAILED_LOGINS, now), this.wait(this.byUser, attempt.user, MAX_FAILED_LOGINS_PER_USER, now));
+    return Math.max(this.wait(this.byAddress, attempt.ip, MAX_FAILED_LOGINS, now), this.wait(this.byUser, attempt.user, this.perUser, now));
   }
 
   failed(attempt: Attempt, now: number): void {

@@ -1,4 +1,5 @@
 import { HttpError } from "../../http/errors";
+import { logEvent } from "../../log";
 import { dayOf } from "../../protocol/day";
 import { ARCHIVE_CONTENT_TYPE, archiveKey, decodeDay, encodeDay } from "../archive/format";
 import type { Clock } from "../../clock";
@@ -79,6 +80,7 @@ export async function deleteEntry(room: ModerationRoom, permalink: string, actor
   if (fromLog === null && !archive.removed) throw new HttpError(404, "No entry with that permalink");
   if (fromLog === null) room.fanout.deleted(anchor);
   const deletion: Deletion = { anchor, nick: fromLog?.nick ?? archive.nick, fromLog: fromLog !== null, fromArchive: archive.removed };
+  logEvent({ event: "entry-deleted", room: room.config.name, actor, target: `a/${dayOf(sec)}#${anchor}` });
   room.audit.record({
     at: room.clock.now(),
     actor,

@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock";
+import type { RoomConfig, SiteConfig } from "../../config";
 import { HttpError } from "../../http/errors";
 import { logEvent } from "../../log";
 import type { AuditLog } from "../storage/audit-log";
@@ -15,6 +16,16 @@ export interface AdmissionLimits {
   addressPerMinute: number;
   /** New client ids per address per minute (the burst is as large). */
   newClientsPerMinute: number;
+}
+
+/** A room's limits: the site's figures, and the room's own posts per address when it sets them. */
+export function roomLimits(config: Pick<RoomConfig, "postsPerMinute">, site: SiteConfig): AdmissionLimits {
+  return {
+    clientBurst: site.clientPostBurst,
+    clientPerMinute: site.clientPostsPerMinute,
+    addressPerMinute: config.postsPerMinute ?? site.postsPerMinute,
+    newClientsPerMinute: site.newClientsPerMinute,
+  };
 }
 
 export interface PostAttempt {
