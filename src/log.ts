@@ -37,6 +37,8 @@ export type LogEvent = About &
     /** One import batch that added something: `part` is days, current, blocklist or users. */
     | { event: "imported"; part: string; detail: unknown }
     | { event: "entry-deleted"; actor: string; target: string }
+    /** R2 failed during a request; it was answered 503 (the request is safe to repeat). */
+    | { event: "r2-failed"; operation: string; error: string }
     | { event: "search-merge-failed"; error: string }
     | { event: "search-backfill-failed"; error: string }
     /** A day the archive index lists and R2 does not have. */
@@ -63,6 +65,7 @@ export const LOG_EVENT_LEVELS: Readonly<Record<LogEvent["event"], LogLevel>> = {
   "archive-failed": "error",
   imported: "info",
   "entry-deleted": "info",
+  "r2-failed": "error",
   "search-merge-failed": "error",
   "search-backfill-failed": "error",
   "search-backfill-missing-day": "error",

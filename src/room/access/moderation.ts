@@ -6,6 +6,7 @@ import type { Clock } from "../../clock";
 import type { Deletion } from "../../protocol/admin";
 import type { Fanout } from "../live/fanout";
 import type { ArchiveBucket } from "../archive/archiver";
+import { retryableR2 } from "../archive/r2-failure";
 import type { ArchiveIndex } from "../storage/archive-days";
 import type { AuditLog } from "../storage/audit-log";
 import type { SearchIndex } from "../search/search-index";
@@ -45,17 +46,20 @@ async function removeFromArchive(room: ModerationRoom, sec: number, usec: number
   if (room.archiveIndex.count(day) === null) return { removed: false, nick: null };
   const key = archiveKey(room.config.name, day);
   const bucket = room.archive();
+  const r2 = <T>(operation: string, call: () => Promise<T>) => retryableR2(room.config.name, operation, call);
   for (let attempt = 0; attempt < REWRITE_ATTEMPTS; attempt++) {
-    const object = await bucket.get(key);
+    const object = await r2("read", () => bucket.get(key));
     if (object === null) return { removed: false, nick: null };
-    const entries = decodeDay(await object.text());
+    const entries = decodeDay(await r2("read", () => object.text()));
     const kept = entries.filter((e) => !(e.sec === sec && e.usec === usec));
     if (kept.length === entries.length) return { removed: false, nick: null };
-    const written = await bucket.put(key, encodeDay(kept), {
-      onlyIf: { etagMatches: object.etag },
-      httpMetadata: { contentType: ARCHIVE_CONTENT_TYPE },
-      customMetadata: { count: String(kept.length) },
-    });
+    const written = await r2("rewritten", () =>
+      bucket.put(key, encodeDay(kept), {
+        onlyIf: { etagMatches: object.etag },
+        httpMetadata: { contentType: ARCHIVE_CONTENT_TYPE },
+        customMetadata: { count: String(kept.length) },
+      }),
+    );
     if (written !== null) {
       room.archiveIndex.record(day, kept.length);
       return { removed: true, nick: entries.find((e) => e.sec === sec && e.usec === usec)!.nick };

@@ -34,7 +34,7 @@ export interface TransferRoom {
   blocklist: BlocklistStore;
   users: Users;
   audit: Pick<AuditLog, "record">;
-  searchIndex: Pick<SearchIndex, "indexImported">;
+  searchIndex: Pick<SearchIndex, "indexImported" | "indexBackfill">;
   fanout: Pick<Fanout, "entries">;
   news: Pick<NewsEncoder, "invalidate">;
 }
