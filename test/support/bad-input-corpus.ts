@@ -226,7 +226,7 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
     ["POST", "search-fill"], ["POST", "search-time"], ["POST", "search-merge"], ["POST", "import"],
   ];
   for (const [method, command] of adminCommands) {
-    const body = method === "POST" ? form({ rules: "198.18.0.1", user: "x", password: "long enough password", permalink: "a/2026/01/01#entry-1-1", q: "x" }) : {};
+    const body: Partial<BadRequest> = method === "POST" ? form({ rules: "198.18.0.1", user: "x", password: "long enough password", permalink: "a/2026/01/01#entry-1-1", q: "x" }) : {};
     add("credentials", `${method} admin/${command} without a token`, method, `/lobby/admin/${command}`, 401, body);
     add("credentials", `${method} admin/${command} with a wrong token`, method, `/lobby/admin/${command}`, 401, { ...body, headers: { ...(body.headers ?? {}), Authorization: "Bearer wrong-token" } });
   }
@@ -259,7 +259,8 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
     ["days that are not a list", json({ kind: "days", days: {} }), 400],
     ["a day twice", json({ kind: "days", days: [{ day: "2011/01/01", entries: [entry("2011/01/01")] }, { day: "2011/01/01", entries: [entry("2011/01/01")] }] }), 400],
     ["an entry of another day", json({ kind: "days", days: [{ day: "2011/01/02", entries: [entry("2011/01/01")] }] }), 400],
-    ["today, which is not over", json({ kind: "days", days: [{ day: options.today, entries: [entry(options.today)] }] }), 400],
+    // 400, or 409 first when the room has posts of its own.
+    ["today, which is not over", json({ kind: "days", days: [{ day: options.today, entries: [entry(options.today)] }] }), "4xx"],
     ["a bad user name", json({ kind: "users", users: [{ user: "a b", hash: "$apr1$x$y" }] }), 400],
   ] as const) {
     add("admin JSON", `import: ${name}`, "POST", "/lobby/admin/import", status, init);
