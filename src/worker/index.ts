@@ -118,5 +118,5 @@ async function head(request: Request, env: Env, ctx: ExecutionContext): Promise<
 
 export default {
   fetch: async (request, env, ctx) =>
-    withSecurityHeaders(await (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)), framingOf(request.url, env)),
+    withSecurityHeaders(await (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)), () => framingOf(request.url, env)),
 } satisfies ExportedHandler<Env>;

@@ -24,13 +24,14 @@ export function framingOf(url: string, env: Env): Framing {
 
 /**
  * Every response leaves with nosniff and a Referrer-Policy; pages (text/html)
- * also with their Content-Security-Policy and framing rule. The one place
+ * also with their Content-Security-Policy and the framing rule `framing` gives. The one place
  * these are set. A WebSocket upgrade passes untouched.
  */
-export function withSecurityHeaders(response: Response, framing: Framing): Response {
+export function withSecurityHeaders(response: Response, framing: () => Framing): Response {
   if (response.webSocket !== null || response.status === 101) return response;
   const type = response.headers.get("Content-Type") ?? "";
-  const headers = type.startsWith("text/html") ? pageSecurityHeaders(framing) : BASE_SECURITY_HEADERS;
+  // Only pages need their framing worked out (the comet replies, the most frequent, do not).
+  const headers = type.startsWith("text/html") ? pageSecurityHeaders(framing()) : BASE_SECURITY_HEADERS;
   // Responses from the room's stub have immutable headers: a copy of the response (not of its body) takes them.
   const secured = new Response(response.body, response);
   for (const [name, value] of Object.entries(headers)) secured.headers.set(name, value);
