@@ -4,13 +4,13 @@
  *   src/directory in the room directory's; none imports another, but for the
  *   Worker exporting the two classes and the directory using the rooms'
  *   migration runner;
- * - the shared libraries (protocol, render, security, http, config, clock)
+ * - the shared libraries (protocol, render, security, http, config, clock, log)
  *   import neither side;
  * - the browser script imports only its own files and the shared wire types;
  * - the client package stands alone (it is published);
  * - no import cycles.
  */
-const SHARED = "^src/(protocol|render|security|http|config\\.ts|clock\\.ts)";
+const SHARED = "^src/(protocol|render|security|http|config\\.ts|clock\\.ts|log\\.ts)";
 const WIRE_TYPES = "^(src/protocol/wire\\.ts|packages/client/src/wire\\.ts)$";
 
 module.exports = {

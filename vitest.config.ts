@@ -25,7 +25,12 @@ export default defineConfig({
                 ROOMS: TEST_ROOMS,
                 COMET_HOLD_SECONDS: "2",
                 STATUS_CACHE_SECONDS: "2",
+                // Tests post far faster than people; the tests of the limits set their own figures.
                 POSTS_PER_MINUTE: "1000",
+                CLIENT_POST_BURST: "1000",
+                CLIENT_POSTS_PER_MINUTE: "100000",
+                NEW_CLIENTS_PER_MINUTE: "100000",
+                ALLOWED_ORIGINS: "https://embed.example http://friend.example:8080",
                 ADMIN_TOKEN: "test-admin-token",
                 FIRST_USER: "alice:first password",
               },

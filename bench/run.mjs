@@ -26,7 +26,13 @@ const FLOOR_DIR = join(ROOT, "bench", "floor");
  * benchmark measures fan-out, not the limiter); the admin API is on for the
  * search scenario, which fills its room through it. --var adds or overrides.
  */
-const OURS_VARS = [["POSTS_PER_MINUTE", "1000000"], ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN]];
+const OURS_VARS = [
+  ["POSTS_PER_MINUTE", "1000000"],
+  ["CLIENT_POST_BURST", "1000000"],
+  ["CLIENT_POSTS_PER_MINUTE", "1000000"],
+  ["NEW_CLIENTS_PER_MINUTE", "1000000"],
+  ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
+];
 const ALL_SCENARIOS = ["longpoll", "ws", "post", "status", "render", "search"];
 
 const DEFAULTS = {

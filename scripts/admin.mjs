@@ -1,35 +1,51 @@
 #!/usr/bin/env node
 // The room administrator's command line: talks to /<room>/admin/... with the
-// ADMIN_TOKEN secret. Usage: npm run admin -- [--url URL] [--room NAME] COMMAND ...
-//   block RULE [COMMENT]   add an address or CIDR range to the blocklist
-//   unblock RULE           remove it
-//   list                   show the blocklist
-//   adduser USER           add a user (password from CHATON_PASSWORD, or asked)
-//   users                  list the users of a private room
-//   delete PERMALINK       delete an entry (a/YYYY/MM/DD#entry-...)
-//   audit                  show the audit log
-// The site's rooms (the room directory) and a room's webhooks:
-//   room create NAME [--title T] [--description D] [--icon URL] [--private]
-//        [--login strict|loose] [--image-max-px N] [--posts-per-minute N] [--hold-seconds N]
-//   room update NAME [the same options; --public; "default" for the last two: the site's value]
-//   room list              every room: name, where it is declared, open or closed, title
-//   room close NAME        410 from then on; its archives stay readable
-//   webhook add ROOM NAME [--to URL]   incoming (prints its URL), or outgoing to URL (prints its secret)
-//   webhook list ROOM
-//   webhook remove ROOM ID
-// The token comes from CHATON_ADMIN_TOKEN, or ADMIN_TOKEN in .dev.vars.
+// ADMIN_TOKEN secret. Run `npm run admin -- --help` for its usage.
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 
+const USAGE = `usage: npm run admin -- [--url URL] [--room NAME] COMMAND ...
+
+  --url URL              the site (default $CHATON_URL, or http://127.0.0.1:8787)
+  --room NAME            the room (default $CHATON_ROOM, or lobby)
+  --help                 show this and exit
+
+commands:
+  block RULE [COMMENT]   add an address or CIDR range to the blocklist (its posts are dropped)
+  unblock RULE           remove it
+  list                   show the blocklist
+  allow RULE [COMMENT]   add an address or CIDR range to the allowlist (held to no posting or client-id limit)
+  disallow RULE          remove it
+  allowlist              show the allowlist
+  adduser USER           add a user (password from CHATON_PASSWORD, or asked)
+  users                  list the users of a private room
+  delete PERMALINK       delete an entry (a/YYYY/MM/DD#entry-...)
+  audit                  show the audit log
+
+the site's rooms (the room directory) and a room's webhooks:
+  room create NAME [--title T] [--description D] [--icon URL] [--private]
+       [--login strict|loose] [--image-max-px N] [--posts-per-minute N] [--hold-seconds N]
+  room update NAME       the same options; --public; "default" for the last two: the site's value
+  room list              every room: name, where it is declared, open or closed, title
+  room close NAME        410 from then on; its archives stay readable
+  webhook add ROOM NAME [--to URL]   incoming (prints its URL), or outgoing to URL (prints its secret)
+  webhook list ROOM
+  webhook remove ROOM ID
+
+The token comes from CHATON_ADMIN_TOKEN, or ADMIN_TOKEN in .dev.vars.`;
+
+/** A mistake in the command line: what was wrong and the usage, on stderr, exit status 2. */
 function usage(message) {
   if (message) console.error(message);
-  console.error("usage: npm run admin -- [--url http://127.0.0.1:8787] [--room lobby] block RULE [COMMENT] | unblock RULE | list | adduser USER | users | delete PERMALINK | audit");
-  console.error("       npm run admin -- [--url ...] room create|update NAME [--title T] [--description D] [--icon URL] [--private|--public] [--login strict|loose] [--image-max-px N] [--posts-per-minute N] [--hold-seconds N]");
-  console.error("       npm run admin -- [--url ...] room list | room close NAME | webhook add ROOM NAME [--to URL] | webhook list ROOM | webhook remove ROOM ID");
+  console.error(USAGE);
   process.exit(2);
 }
 
 const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
 let url = process.env.CHATON_URL ?? "http://127.0.0.1:8787";
 let room = process.env.CHATON_ROOM ?? "lobby";
 while (args[0]?.startsWith("--")) {
@@ -236,6 +252,19 @@ switch (command) {
   case "list":
     result = await call("blocklist");
     process.stdout.write(result.blocklist || "(the blocklist is empty)\n");
+    process.exit(0);
+    break;
+  case "allow":
+    if (!rest[0]) usage("allow needs a rule");
+    result = await call("allow", { rules: rest.length > 1 ? `${rest[0]} # ${rest.slice(1).join(" ")}` : rest[0] });
+    break;
+  case "disallow":
+    if (!rest[0]) usage("disallow needs a rule");
+    result = await call("disallow", { rules: rest[0] });
+    break;
+  case "allowlist":
+    result = await call("allowlist");
+    process.stdout.write(result.allowlist || "(the allowlist is empty)\n");
     process.exit(0);
     break;
   case "adduser":

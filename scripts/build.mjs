@@ -76,6 +76,11 @@ for (const file of inputs.sort()) {
 const buildId = hash.digest("hex").slice(0, 12);
 
 mkdirSync(GENERATED, { recursive: true });
-writeIfChanged(join(GENERATED, "theme-script.ts"), `// Written by scripts/build.mjs from src/client/theme.ts; not edited by hand.\nexport const THEME_SCRIPT = ${JSON.stringify(themeScript)};\n`);
+// Its hash is the one inline script the pages' Content-Security-Policy allows.
+const themeScriptHash = `sha256-${createHash("sha256").update(themeScript, "utf8").digest("base64")}`;
+writeIfChanged(
+  join(GENERATED, "theme-script.ts"),
+  `// Written by scripts/build.mjs from src/client/theme.ts; not edited by hand.\nexport const THEME_SCRIPT = ${JSON.stringify(themeScript)};\nexport const THEME_SCRIPT_HASH = "${themeScriptHash}";\n`,
+);
 writeIfChanged(join(GENERATED, "build.ts"), `// Written by scripts/build.mjs; not edited by hand.\nexport const BUILD_ID = "${buildId}";\n`);
 console.log(`build ${buildId}`);

@@ -1,5 +1,6 @@
 import { BUILD_ID } from "./generated/build";
 import type { RoomTable } from "./protocol/directory";
+import { ADDRESS_POSTS_PER_MINUTE, CLIENT_POST_BURST, CLIENT_POSTS_PER_MINUTE, NEW_CLIENTS_PER_MINUTE } from "./protocol/limits";
 
 /** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
 
@@ -30,8 +31,18 @@ export interface SiteConfig {
   cometHoldMs: number;
   /** How long the Worker answers status polls without asking the room again; 0: always ask. */
   statusCacheSeconds: number;
-  /** Posts each address may make per minute in one room. */
+  /** Posts each address may make per minute in one room (a room may set its own). */
   postsPerMinute: number;
+  /** Posts one client may make at once, then per minute. */
+  clientPostBurst: number;
+  clientPostsPerMinute: number;
+  /** New client ids each address may get per minute in one room. */
+  newClientsPerMinute: number;
+  /**
+   * Origins of other sites trusted to embed a room: they may frame its page,
+   * open its WebSocket and post from their pages (ALLOWED_ORIGINS).
+   */
+  allowedOrigins: readonly string[];
 }
 
 export const ROOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -43,6 +54,50 @@ function text(room: Record<string, unknown>, key: string, fallback?: string): st
   const value = room[key] ?? fallback;
   if (typeof value !== "string") throw new ConfigError(`room setting ${key} must be a string`);
   return value;
+}
+
+/**
+ * Whether a room icon may be used as an image source everywhere it shows (pages,
+ * the badge, the manifest): an absolute http(s) URL, or a path on this site.
+ * Anything else (javascript:, data:, a protocol-relative //host) is refused.
+ */
+export function isIconUrl(icon: string): boolean {
+  // "//host" and "/\host" name other sites to a browser.
+  if (icon.startsWith("/")) return !icon.startsWith("//") && !/[\s\\]/.test(icon);
+  try {
+    const url = new URL(icon);
+    return (url.protocol === "https:" || url.protocol === "http:") && !/\s/.test(icon);
+  } catch {
+    return false;
+  }
+}
+
+/** A positive integer setting, or its default when unset. */
+function positiveInteger(value: unknown, fallback: number, name: string): number {
+  const n = Number(value ?? fallback);
+  if (!(Number.isInteger(n) && n >= 1)) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+
+/** ALLOWED_ORIGINS: origins (scheme://host[:port]) separated by spaces or commas. */
+function parseOrigins(value: unknown): string[] {
+  if (value === undefined || value === null || value === "") return [];
+  if (typeof value !== "string") throw new ConfigError("ALLOWED_ORIGINS must be a string of origins");
+  return value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((written) => {
+      let url: URL;
+      try {
+        url = new URL(written);
+      } catch {
+        throw new ConfigError(`ALLOWED_ORIGINS: ${JSON.stringify(written)} is not an origin`);
+      }
+      if ((url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== written.replace(/\/$/, "")) {
+        throw new ConfigError(`ALLOWED_ORIGINS: ${JSON.stringify(written)} is not an origin (scheme://host[:port])`);
+      }
+      return url.origin;
+    });
 }
 
 const isPostsPerMinute = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1;
@@ -79,11 +134,13 @@ export function parseRoom(raw: unknown): RoomConfig {
   if (typeof imageMaxPx !== "number" || !Number.isInteger(imageMaxPx) || imageMaxPx < 16) {
     throw new ConfigError(`room ${name}: image_max_px must be an integer of at least 16`);
   }
+  const icon = text(room, "icon", "/chaton.svg");
+  if (!isIconUrl(icon)) throw new ConfigError(`room ${name}: icon must be an http(s) URL or a path starting with /`);
   return {
     name,
     title: text(room, "title", name),
     description: text(room, "description", ""),
-    icon: text(room, "icon", "/chaton.svg"),
+    icon,
     login,
     imageMaxPx,
     private: isPrivate,
@@ -112,6 +169,10 @@ export function parseSiteConfig(env: {
   COMET_HOLD_SECONDS?: unknown;
   STATUS_CACHE_SECONDS?: unknown;
   POSTS_PER_MINUTE?: unknown;
+  CLIENT_POST_BURST?: unknown;
+  CLIENT_POSTS_PER_MINUTE?: unknown;
+  NEW_CLIENTS_PER_MINUTE?: unknown;
+  ALLOWED_ORIGINS?: unknown;
 }): SiteConfig {
   const rawRooms = typeof env.ROOMS === "string" ? JSON.parse(env.ROOMS) : env.ROOMS;
   if (!Array.isArray(rawRooms) || rawRooms.length === 0) throw new ConfigError("ROOMS must list at least one room");
@@ -127,9 +188,16 @@ export function parseSiteConfig(env: {
   if (!(Number.isInteger(statusCacheSeconds) && statusCacheSeconds >= 0 && statusCacheSeconds <= 3600)) {
     throw new ConfigError("STATUS_CACHE_SECONDS must be an integer in [0, 3600]");
   }
-  const postsPerMinute = Number(env.POSTS_PER_MINUTE ?? 30);
-  if (!(Number.isInteger(postsPerMinute) && postsPerMinute >= 1)) throw new ConfigError("POSTS_PER_MINUTE must be a positive integer");
-  return { rooms, cometHoldMs: holdSeconds * 1000, statusCacheSeconds, postsPerMinute };
+  return {
+    rooms,
+    cometHoldMs: holdSeconds * 1000,
+    statusCacheSeconds,
+    postsPerMinute: positiveInteger(env.POSTS_PER_MINUTE, ADDRESS_POSTS_PER_MINUTE, "POSTS_PER_MINUTE"),
+    clientPostBurst: positiveInteger(env.CLIENT_POST_BURST, CLIENT_POST_BURST, "CLIENT_POST_BURST"),
+    clientPostsPerMinute: positiveInteger(env.CLIENT_POSTS_PER_MINUTE, CLIENT_POSTS_PER_MINUTE, "CLIENT_POSTS_PER_MINUTE"),
+    newClientsPerMinute: positiveInteger(env.NEW_CLIENTS_PER_MINUTE, NEW_CLIENTS_PER_MINUTE, "NEW_CLIENTS_PER_MINUTE"),
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+  };
 }
 
 const parsed = new WeakMap<object, SiteConfig>();

@@ -11,6 +11,11 @@ export function fail(message: string, code = 1): never {
  * option is a usage error (exit 2), and --help prints the usage (exit 0).
  */
 export function readCommandLine<T extends { values: { help?: boolean | undefined } }>(usage: string, parse: () => T): T {
+  // --help wins over anything else on the line, a mistake included.
+  if (process.argv.slice(2).some((arg) => arg === "--help" || arg === "-h")) {
+    console.log(usage);
+    process.exit(0);
+  }
   let parsed: T;
   try {
     parsed = parse();

@@ -1,3 +1,5 @@
+import { logEvent } from "../log";
+
 /** An error that carries the status and short reason its response gives. */
 export class HttpError extends Error {
   constructor(
@@ -17,7 +19,7 @@ export function errorResponse(error: unknown): Response {
       headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache", ...error.headers },
     });
   }
-  console.error("unhandled error", error);
+  logEvent({ event: "unhandled-error", error: String(error), stack: error instanceof Error ? error.stack : undefined });
   return new Response("Internal error\n", {
     status: 500,
     headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" },

@@ -1,13 +1,26 @@
-import { MAX_FORM_BYTES } from "../protocol/limits";
+import { MAX_DRAINED_BYTES, MAX_FORM_BYTES } from "../protocol/limits";
 import { HttpError } from "./errors";
 import { parseMediaType } from "./media-type";
 import { parseMultipart } from "./multipart";
 import { decodeUtf8, requireUtf8 } from "./utf8";
 
-/** Reads a body of at most `max` bytes, refusing a longer one without reading it all. */
-export async function readBody(request: Request, max: number): Promise<Uint8Array> {
+/** The Content-Length a request declares, or null when it declares none (or one that is not a number). */
+export function declaredLength(request: Request): number | null {
   const declared = request.headers.get("Content-Length");
-  if (declared !== null && Number(declared) > max) throw new HttpError(413, `Body over ${max} bytes`);
+  return declared !== null && /^\d{1,16}$/.test(declared.trim()) ? Number(declared) : null;
+}
+
+/**
+ * Reads a body of at most `max` bytes. One declared longer is refused (413)
+ * without being touched: the runtime discards it and the client, still
+ * sending, reads the 413. One without a length is read up to `max`; past it,
+ * the rest is read and dropped before the 413 (up to MAX_DRAINED_BYTES),
+ * because a body the runtime saw read part-way and then cancelled ends in a
+ * reset connection or a 500 from wrangler dev's proxy, measured under wrangler dev.
+ */
+export async function readBody(request: Request, max: number): Promise<Uint8Array> {
+  const declared = declaredLength(request);
+  if (declared !== null && declared > max) throw new HttpError(413, `Body over ${max} bytes`);
   if (request.body === null) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -17,7 +30,7 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel();
+      await drain(reader, MAX_DRAINED_BYTES);
       throw new HttpError(413, `Body over ${max} bytes`);
     }
     chunks.push(value);
@@ -29,6 +42,20 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
     offset += chunk.byteLength;
   }
   return body;
+}
+
+/** Reads and drops the rest of a body, up to `limit` bytes; a longer one is cancelled (its connection then closes). */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
+  let dropped = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    dropped += value.byteLength;
+    if (dropped > limit) {
+      await reader.cancel();
+      return;
+    }
+  }
 }
 
 const encoder = new TextEncoder();

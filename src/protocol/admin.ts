@@ -6,6 +6,10 @@ export type AdminCommand =
   | { action: "block"; text: string }
   | { action: "unblock"; text: string }
   | { action: "blocklist" }
+  // The allowlist: addresses and ranges held to no posting or login limit.
+  | { action: "allow"; text: string }
+  | { action: "disallow"; text: string }
+  | { action: "allowlist" }
   | { action: "add-user"; user: string; password: string }
   | { action: "users" }
   | { action: "delete"; permalink: string }
@@ -72,6 +76,7 @@ export interface AuditEntry {
 /** What a command did; a refusal comes back as a status and reason instead. */
 export interface AdminReport {
   blocklist?: string;
+  allowlist?: string;
   added?: string[];
   removed?: string[];
   errors?: { line: number; text: string; reason: string }[];

@@ -6,6 +6,13 @@ export const MAX_TEXT_CHARS = 2048;
 export const MAX_NICK_CHARS = 64;
 /** A form body larger than this is refused with 413. */
 export const MAX_FORM_BYTES = 32 * 1024;
+/**
+ * A body without a length found over its cap is read to its end and dropped,
+ * up to this much more, so that the client, still sending, reads the 413
+ * instead of a reset connection; past it the connection is closed. (Cloudflare
+ * refuses bodies over 100 MB before they reach a Worker.)
+ */
+export const MAX_DRAINED_BYTES = 128 * 1024 * 1024;
 /** A URL longer than this is refused with 414. */
 export const MAX_URL_CHARS = 2048;
 /** A client that is not waiting and has not come back for this long is gone. */
@@ -21,9 +28,29 @@ export const MAX_FRAME_BYTES = 16 * 1024;
 /** Frames per socket: a burst of this many, refilled at FRAME_RATE_PER_SECOND; beyond it the socket is closed (1008). */
 export const FRAME_BURST = 30;
 export const FRAME_RATE_PER_SECOND = 10;
-/** Posts per socket: a burst of this many, refilled at POST_RATE_PER_SECOND; beyond it a post is refused. */
-export const POST_BURST = 8;
-export const POST_RATE_PER_SECOND = 1;
+/**
+ * Posts per client (a socket, a long-poll client id, or an address and nick
+ * when neither): a burst of this many, then CLIENT_POSTS_PER_MINUTE; beyond
+ * it a post is refused with the seconds to wait. A person types far slower;
+ * a flooding script is stopped after its burst. Defaults of the
+ * CLIENT_POST_BURST and CLIENT_POSTS_PER_MINUTE settings.
+ */
+export const CLIENT_POST_BURST = 8;
+export const CLIENT_POSTS_PER_MINUTE = 30;
+/**
+ * Posts per address per minute in one room (the burst is as large): for
+ * everyone behind one address, an office or a school's gateway, so far above
+ * one person's rate. Default of the POSTS_PER_MINUTE setting; a room may set its own.
+ */
+export const ADDRESS_POSTS_PER_MINUTE = 240;
+/**
+ * New client ids (apilogin, comet without a known cid) per address per minute
+ * in one room (the burst is as large): each one counts as a chatter for a while,
+ * so this bounds what one address can add to the count. Default of NEW_CLIENTS_PER_MINUTE.
+ */
+export const NEW_CLIENTS_PER_MINUTE = 120;
+/** A room tracks at most this many clients and addresses for its limits; the longest idle are forgotten first. */
+export const MAX_TRACKED_LIMIT_KEYS = 10_000;
 /** A post repeated with the same nick and msgid within this long is stored once. */
 export const MSGID_MEMORY_MS = 10 * 60_000;
 /** Presence changes reach sockets at most this often. */
@@ -33,9 +60,19 @@ export const MAX_USER_CHARS = 64;
 /** A password has at least and at most this many characters. */
 export const MIN_PASSWORD_CHARS = 8;
 export const MAX_PASSWORD_CHARS = 256;
-/** Failed sign-ins an address may make within the window before it must wait. */
+/**
+ * Failed sign-ins (and wrong current passwords on the password page) an
+ * address may make within the window before it must wait; counted in the
+ * room's storage, so they outlive the room's object.
+ */
 export const MAX_FAILED_LOGINS = 5;
 export const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+/**
+ * Failures for one user from any addresses within the same window: higher
+ * than an address's, since reaching it locks the user out too while it lasts;
+ * low enough that guesses spread over many addresses stay few.
+ */
+export const MAX_FAILED_LOGINS_PER_USER = 30;
 /** A password the room confirmed is taken again without asking it, for this long, in one isolate. */
 export const VERIFIED_PASSWORD_MS = 60_000;
 /** The current log keeps at least this many entries after the archiver trims it, whatever their day. */

@@ -28,9 +28,11 @@ export function renderEntry(entry: Entry, previous: Entry | null | undefined, op
   const iso = isoTime(entry);
   const header = continuesGroup(previous, entry)
     ? null
-    : html`<div class="entry-header"><time class="timestamp" datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time> <span class="chatter">${entry.nick}</span></div>`;
+    : html`<div class="entry-header"><time class="timestamp" datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time> <span class="chatter" dir="auto">${entry.nick}</span></div>`;
   const text = renderText(entry.text, options.imageMaxPx);
-  const body = entry.text.includes("\n") ? html`<pre class="entry-text">${text}</pre>` : html`<span class="entry-text">${text}</span>`;
+  // dir="auto" isolates what a person typed (HTML gives such elements unicode-bidi: isolate), so a
+  // right-to-left override in a nick or a text ends with it instead of turning the rest of the line around.
+  const body = entry.text.includes("\n") ? html`<pre class="entry-text" dir="auto">${text}</pre>` : html`<span class="entry-text" dir="auto">${text}</span>`;
   const anchor = entryAnchor(entry);
   return html`<div class="entry" id="${anchor}" data-seq="${entry.seq}">${header}<div class="entry-body"><a class="permalink" href="${options.roomUrl + permalink(entry)}" title="Permalink">#</a>${body}</div></div>`;
 }

@@ -4,7 +4,7 @@ import { html } from "./html";
 import { htmlResponse, layout } from "./pages";
 
 /** The page where a signed-in user of a private room changes their password. */
-export function passwordPage(room: RoomConfig, user: string, message: { error?: string; done?: boolean } = {}, status = 200): Response {
+export function passwordPage(room: RoomConfig, user: string, message: { error?: string; done?: boolean } = {}, status = 200, headers: Record<string, string> = {}): Response {
   const body = html`<main class="password-page">
 <p class="breadcrumbs"><a href="/${room.name}/">${room.title}</a> &gt; Password</p>
 <h1>Change your password</h1>
@@ -18,5 +18,5 @@ ${message.done ? html`<p class="notice" role="status">Your password is changed. 
 <p><button type="submit">Change password</button></p>
 </form>
 </main>`;
-  return htmlResponse(layout(`${room.title} > Password`, body), status, { "Cache-Control": "no-store" });
+  return htmlResponse(layout(`${room.title} > Password`, body), status, { "Cache-Control": "no-store", ...headers });
 }

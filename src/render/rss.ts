@@ -3,9 +3,18 @@ import { permalink, removeControls, type Entry } from "../protocol/entry";
 import { renderEntry } from "./entries";
 import { cdata, html, type SafeHtml } from "./html";
 
-/** The first line of "nick: text", control characters (CR and tab too) removed. */
+/** First strong isolate and pop directional isolate: plain text's bidi isolation, where no element can give it. */
+const FSI = "\u2068";
+const PDI = "\u2069";
+
+/**
+ * The first line of "nick: text", control characters (CR and tab too)
+ * removed, the nick and the text each isolated, so that a right-to-left
+ * override in either cannot turn the rest of the title around.
+ */
 function itemTitle(entry: Entry): string {
-  return removeControls(`${entry.nick}: ${entry.text}`.split("\n")[0]!).replace(/[\r\t\u007f]/g, "");
+  const line = (s: string) => removeControls(s.split("\n")[0]!).replace(/[\r\t\u007f]/g, "");
+  return `${FSI}${line(entry.nick)}${PDI}: ${FSI}${line(entry.text)}${PDI}`;
 }
 
 /** RSS 2.0 with the content module: one item per entry, newest first. */

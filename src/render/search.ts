@@ -66,8 +66,8 @@ function highlighted(text: string, terms: readonly string[]): SafeHtml {
 function result(room: RoomConfig, hit: SearchResultView, terms: readonly string[]): SafeHtml {
   const iso = new Date(hit.sec * 1000 + Math.floor(hit.usec / 1000)).toISOString();
   return html`<li class="search-result">
-<div class="entry-header"><a class="result-link" href="/${room.name}/${permalink(hit)}"><time class="timestamp" datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time></a> <span class="chatter">${hit.nick}</span></div>
-<div class="search-text">${highlighted(hit.text, terms)}</div>
+<div class="entry-header"><a class="result-link" href="/${room.name}/${permalink(hit)}"><time class="timestamp" datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time></a> <span class="chatter" dir="auto">${hit.nick}</span></div>
+<div class="search-text" dir="auto">${highlighted(hit.text, terms)}</div>
 </li>`;
 }
 

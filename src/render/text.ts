@@ -4,6 +4,8 @@ import { html, type SafeHtml } from "./html";
 const URL_PATTERN = /https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+/g;
 const IMAGE_PATH = /\.(?:jpe?g|gif|png)$/i;
 const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
+/** The hosts whose players are embedded in texts: the only frames a page may hold (its Content-Security-Policy). */
+export const EMBED_ORIGINS = ["https://www.youtube-nocookie.com", "https://embed.nicovideo.jp"] as const;
 const NICONICO_WATCH = /^https?:\/\/(?:www\.|sp\.)?nicovideo\.jp\/watch\/((?:sm|nm|so)?\d{1,12})(?:[?#].*)?$/;
 
 function youtubeId(url: URL): string | null {
@@ -28,12 +30,12 @@ export function renderUrl(href: string, imageMaxPx: number): SafeHtml {
 
   const youtube = youtubeId(url);
   if (youtube !== null) {
-    const src = `https://www.youtube-nocookie.com/embed/${youtube}`;
+    const src = `${EMBED_ORIGINS[0]}/embed/${youtube}`;
     return html`${link(href)}<br><iframe class="embed" src="${src}" width="${Math.min(560, imageMaxPx * 1.4)}" height="${Math.min(315, imageMaxPx * 0.79)}" allow="encrypted-media; picture-in-picture" allowfullscreen loading="lazy"></iframe>`;
   }
   const nico = NICONICO_WATCH.exec(href);
   if (nico !== null) {
-    const src = `https://embed.nicovideo.jp/watch/${nico[1]}`;
+    const src = `${EMBED_ORIGINS[1]}/watch/${nico[1]}`;
     return html`${link(href)}<br><iframe class="embed" src="${src}" width="${Math.min(560, imageMaxPx * 1.4)}" height="${Math.min(315, imageMaxPx * 0.79)}" allowfullscreen loading="lazy"></iframe>`;
   }
   if (IMAGE_PATH.test(url.pathname)) {

@@ -18,14 +18,14 @@ import { Webhooks } from "./hooks/webhooks";
 import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
-import { Admission } from "./posting/admission";
+import { Admission, roomLimits, type AdmissionLimits } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
-import { PostLimiter } from "./posting/post-limiter";
 import { WritePath } from "./posting/write-path";
 import { runTransfer } from "./import/transfer";
 import { routeInRoom, type RoomView } from "./routes";
 import { RoomSearch } from "./search/room-search";
 import { ArchiveIndex } from "./storage/archive-days";
+import { AllowlistStore } from "./storage/allowlist";
 import { AuditLog } from "./storage/audit-log";
 import { BlocklistStore } from "./storage/blocklist";
 import { CurrentLog } from "./storage/current-log";
@@ -36,11 +36,13 @@ import { PostIds } from "./storage/post-ids";
 import { RoomMeta } from "./storage/room-meta";
 import { RoomSettings, type StoredSettings } from "./storage/room-settings";
 import { migrate } from "./storage/schema";
+import { Throttles } from "./storage/throttles";
 import { Users } from "./storage/users";
 import { LongPoll } from "./transports/longpoll";
 import { Sockets } from "./transports/sockets";
 import { closedRoom } from "./views/closed";
 import { roomStatus } from "./views/status";
+import { logEvent } from "../log";
 
 /** The parts of a room that need to know which room it is, made on its first event. */
 interface Configured extends RoomView {
@@ -61,6 +63,8 @@ export class Room extends DurableObject<Env> {
   readonly audit: AuditLog;
   readonly users: Users;
   readonly blocklist: BlocklistStore;
+  readonly allowlist: AllowlistStore;
+  readonly throttles: Throttles;
   readonly postIds: PostIds;
   readonly imported: ImportedDays;
   readonly clients: ClientRegistry;
@@ -82,7 +86,8 @@ export class Room extends DurableObject<Env> {
   private alarmChecked = false;
   /** The alarm time this instance last set or read; null: not known. */
   private armedAt: number | null = null;
-  private readonly throttle = new LoginThrottle();
+  private readonly signInThrottle: LoginThrottle;
+  private readonly passwordThrottle: LoginThrottle;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,6 +100,10 @@ export class Room extends DurableObject<Env> {
     this.audit = new AuditLog(sql);
     this.users = new Users(sql);
     this.blocklist = new BlocklistStore(sql);
+    this.allowlist = new AllowlistStore(sql);
+    this.throttles = new Throttles(sql);
+    this.signInThrottle = new LoginThrottle(this.throttles, "sign-in");
+    this.passwordThrottle = new LoginThrottle(this.throttles, "password");
     this.postIds = new PostIds(sql);
     this.imported = new ImportedDays(sql);
     this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log);
@@ -141,7 +150,7 @@ export class Room extends DurableObject<Env> {
     this.closedAt = known.closedAt;
     this.meta.recordName(config.name);
     const holdMs = config.holdSeconds === undefined ? site.cometHoldMs : config.holdSeconds * 1000;
-    this.configured = this.assemble(config, holdMs, config.postsPerMinute ?? site.postsPerMinute);
+    this.configured = this.assemble(config, holdMs, roomLimits(config, site));
     return this.configured;
   }
 
@@ -159,7 +168,7 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Wires the live parts: one publish path (fan-out to long-poll and sockets), one write path. */
-  private assemble(config: RoomConfig, holdMs: number, postsPerMinute: number): Configured {
+  private assemble(config: RoomConfig, holdMs: number, limits: AdmissionLimits): Configured {
     const { clients, clock, log } = this;
     const ver = serverVersion();
     const news = new NewsEncoder(log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
@@ -167,7 +176,7 @@ export class Room extends DurableObject<Env> {
     let writePath: WritePath | null = null;
     const sockets = new Sockets({ ctx: this.ctx, clients, news, ver, clock, submit: (post) => writePath!.submit(post) });
     const fanout = new Fanout([longpoll, sockets], news, () => clients.count());
-    const admission = new Admission(config.name, this.blocklist, new PostLimiter(postsPerMinute), this.audit, clock);
+    const admission = new Admission(config.name, this.blocklist, this.allowlist, limits, this.audit, clock);
     const authorSecrets = new AuthorSecrets(this.meta);
     // Outgoing webhooks queue each stored entry inside the transaction that stores it.
     const onStored = [(entry: Entry) => this.webhooks.entryStored(config.name, entry)];
@@ -279,19 +288,31 @@ export class Room extends DurableObject<Env> {
    * first user comes from the FIRST_USER secret while the room has none.
    */
   authenticate(roomName: string, user: string, password: string, ip: string): Promise<RoomResult<LoginResult>> {
-    return this.rpc(roomName, (room) => checkLogin(this.signInRoom(room), this.throttle, this.env.FIRST_USER, { user, password, ip }));
+    return this.rpc(roomName, (room) => checkLogin(this.signInRoom(room), this.signInThrottle, this.env.FIRST_USER, { user, password, ip }));
   }
 
-  /** A signed-in user changes their own password; the value is what was wrong, or null when done. */
-  changePassword(roomName: string, user: string, current: string, next: string): Promise<RoomResult<string | null>> {
-    return this.rpc(roomName, (room) => changePassword(this.signInRoom(room), user, current, next));
+  /** A signed-in user changes their own password; the value is what was wrong, or null when done (429 after too many wrong ones). */
+  changePassword(roomName: string, user: string, current: string, next: string, ip: string): Promise<RoomResult<string | null>> {
+    return this.rpc(roomName, (room) => changePassword(this.signInRoom(room), this.passwordThrottle, { user, current, next, ip }));
   }
 
   /** An administrator's command (the Worker has checked the admin token). */
   admin(roomName: string, command: AdminCommand): Promise<RoomResult<AdminReport>> {
     return this.rpc(roomName, (room) =>
       runAdminCommand(
-        { ...this.signInRoom(room), blocklist: this.blocklist, archiveIndex: this.archiveIndex, archive: room.archive, log: this.log, fanout: room.fanout, search: this.search, searchIndex: this.search.index, webhooks: this.webhooks, onDeleted: room.onDeleted },
+        {
+          ...this.signInRoom(room),
+          blocklist: this.blocklist,
+          allowlist: this.allowlist,
+          archiveIndex: this.archiveIndex,
+          archive: room.archive,
+          log: this.log,
+          fanout: room.fanout,
+          search: this.search,
+          searchIndex: this.search.index,
+          webhooks: this.webhooks,
+          onDeleted: room.onDeleted,
+        },
         command,
       ),
     );
@@ -364,11 +385,11 @@ export class Room extends DurableObject<Env> {
     try {
       const run = await this.archive(name);
       if (run.written.length + run.found.length + run.trimmed > 0) {
-        console.log(JSON.stringify({ event: "archived", room: name, ...run }));
+        logEvent({ event: "archived", room: name, ...run });
       }
       next = nextRunAt(this.clock.now());
     } catch (error) {
-      console.error(JSON.stringify({ event: "archive-failed", room: name, error: String(error) }));
+      logEvent({ event: "archive-failed", room: name, error: String(error) });
       next = this.clock.now() + RETRY_AFTER_MS;
     }
     const searchAt = await this.search.runFromAlarm(name, this.archiveBucket, () => this.clock.now());

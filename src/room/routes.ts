@@ -1,4 +1,5 @@
 import type { RoomConfig } from "../config";
+import { clientAddress } from "../http/client-address";
 import { HttpError } from "../http/errors";
 import { notFoundPage } from "../render/pages";
 import { deleteOwnPost } from "./access/own-delete";
@@ -6,6 +7,7 @@ import type { ModerationRoom } from "./access/moderation";
 import { dayJson } from "./archive/day-json";
 import { incomingHook, type HookRoom } from "./hooks/incoming";
 import { archiveDay, relativeDay, type DayPageRoom } from "./archive/day-page";
+import type { Admission } from "./posting/admission";
 import type { AuthorSecrets } from "./posting/author-secrets";
 import type { RoomSearch } from "./search/room-search";
 import { searchRoute } from "./search/route";
@@ -21,6 +23,7 @@ import { stats, statusFile } from "./views/status";
 
 /** What the room's endpoints work with; each handler takes only its part. */
 export interface RoomView extends CometRoom, PageRoom, DayPageRoom, ModerationRoom, HookRoom {
+  admission: Admission;
   authorSecrets: AuthorSecrets;
   search: RoomSearch;
   config: RoomConfig;
@@ -36,7 +39,7 @@ type Handler = (request: Request, url: URL, room: RoomView) => Response | Promis
 /** The room's endpoints by their path below /<room>/, and method. */
 const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Handler>>>>> = {
   "": { GET: (_req, _url, room) => roomPage(room) },
-  comet: { GET: (_req, url, room) => comet(room, url) },
+  comet: { GET: (req, url, room) => comet(room, url, clientAddress(req)) },
   ws: { GET: (req, _url, room) => room.sockets.accept(req) },
   post: { POST: (req, _url, room) => post(room, req) },
   delete: { POST: (req, _url, room) => deleteOwnPost(room, req) },

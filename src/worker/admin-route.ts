@@ -21,7 +21,8 @@ export async function requireAdmin(request: Request, env: Env): Promise<void> {
 }
 
 async function commandOf(request: Request, action: string): Promise<AdminCommand> {
-  if (request.method === "GET" && (action === "blocklist" || action === "users" || action === "audit" || action === "search-stats" || action === "hooks")) return { action };
+  const reads = ["blocklist", "allowlist", "users", "audit", "search-stats", "hooks"] as const;
+  if (request.method === "GET" && (reads as readonly string[]).includes(action)) return { action: action as (typeof reads)[number] };
   if (request.method === "POST" && action === "search-fill") return { action, entries: await readSearchFill(request) };
   if (request.method === "POST" && action === "search-merge") return { action };
   if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
@@ -34,6 +35,8 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
   switch (action) {
     case "block":
     case "unblock":
+    case "allow":
+    case "disallow":
       return { action, text: field("rules") };
     case "users":
       return { action: "add-user", user: field("user").trim(), password: field("password") };
@@ -54,6 +57,7 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
 
 /**
  * /<room>/admin/<command>: blocklist (GET), block and unblock (POST rules),
+ * allowlist (GET), allow and disallow (POST rules),
  * users (GET; POST user and password), delete (POST permalink), audit (GET);
  * for benchmarks: search-fill (POST JSON entries), search-stats (GET),
  * search-time (POST q, runs[, scan=0]), search-merge (POST); webhooks:

@@ -6,10 +6,13 @@ import { frontPage, notFoundPage } from "../render/pages";
 import { robotsTxt } from "../render/robots";
 import { STATUS_VIEWS } from "../render/status-files";
 import { adminRoute } from "./admin-route";
+import { refuseDeclaredOversize, withBodyRead } from "./body-cap";
+import { crossSiteRefusal } from "./cross-site";
 import { signIn } from "./guard";
 import { passwordRoute } from "./password-route";
 import { ROOM_ADMIN_PREFIX, roomAdminRoute } from "./room-admin-route";
 import { allRooms, roomNamed, type RoomHandle } from "./rooms";
+import { framingOf, withSecurityHeaders } from "./security-headers";
 import { badgeHtml, statusFile } from "./status-files";
 import { statusCache } from "./status-cache";
 
@@ -38,10 +41,11 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
  * (which has its own token), exactly `admin/<command>`.
  */
 async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
+  refuseDeclaredOversize(request, url, rest);
   const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
   if (admin) return adminRoute(request, env, room, admin[1]!);
   // An incoming webhook's URL is its own credential, in a private room too.
-  if (rest !== null && rest.startsWith("hooks/")) return room.stub.fetch(request);
+  if (rest !== null && rest.startsWith("hooks/")) return room.stub.fetch(await withBodyRead(request, url));
   let user: string | null = null;
   if (room.config.private) {
     const signedIn = await signIn(request, room);
@@ -49,7 +53,7 @@ async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContex
     user = signedIn.user;
   }
   // A closed room answers for itself: its archives, and a 410 for the rest.
-  if (room.closedAt !== null && rest !== null) return room.stub.fetch(request);
+  if (room.closedAt !== null && rest !== null) return room.stub.fetch(await withBodyRead(request, url));
   if (rest === null) {
     if (request.method !== "GET") return notFoundPage(null);
     return Response.redirect(new URL(`${url.pathname}/`, url).href, 301);
@@ -73,13 +77,15 @@ async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContex
     return passwordRoute(request, room, user);
   }
   if (rest.startsWith("admin/")) return notFoundPage(room.config);
-  return room.stub.fetch(request);
+  return room.stub.fetch(await withBodyRead(request, url));
 }
 
 /** Every request: the URL parsed once, the room resolved once, then one lookup of the path. */
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   if (request.url.length > MAX_URL_CHARS) throw new HttpError(414, `URL over ${MAX_URL_CHARS} characters`);
   const url = new URL(request.url);
+  const crossSite = crossSiteRefusal(request, url, siteConfig(env).allowedOrigins);
+  if (crossSite !== null) throw crossSite;
   const path = url.pathname;
   if (path === "/") {
     if (request.method !== "GET") throw methodNotAllowed("GET");
@@ -118,5 +124,6 @@ async function head(request: Request, env: Env, ctx: ExecutionContext): Promise<
 }
 
 export default {
-  fetch: (request, env, ctx) => (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)),
+  fetch: async (request, env, ctx) =>
+    withSecurityHeaders(await (request.method === "HEAD" ? head(request, env, ctx) : handle(request, env, ctx)), () => framingOf(request.url, env)),
 } satisfies ExportedHandler<Env>;

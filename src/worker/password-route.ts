@@ -1,3 +1,5 @@
+import { clientAddress } from "../http/client-address";
+import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { passwordPage } from "../render/password-page";
 import { forgetVerified } from "./guard";
@@ -9,7 +11,14 @@ export async function passwordRoute(request: Request, room: RoomHandle, user: st
   const form = await readForm(request);
   const [current, next, confirm] = ["current", "next", "confirm"].map((name) => form.get(name) ?? "");
   if (next !== confirm) return passwordPage(room.config, user, { error: "The new passwords differ." }, 400);
-  const problem = await valueOf(room.stub.changePassword(room.config.name, user, current!, next!));
+  let problem: string | null;
+  try {
+    problem = await valueOf(room.stub.changePassword(room.config.name, user, current!, next!, clientAddress(request)));
+  } catch (error) {
+    // Too many wrong current passwords: the page says so, with the wait.
+    if (error instanceof HttpError && error.status === 429) return passwordPage(room.config, user, { error: error.reason }, 429, error.headers);
+    throw error;
+  }
   if (problem !== null) return passwordPage(room.config, user, { error: problem }, 400);
   forgetVerified();
   return passwordPage(room.config, user, { done: true });

@@ -1,4 +1,6 @@
 import { HttpError } from "../http/errors";
+import { readBody } from "../http/form";
+import { decodeUtf8 } from "../http/utf8";
 import type { IndexedEntry } from "../protocol/admin";
 import { MAX_SEARCH_FILL_BYTES } from "../protocol/limits";
 
@@ -10,10 +12,7 @@ const isTime = (n: unknown): n is number => typeof n === "number" && Number.isSa
  * entries for the search index alone (benchmarks fill a room with them).
  */
 export async function readSearchFill(request: Request): Promise<IndexedEntry[]> {
-  const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_SEARCH_FILL_BYTES) throw new HttpError(413, `Body over ${MAX_SEARCH_FILL_BYTES} bytes`);
-  const body = await request.text();
-  if (body.length > MAX_SEARCH_FILL_BYTES) throw new HttpError(413, `Body over ${MAX_SEARCH_FILL_BYTES} bytes`);
+  const body = decodeUtf8(await readBody(request, MAX_SEARCH_FILL_BYTES), "The body");
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

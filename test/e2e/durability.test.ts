@@ -1,8 +1,9 @@
 /**
  * Durability: a post acknowledged with 200 is on disk. The server is killed
- * with SIGKILL (no graceful shutdown) right after the acknowledgements, a new
- * server is started on the same persistence directory, and the log is read
- * back through the comet endpoint.
+ * with SIGKILL (no graceful shutdown) right after the acknowledgements, or in
+ * the middle of 50 addresses posting (500 posts a round, three rounds on the
+ * same storage), a new server is started on the same persistence directory,
+ * and the log is read back through the comet endpoint.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -134,53 +135,57 @@ describe("durability", () => {
     await second.stop();
   });
 
-  it("a crash while posts are in flight keeps every acknowledged post and stores none twice", async () => {
+  it("a crash while 50 addresses post keeps every acknowledged post and stores none twice, three rounds over the same storage", async () => {
     const dir = await freshDir();
-    const first = await start(dir);
-    const postUri = `${first.url}/lobby/post`;
-    const POSTERS = 4;
-    const MAX_EACH = 50;
-    const KILL_AFTER = 20;
+    const POSTERS = 50;
+    const EACH = 10;
+    /** Acknowledged posts of every round so far, per poster (poster k posts from 127.0.0.(10 + k)). */
     const acknowledged: string[][] = Array.from({ length: POSTERS }, () => []);
-    /** Sent but not acknowledged: the crash may or may not have kept them. */
+    /** Sent but not acknowledged: a crash may or may not have kept them. */
     const uncertain = new Set<string>();
-    let acks = 0;
-    let killed: Promise<void> | null = null;
-
-    await Promise.all(
-      acknowledged.map(async (mine, k) => {
-        for (let j = 1; j <= MAX_EACH && killed === null; j++) {
-          const text = `p${k}-msg-${j}`;
-          try {
-            const reply = await post(postUri, `poster-${k}`, text, undefined, { timeoutMs: 10_000 });
-            if (reply.status !== 200) throw new Error(`status ${reply.status}`);
-            mine.push(text);
-            // The crash comes at once after the KILL_AFTER-th acknowledgement, with posts in flight.
-            if (++acks === KILL_AFTER) killed = first.kill();
-          } catch {
-            uncertain.add(text);
-            return;
+    let server = await start(dir);
+    for (const [round, killAfter] of [[1, 150], [2, 250], [3, 350]] as const) {
+      const postUri = `${server.url}/lobby/post`;
+      let acks = 0;
+      let killed: Promise<void> | null = null;
+      const crashing = server;
+      await Promise.all(
+        acknowledged.map(async (mine, k) => {
+          for (let j = 1; j <= EACH && killed === null; j++) {
+            const text = `r${round}-p${k}-msg-${j}`;
+            try {
+              const reply = await post(postUri, `poster-${k}`, text, undefined, { timeoutMs: 15_000, localAddress: `127.0.0.${10 + k}` });
+              if (reply.status !== 200) throw new Error(`status ${reply.status}`);
+              mine.push(text);
+              // The crash comes at once after the killAfter-th acknowledgement of the round, with posts in flight.
+              if (++acks === killAfter) killed = crashing.kill();
+            } catch {
+              uncertain.add(text);
+              return;
+            }
           }
-        }
-      }),
-    );
-    expect(killed).not.toBeNull();
-    await killed;
-    const sent = new Set([...acknowledged.flat(), ...uncertain]);
+        }),
+      );
+      expect(killed, `round ${round} reached its crash`).not.toBeNull();
+      await killed;
+      server = await start(dir);
 
-    const second = await start(dir);
-    const log = await readWholeLog(second);
-    expect(await postSequence(second)).toBe(log.entries.length);
-    expect(log.pos).toBe(log.entries.length);
-    const at = positions(log.entries);
-    for (const entry of log.entries) expect(sent.has(entry.text), `${entry.text} was never sent`).toBe(true);
-    acknowledged.forEach((mine, k) => {
-      const where = mine.map((text) => at.get(text));
-      expect(where.every((i) => i !== undefined), `poster ${k} lost an acknowledged post`).toBe(true);
-      expect([...where].sort((x, y) => x! - y!)).toEqual(where);
-    });
-    expect(acknowledged.flat().length).toBeGreaterThanOrEqual(KILL_AFTER);
-    expectStrictlyIncreasingTimestamps(log.entries);
-    await second.stop();
-  });
+      const log = await readWholeLog(server);
+      expect(await postSequence(server)).toBe(log.entries.length);
+      expect(log.pos).toBe(log.entries.length);
+      const at = positions(log.entries);
+      const sent = new Set([...acknowledged.flat(), ...uncertain]);
+      for (const entry of log.entries) expect(sent.has(entry.text), `${entry.text} was never sent`).toBe(true);
+      acknowledged.forEach((mine, k) => {
+        const where = mine.map((text) => at.get(text));
+        expect(where.every((i) => i !== undefined), `round ${round}: poster ${k} lost an acknowledged post`).toBe(true);
+        expect([...where].sort((x, y) => x! - y!)).toEqual(where);
+        for (const text of mine) expect(log.entries[at.get(text)!]!.nick).toBe(`poster-${k}`);
+      });
+      expectStrictlyIncreasingTimestamps(log.entries);
+    }
+    // 500 posts a round were made ready; each round was cut by its crash.
+    expect(acknowledged.flat().length).toBeGreaterThanOrEqual(150 + 250 + 350);
+    await server.stop();
+  }, 300_000);
 });

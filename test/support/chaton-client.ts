@@ -45,6 +45,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Aborts the request early, e.g. to drop a held comet request. */
   signal?: AbortSignal;
+  /** Sends from this local address (tests act as many people by binding to 127.0.0.x). */
+  localAddress?: string;
 }
 
 /** Long enough for a comet request held the default 25 s, short enough to fail a test in time. */
@@ -105,11 +107,12 @@ function roomBase(baseRoomUrl: string): string {
 function gaucheRequest(url: string, form: readonly (readonly [string, string])[] | null, options?: RequestOptions): Promise<RawResponse> {
   const target = new URL(url);
   const path = `${target.pathname}${target.search}`;
-  if (form === null) return rawRequest(target.origin, gaucheRequestHead("GET", path, target.host), null, { signal: requestSignal(options) });
+  const local = { signal: requestSignal(options), localAddress: options?.localAddress };
+  if (form === null) return rawRequest(target.origin, gaucheRequestHead("GET", path, target.host), null, local);
   const boundary = gaucheBoundary();
   const body = gaucheMultipart(form, boundary);
   const head = gaucheRequestHead("POST", path, target.host, { boundary, length: body.byteLength });
-  return rawRequest(target.origin, head, body, { signal: requestSignal(options) });
+  return rawRequest(target.origin, head, body, local);
 }
 
 function readRawOk(res: RawResponse, what: string): string {

@@ -1,7 +1,8 @@
 /**
  * `wrangler dev` for the end-to-end tests: the launcher the benchmark uses too
- * (scripts/lib/dev-server.mjs), with the per-address post limit lifted, since
- * tests post from one address far faster than a person (a test can set it).
+ * (scripts/lib/dev-server.mjs), with the posting and client limits lifted
+ * (LIFTED_LIMITS), since tests post from one address far faster than people
+ * (a test can set its own: the tests of the limits do).
  */
 import { freePort, PROJECT_ROOT, startDev as startServer, type DevServer } from "../../scripts/lib/dev-server.mjs";
 
@@ -17,6 +18,13 @@ export interface DevOptions {
 }
 
 /** Starts `wrangler dev` on a free loopback port and waits until the lobby answers. */
+export const LIFTED_LIMITS: Readonly<Record<string, string>> = {
+  POSTS_PER_MINUTE: "100000",
+  CLIENT_POST_BURST: "100000",
+  CLIENT_POSTS_PER_MINUTE: "100000",
+  NEW_CLIENTS_PER_MINUTE: "100000",
+};
+
 export function startDev(options: DevOptions = {}): Promise<DevServer> {
-  return startServer({ ...options, label: "e2e", readyTimeoutMs: 45_000, vars: { POSTS_PER_MINUTE: "100000", ...options.vars } });
+  return startServer({ ...options, label: "e2e", readyTimeoutMs: 45_000, vars: { ...LIFTED_LIMITS, ...options.vars } });
 }

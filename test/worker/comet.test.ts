@@ -67,11 +67,11 @@ describe("comet reply formats", () => {
     const res = await room.fetch(`comet?p=0&c=${cid}`);
     expect(res.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     const html =
-      '<div class="entry" id="entry-6553f100-1e078" data-seq="1"><div class="entry-header"><time class="timestamp" datetime="2023-11-14T22:13:20.123Z">2023-11-14 22:13:20 UTC</time> <span class="chatter">alice</span></div>' +
-      '<div class="entry-body"><a class="permalink" href="/lobby/a/2023/11/14#entry-6553f100-1e078" title="Permalink">#</a><span class="entry-text">hello &lt;b&gt;&amp;&quot;&#39;</span></div></div>' +
-      '<div class="entry" id="entry-6553f101-1e078" data-seq="2"><div class="entry-body"><a class="permalink" href="/lobby/a/2023/11/14#entry-6553f101-1e078" title="Permalink">#</a><span class="entry-text">see <a href="https://example.com/cat.png" rel="nofollow noopener" target="_blank"><img class="inline-image" src="https://example.com/cat.png" alt="https://example.com/cat.png" style="max-width:400px;max-height:400px" loading="lazy"></a></span></div></div>' +
-      '<div class="entry" id="entry-6553f102-1e078" data-seq="3"><div class="entry-header"><time class="timestamp" datetime="2023-11-14T22:13:22.123Z">2023-11-14 22:13:22 UTC</time> <span class="chatter">bob</span></div>' +
-      '<div class="entry-body"><a class="permalink" href="/lobby/a/2023/11/14#entry-6553f102-1e078" title="Permalink">#</a><pre class="entry-text">q&quot;b\\s\nline2\tü日本</pre></div></div>';
+      '<div class="entry" id="entry-6553f100-1e078" data-seq="1"><div class="entry-header"><time class="timestamp" datetime="2023-11-14T22:13:20.123Z">2023-11-14 22:13:20 UTC</time> <span class="chatter" dir="auto">alice</span></div>' +
+      '<div class="entry-body"><a class="permalink" href="/lobby/a/2023/11/14#entry-6553f100-1e078" title="Permalink">#</a><span class="entry-text" dir="auto">hello &lt;b&gt;&amp;&quot;&#39;</span></div></div>' +
+      '<div class="entry" id="entry-6553f101-1e078" data-seq="2"><div class="entry-body"><a class="permalink" href="/lobby/a/2023/11/14#entry-6553f101-1e078" title="Permalink">#</a><span class="entry-text" dir="auto">see <a href="https://example.com/cat.png" rel="nofollow noopener" target="_blank"><img class="inline-image" src="https://example.com/cat.png" alt="https://example.com/cat.png" style="max-width:400px;max-height:400px" loading="lazy"></a></span></div></div>' +
+      '<div class="entry" id="entry-6553f102-1e078" data-seq="3"><div class="entry-header"><time class="timestamp" datetime="2023-11-14T22:13:22.123Z">2023-11-14 22:13:22 UTC</time> <span class="chatter" dir="auto">bob</span></div>' +
+      '<div class="entry-body"><a class="permalink" href="/lobby/a/2023/11/14#entry-6553f102-1e078" title="Permalink">#</a><pre class="entry-text" dir="auto">q&quot;b\\s\nline2\tü日本</pre></div></div>';
     expect(await bodyText(res)).toBe(`{"pos":3,"nc":1,"ver":"${VER}","cid":${cid},"content":${JSON.stringify(html)}}`);
   });
 

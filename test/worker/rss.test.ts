@@ -17,6 +17,10 @@ import type { Room } from "../../src/room/room";
 import { parseHtml } from "../support/html";
 import { ORIGIN } from "../support/rooms";
 
+/** An item's title: "nick: text", each isolated (U+2068 ... U+2069) so that neither can reorder the other. */
+const isolatedTitle = (nick: string, text: string) => `\u2068${nick}\u2069: \u2068${text}\u2069`;
+
+
 const CONTENT_NS = "http://purl.org/rss/1.0/modules/content/";
 const IP = "192.0.2.1";
 
@@ -186,7 +190,7 @@ describe("the RSS feed", () => {
     const newestFirst = [...entries].reverse();
     for (const [i, item] of items.entries()) {
       const entry = newestFirst[i]!;
-      expect(item.title).toBe(`${entry.nick}: ${entry.text}`.split("\n")[0]);
+      expect(item.title).toBe(isolatedTitle(entry.nick, entry.text.split("\n")[0]!));
       expect(item.link).toBe(permalinkOf(room, entry));
       expect(item.guid["#text"]).toBe(item.link);
       expect(item.guid["@isPermaLink"]).toBe("true");
@@ -197,7 +201,7 @@ describe("the RSS feed", () => {
     // The two entries of the same millisecond have different permalinks.
     expect(new Set(items.map((item) => item.guid["#text"])).size).toBe(4);
     expect(items[1]!.link).toMatch(/#entry-[0-9a-f]+-[0-9a-f]{2,}$/);
-    expect(items[2]!.title).toBe("bob: two");
+    expect(items[2]!.title).toBe(isolatedTitle("bob", "two"));
   });
 
   it("should give a well-formed feed for hostile nicks and texts, whose parsed title and HTML say exactly what was posted", async () => {
@@ -218,7 +222,7 @@ describe("the RSS feed", () => {
     expect(items).toHaveLength(posts.length);
     for (const [i, item] of items.entries()) {
       const entry = entries[entries.length - 1 - i]!;
-      expect(item.title).toBe(`${entry.nick}: ${entry.text}`);
+      expect(item.title).toBe(isolatedTitle(entry.nick, entry.text));
       await expectEntryHtml(room, item, entry);
     }
   });
@@ -231,7 +235,7 @@ describe("the RSS feed", () => {
     expect(entry!.text).toBe("abc\td\r\nsecond line");
     const { feed } = await readFeed(await room.feed());
     const [item] = itemsOf(feed);
-    expect(item!.title).toBe("tabnick: abcd");
+    expect(item!.title).toBe(isolatedTitle("tabnick", "abcd"));
     await expectEntryHtml(room, item!, entry!);
   });
 
@@ -244,7 +248,7 @@ describe("the RSS feed", () => {
     const { feed } = await readFeed(await room.feed());
     const [item] = itemsOf(feed);
     // Dropped or replaced by U+FFFD: either is fine.
-    expect(item!.title.replaceAll("\uFFFD", "")).toBe("nonchar: xyz");
+    expect(item!.title.replaceAll("\uFFFD", "")).toBe(isolatedTitle("nonchar", "xyz"));
     expect(item!.description).toMatch(/x\uFFFD?y\uFFFD?z/);
   });
 

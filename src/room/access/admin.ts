@@ -2,6 +2,7 @@ import { HttpError } from "../../http/errors";
 import { hashPassword, passwordProblem } from "../../security/passwords";
 import type { AdminCommand, AdminReport } from "../../protocol/admin";
 import type { AuditLog } from "../storage/audit-log";
+import type { AllowlistStore } from "../storage/allowlist";
 import type { BlocklistStore } from "../storage/blocklist";
 import type { Users } from "../storage/users";
 import { timeSearch } from "../search/bench";
@@ -11,6 +12,7 @@ import { deleteEntry, type ModerationRoom } from "./moderation";
 
 export interface AdminRoom extends ModerationRoom {
   blocklist: BlocklistStore;
+  allowlist: AllowlistStore;
   users: Users;
   audit: AuditLog;
   search: RoomSearch;
@@ -35,6 +37,18 @@ export async function runAdminCommand(room: AdminRoom, command: AdminCommand): P
     }
     case "blocklist":
       return { blocklist: room.blocklist.text() };
+    case "allow": {
+      const { added, errors } = room.allowlist.add(command.text, now);
+      for (const rule of added) room.audit.record({ at: now, actor: ACTOR, action: "allow", target: rule, detail: "" });
+      return { added, errors, allowlist: room.allowlist.text() };
+    }
+    case "disallow": {
+      const { removed, errors } = room.allowlist.remove(command.text);
+      for (const rule of removed) room.audit.record({ at: now, actor: ACTOR, action: "disallow", target: rule, detail: "" });
+      return { removed, errors, allowlist: room.allowlist.text() };
+    }
+    case "allowlist":
+      return { allowlist: room.allowlist.text() };
     case "add-user": {
       if (!/^[^\s:]{1,64}$/.test(command.user)) throw new HttpError(400, "A user name is 1 to 64 characters, no spaces or colons");
       const problem = passwordProblem(command.password);

@@ -1,10 +1,12 @@
 import { HttpError } from "../../http/errors";
+import { logEvent } from "../../log";
 import { dayOf } from "../../protocol/day";
 import { ARCHIVE_CONTENT_TYPE, archiveKey, decodeDay, encodeDay } from "../archive/format";
 import type { Clock } from "../../clock";
 import type { Deletion } from "../../protocol/admin";
 import type { Fanout } from "../live/fanout";
 import type { ArchiveBucket } from "../archive/archiver";
+import { retryableR2 } from "../archive/r2-failure";
 import type { ArchiveIndex } from "../storage/archive-days";
 import type { AuditLog } from "../storage/audit-log";
 import type { SearchIndex } from "../search/search-index";
@@ -46,17 +48,20 @@ async function removeFromArchive(room: ModerationRoom, sec: number, usec: number
   if (room.archiveIndex.count(day) === null) return { removed: false, nick: null, seq: null };
   const key = archiveKey(room.config.name, day);
   const bucket = room.archive();
+  const r2 = <T>(operation: string, call: () => Promise<T>) => retryableR2(room.config.name, operation, call);
   for (let attempt = 0; attempt < REWRITE_ATTEMPTS; attempt++) {
-    const object = await bucket.get(key);
+    const object = await r2("read", () => bucket.get(key));
     if (object === null) return { removed: false, nick: null, seq: null };
-    const entries = decodeDay(await object.text());
+    const entries = decodeDay(await r2("read", () => object.text()));
     const kept = entries.filter((e) => !(e.sec === sec && e.usec === usec));
     if (kept.length === entries.length) return { removed: false, nick: null, seq: null };
-    const written = await bucket.put(key, encodeDay(kept), {
-      onlyIf: { etagMatches: object.etag },
-      httpMetadata: { contentType: ARCHIVE_CONTENT_TYPE },
-      customMetadata: { count: String(kept.length) },
-    });
+    const written = await r2("rewritten", () =>
+      bucket.put(key, encodeDay(kept), {
+        onlyIf: { etagMatches: object.etag },
+        httpMetadata: { contentType: ARCHIVE_CONTENT_TYPE },
+        customMetadata: { count: String(kept.length) },
+      }),
+    );
     if (written !== null) {
       room.archiveIndex.record(day, kept.length);
       const gone = entries.find((e) => e.sec === sec && e.usec === usec)!;
@@ -86,6 +91,7 @@ export async function deleteEntry(room: ModerationRoom, permalink: string, actor
     room.fanout.deleted(anchor);
   }
   const deletion: Deletion = { anchor, nick: fromLog?.nick ?? archive.nick, fromLog: fromLog !== null, fromArchive: archive.removed };
+  logEvent({ event: "entry-deleted", room: room.config.name, actor, target: `a/${dayOf(sec)}#${anchor}` });
   room.audit.record({
     at: room.clock.now(),
     actor,

@@ -2,7 +2,10 @@ import { hashPassword, passwordProblem, verifyPassword, type PasswordRecord } fr
 import type { Clock } from "../../clock";
 import type { AuditLog } from "../storage/audit-log";
 import type { Users } from "../storage/users";
+import { HttpError } from "../../http/errors";
+import { logEvent } from "../../log";
 import { verifyUserPassword } from "./kept-passwords";
+import type { LoginThrottle } from "./login-throttle";
 
 export interface SignInRoom {
   config: { name: string };
@@ -10,7 +13,6 @@ export interface SignInRoom {
   users: Users;
   audit: Pick<AuditLog, "record">;
 }
-import type { LoginThrottle } from "./login-throttle";
 
 export type LoginResult = { ok: true } | { ok: false; retryAfter: number };
 
@@ -29,7 +31,7 @@ async function seedFirstUser(room: SignInRoom, firstUser: string | undefined): P
   room.audit.record({ at: room.clock.now(), actor: "FIRST_USER", action: "add-user", target: name, detail: "" });
 }
 
-/** Checks a password; an address that keeps failing must wait (429 with Retry-After in the Worker). */
+/** Checks a password; an address or a user that keeps failing must wait (429 with Retry-After in the Worker). */
 export async function checkLogin(
   room: SignInRoom,
   throttle: LoginThrottle,
@@ -37,28 +39,50 @@ export async function checkLogin(
   attempt: { user: string; password: string; ip: string },
 ): Promise<LoginResult> {
   const now = room.clock.now();
-  const wait = throttle.retryAfter(attempt.ip, now);
-  if (wait > 0) return { ok: false, retryAfter: wait };
+  const wait = throttle.retryAfter(attempt, now);
+  if (wait > 0) {
+    logEvent({ event: "sign-in-throttled", room: room.config.name, ip: attempt.ip, user: attempt.user.slice(0, 64), retryAfter: wait });
+    return { ok: false, retryAfter: wait };
+  }
   await seedFirstUser(room, firstUser);
   const record = room.users.record(attempt.user);
   const ok = record !== null ? await verifyUserPassword(room, attempt.user, attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
   if (ok) {
-    throttle.succeeded(attempt.ip);
+    throttle.succeeded(attempt);
     return { ok: true };
   }
   // This attempt is answered 401; the ones after the limit wait (429).
-  throttle.failed(attempt.ip, room.clock.now());
-  console.log(JSON.stringify({ event: "login-failed", room: room.config.name, ip: attempt.ip }));
+  throttle.failed(attempt, room.clock.now());
+  logEvent({ event: "sign-in-failed", room: room.config.name, ip: attempt.ip, user: attempt.user.slice(0, 64) });
   return { ok: false, retryAfter: 0 };
 }
 
-/** Changes a user's password; returns what was wrong, or null when done. */
-export async function changePassword(room: SignInRoom, user: string, current: string, next: string): Promise<string | null> {
+/**
+ * Changes a signed-in user's password; returns what was wrong, or null when
+ * done. Wrong current passwords are throttled as sign-ins are (a 429 with
+ * Retry-After), so that a borrowed session cannot guess its way to the password.
+ */
+export async function changePassword(
+  room: SignInRoom,
+  throttle: LoginThrottle,
+  change: { user: string; current: string; next: string; ip: string },
+): Promise<string | null> {
+  const { user, ip } = change;
+  const wait = throttle.retryAfter(change, room.clock.now());
+  if (wait > 0) {
+    logEvent({ event: "password-throttled", room: room.config.name, ip, user, retryAfter: wait });
+    throw new HttpError(429, `Too many wrong passwords; try again in ${wait} s`, { "Retry-After": String(wait) });
+  }
   const record = room.users.record(user);
-  if (record === null || !(await verifyUserPassword(room, user, current, record))) return "The current password is not right.";
-  const problem = passwordProblem(next);
+  if (record === null || !(await verifyUserPassword(room, user, change.current, record))) {
+    throttle.failed(change, room.clock.now());
+    logEvent({ event: "password-wrong", room: room.config.name, ip, user });
+    return "The current password is not right.";
+  }
+  throttle.succeeded(change);
+  const problem = passwordProblem(change.next);
   if (problem !== null) return problem;
-  room.users.save(user, await hashPassword(next), room.clock.now());
+  room.users.save(user, await hashPassword(change.next), room.clock.now());
   room.audit.record({ at: room.clock.now(), actor: user, action: "change-password", target: user, detail: "" });
   return null;
 }

@@ -20,6 +20,7 @@ import type { ImportedDays } from "../storage/imported-days";
 import type { RoomMeta } from "../storage/room-meta";
 import type { Users } from "../storage/users";
 import { importDay } from "./archive-days";
+import { logEvent } from "../../log";
 
 /** What an import or export works with. */
 export interface TransferRoom {
@@ -33,7 +34,7 @@ export interface TransferRoom {
   blocklist: BlocklistStore;
   users: Users;
   audit: Pick<AuditLog, "record">;
-  searchIndex: Pick<SearchIndex, "indexImported">;
+  searchIndex: Pick<SearchIndex, "indexImported" | "indexBackfill">;
   fanout: Pick<Fanout, "entries">;
   news: Pick<NewsEncoder, "invalidate">;
 }
@@ -102,7 +103,10 @@ function refuseOwnPosts(count: number): void {
 
 async function runImport(room: TransferRoom, batch: ImportBatch): Promise<ImportReply> {
   const now = room.clock.now();
-  const record = (target: string, detail: object) => room.audit.record({ at: now, actor: ACTOR, action: "import", target, detail: JSON.stringify(detail) });
+  const record = (target: string, detail: object) => {
+    room.audit.record({ at: now, actor: ACTOR, action: "import", target, detail: JSON.stringify(detail) });
+    logEvent({ event: "imported", room: room.config.name, part: target, detail });
+  };
   switch (batch.kind) {
     case "days": {
       const own = ownPosts(room);

@@ -33,10 +33,10 @@ export async function post(room: { writePath: WritePath }, request: Request): Pr
   const nick = form.get("nick");
   const text = form.get("text");
   if (nick === undefined || text === undefined) throw new HttpError(400, "Fields nick and text are required");
-  integerParam(form, "cid");
+  const cid = integerParam(form, "cid");
   const msgid = form.get("msgid") ?? null;
   if (msgid !== null && !isValidMsgid(msgid)) throw new HttpError(400, "Field msgid must be 1 to 64 of A-Z a-z 0-9 _ . : -");
-  const outcome = room.writePath.submit({ nick, text, ip: clientAddress(request), msgid, client: null });
+  const outcome = room.writePath.submit({ nick, text, ip: clientAddress(request), msgid, client: cid === null ? null : `cid:${cid}` });
   if (outcome.kind === "rate-limited") {
     throw new HttpError(429, `Too many posts; try again in ${outcome.retryAfter} s`, { "Retry-After": String(outcome.retryAfter) });
   }

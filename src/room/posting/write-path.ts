@@ -14,7 +14,7 @@ export interface PostInput {
   ip: string;
   /** A client-made id: a post repeated with the same nick and msgid is stored once. */
   msgid: string | null;
-  /** The client's own key for its burst limit (a socket), or null. */
+  /** The client's own key for its limit (a socket, a long-poll cid, a webhook), or null: then its address and nick are. */
   client: string | null;
 }
 
@@ -62,7 +62,7 @@ export class WritePath {
         return { kind: "repeated", pos: seen, grant: first === null ? null : this.secrets.grant(first) };
       }
     }
-    const admission = this.admission.admit(input.ip, input.client);
+    const admission = this.admission.admit({ ip: input.ip, client: input.client, nick: clean.nick });
     if (admission === "blocked") return { kind: "blocked", pos: this.log.end, grant: this.secrets.decoy(now) };
     if (admission > 0) return { kind: "rate-limited", retryAfter: admission };
     const entry = this.storage.transactionSync(() => {

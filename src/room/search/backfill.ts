@@ -6,6 +6,7 @@ import type { ArchiveIndex } from "../storage/archive-days";
 import type { CurrentLog } from "../storage/current-log";
 import { entryId, timeOfId } from "./entry-id";
 import type { IndexedEntry, SearchIndex } from "./search-index";
+import { logEvent } from "../../log";
 
 /** After a failed run, the backfill tries again this much later. */
 export const BACKFILL_RETRY_MS = 60_000;
@@ -95,7 +96,7 @@ export class SearchBackfill {
       }
       if (read?.day !== day) {
         const object: R2ObjectBody | null = await bucket.get(archiveKey(room, day));
-        if (object === null) console.error(JSON.stringify({ event: "search-backfill-missing-day", room, day }));
+        if (object === null) logEvent({ event: "search-backfill-missing-day", room, day });
         read = { day, entries: object === null ? [] : decodeDay(await object.text()) };
       }
       this.archiveChunk(state.archive_cursor, day, read.entries, chunkSize);
@@ -146,7 +147,7 @@ export class SearchBackfill {
     try {
       return (await this.run(room, bucket)) ? now() : null;
     } catch (error) {
-      console.error(JSON.stringify({ event: "search-backfill-failed", room, error: String(error) }));
+      logEvent({ event: "search-backfill-failed", room, error: String(error) });
       return now() + BACKFILL_RETRY_MS;
     }
   }

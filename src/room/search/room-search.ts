@@ -10,6 +10,7 @@ import type { ArchiveIndex } from "../storage/archive-days";
 import type { CurrentLog } from "../storage/current-log";
 import { SearchIndex } from "./search-index";
 import { scanEntries, searchEntries, type SearchLimits, type SearchPage } from "./searcher";
+import { logEvent } from "../../log";
 
 /** A room's search: the index its writes keep in step, the backfill of older entries, and queries. */
 export class RoomSearch {
@@ -54,7 +55,7 @@ export class RoomSearch {
     try {
       return this.merge(SEARCH_MERGE_STEPS_PER_RUN) ? now() : null;
     } catch (error) {
-      console.error(JSON.stringify({ event: "search-merge-failed", room, error: String(error) }));
+      logEvent({ event: "search-merge-failed", room, error: String(error) });
       return null;
     }
   }

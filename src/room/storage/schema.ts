@@ -5,6 +5,7 @@ import postIds from "../../../migrations/0004_post_ids.sql";
 import search from "../../../migrations/0005_search.sql";
 import imported from "../../../migrations/0006_import.sql";
 import webhooks from "../../../migrations/0007_webhooks.sql";
+import limits from "../../../migrations/0008_limits.sql";
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "0005_search.sql", sql: search },
   { version: 6, name: "0006_import.sql", sql: imported },
   { version: 7, name: "0007_webhooks.sql", sql: webhooks },
+  { version: 8, name: "0008_limits.sql", sql: limits },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -11,6 +11,7 @@ import {
 import type { RoomConfig } from "../../config";
 import { issueCid, type ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
+import type { Admission } from "../posting/admission";
 import type { LongPoll } from "./longpoll";
 
 /** What the comet endpoint works with. */
@@ -20,6 +21,7 @@ export interface CometRoom {
   clients: ClientRegistry;
   news: NewsEncoder;
   longpoll: LongPoll;
+  admission: Pick<Admission, "requireNewClient">;
 }
 
 export function cometFormat(s: string | null): CometFormat {
@@ -39,7 +41,7 @@ function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
  * GET comet: answers at once when the client is behind the log or its client
  * id must change, else holds the request until news or the hold time passes.
  */
-export function comet(room: CometRoom, url: URL): Response | Promise<Response> {
+export function comet(room: CometRoom, url: URL, ip: string): Response | Promise<Response> {
   const params = url.searchParams;
   const format = cometFormat(params.get("s"));
   const p = integerParam(params, "p");
@@ -50,6 +52,11 @@ export function comet(room: CometRoom, url: URL): Response | Promise<Response> {
   const pos = p ?? 0;
   if (pos < 0) throw new HttpError(400, "Parameter p must not be negative");
   const { clients, news, longpoll, ver } = room;
+  /** A new client id, within the address's allowance of new ones (429 beyond it). */
+  const newCid = () => {
+    room.admission.requireNewClient(ip);
+    return issueCid(clients);
+  };
   const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: clients.count(), ver, cid }, emptyContent(format));
   /** Answers at once: the entries after `pos` when there are any, else a ping. */
   const now = (cid: number) =>
@@ -59,10 +66,10 @@ export function comet(room: CometRoom, url: URL): Response | Promise<Response> {
   // client that came back late (a busy room, a restarted server) loses no round trip.
   if (c === null || !clients.isKnown(c)) {
     if (room.config.login === "strict") return ping(-1, 0);
-    return now(issueCid(clients));
+    return now(newCid());
   }
   if (clients.isWaiting(c)) {
-    const fresh = issueCid(clients);
+    const fresh = newCid();
     longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: clients.count(), ver, cid: c }));
     return now(fresh);
   }
