@@ -80,11 +80,13 @@ describe("long-poll as a listener", () => {
   });
 });
 
-/** A stand-in for the runtime's socket list: what each socket was sent. */
-function fakeSockets(count: number) {
+/** A stand-in for the runtime's socket list, each socket with the tag it was accepted with: what each socket was sent. */
+function fakeSockets(count: number, tags: readonly string[] = ["both"]) {
   const sent: string[][] = Array.from({ length: count }, () => []);
-  const sockets = sent.map((frames) => ({ send: (data: string) => frames.push(data) }) as unknown as WebSocket);
-  const ctx = { getWebSockets: () => sockets } as unknown as DurableObjectState;
+  const sockets = sent.map((frames, i) => ({ tag: tags[i % tags.length], ws: { send: (data: string) => frames.push(data) } as unknown as WebSocket }));
+  const ctx = {
+    getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.tag === tag).map((s) => s.ws),
+  } as unknown as DurableObjectState;
   return { ctx, sent };
 }
 
@@ -103,6 +105,34 @@ describe("sockets as a listener", () => {
     expect(frame).toMatchObject({ type: "entries", pos: 2, nc: 3, reset: false });
     expect(frame.entries).toEqual([["alice", [1_700_000_000, 1], "first"], ["bob", [1_700_000_001, 2], 'second <b>"&']]);
     expect(frame.html).toContain("second &lt;b&gt;&quot;&amp;");
+  });
+
+  it("sends each kind of socket its own frame, made once per kind whatever the number of sockets", () => {
+    const { ctx, sent } = fakeSockets(9, ["html", "entries", "both"]);
+    const clock = new Clock();
+    const clients = new ClientRegistry(clock, 9, () => {});
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const { news, encodings } = handMadeNews(1, 9);
+    sockets.entries(news);
+    // The html frame, the entries frame, and the frame with both: four encodings asked for, not one per socket.
+    expect(encodings.sort()).toEqual(["1:html", "1:html", "1:json", "1:json"]);
+    expect(sent.map((frames) => frames.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const byKind = (i: number) => sent.filter((_, j) => j % 3 === i).map((frames) => frames[0]);
+    for (const i of [0, 1, 2]) expect(new Set(byKind(i)).size).toBe(1);
+    const [html, entries, both] = [0, 1, 2].map((i) => JSON.parse(byKind(i)[0]!) as Record<string, unknown>);
+    expect(html).toEqual({ type: "entries", pos: 2, nc: 9, reset: false, html: both!["html"] });
+    expect(entries).toEqual({ type: "entries", pos: 2, nc: 9, reset: false, entries: [["bob", [1_700_000_001, 2], 'second <b>"&']] });
+    expect(both).toEqual({ ...entries, html: both!["html"] });
+    expect(both!["html"]).toContain("second &lt;b&gt;&quot;&amp;");
+  });
+
+  it("encodes nothing when no socket listens", () => {
+    const { ctx } = fakeSockets(0);
+    const clock = new Clock();
+    const sockets = new Sockets({ ctx, clients: new ClientRegistry(clock, 0, () => {}), news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const { news, encodings } = handMadeNews(0, 0);
+    sockets.entries(news);
+    expect(encodings).toEqual([]);
   });
 
   it("tells every socket of a deletion, and of a change of chatters at most once per interval", () => {
