@@ -7,12 +7,13 @@
 //   npm run bench -- [options]        npm run bench:smoke
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { control, FRAME_KINDS, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
+import { postParts } from "./lib/parts.mjs";
 import { archiveRendering } from "./lib/render.mjs";
 import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
 import { markdownReport, printReport } from "./lib/report.mjs";
@@ -27,7 +28,7 @@ const FLOOR_DIR = join(ROOT, "bench", "floor");
  * search scenario, which fills its room through it. --var adds or overrides.
  */
 const OURS_VARS = [["POSTS_PER_MINUTE", "1000000"], ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN]];
-const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "status", "render", "search"];
+const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search"];
 
 const DEFAULTS = {
   scenarios: ALL_SCENARIOS.join(","),
@@ -46,6 +47,7 @@ const DEFAULTS = {
   "render-runs": "30",
   search: "200000",
   "search-runs": "30",
+  parts: "5:10",
   duration: "10",
   drain: "10",
   settle: "3.5",
@@ -65,6 +67,7 @@ const SMOKE = {
   "render-runs": "5",
   search: "2000",
   "search-runs": "5",
+  parts: "1:3",
   duration: "2",
   drain: "3",
   settle: "0.5",
@@ -87,6 +90,7 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --status-spread S    spread those requests over about S seconds (default ${DEFAULTS["status-spread"]})
   --render N           archive rendering: a day of N entries (default ${DEFAULTS.render})
   --render-runs K      timed renders per renderer, at most (default ${DEFAULTS["render-runs"]})
+  --parts R:S          the post path part by part: R rounds of S samples of each part (default ${DEFAULTS.parts})
   --search N           search: a room of N generated entries (default ${DEFAULTS.search})
   --search-runs K      timed runs of each query, each way (default ${DEFAULTS["search-runs"]})
   --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
@@ -179,6 +183,7 @@ function parseOptions() {
   const frames = o.frames.split(",").filter(Boolean);
   if (!frames.length || frames.some((k) => !FRAME_KINDS.includes(k))) fail(`--frames must list kinds of ${FRAME_KINDS.join(",")}`);
   const [statusRequests, statusLoops] = pair("status");
+  const [partsRounds, partsSamples] = pair("parts");
   return {
     smoke: Boolean(parsed.values.smoke),
     reuseServers: Boolean(parsed.values["reuse-servers"]),
@@ -195,6 +200,7 @@ function parseOptions() {
     post: { posters, listeners: postListeners },
     status: { requests: statusRequests, loops: statusLoops, spreadMs: num("status-spread") * 1000 },
     render: { entries: Math.floor(num("render", 1)), runs: Math.floor(num("render-runs", 1)) },
+    parts: { rounds: partsRounds, samples: partsSamples },
     search: { entries: Math.floor(num("search", 1)), runs: Math.floor(num("search-runs", 1)) },
     durationMs: duration * 1000,
     drainMs: num("drain") * 1000,
@@ -247,6 +253,13 @@ async function floorTree(assets) {
   return dir;
 }
 
+/** A snapshot of the project with bench/parts in it: the parts server runs from <tree>/bench/parts on the project's src/. */
+async function partsTree() {
+  const dir = await snapshot(ROOT, "parts", { linkModulesFrom: ROOT });
+  await cp(join(ROOT, "bench", "parts"), join(dir, "bench", "parts"), { recursive: true, filter: (from) => !from.includes(".wrangler") });
+  return dir;
+}
+
 const t0 = Date.now();
 const log = (msg) => console.error(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
 
@@ -288,7 +301,9 @@ async function main() {
       trees[label] ??=
         label === "ours"
           ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT })
-          : await floorTree(opts.floorAssets);
+          : label === "parts"
+            ? await partsTree()
+            : await floorTree(opts.floorAssets);
     }
     const wanted = labels.filter((label) => live[label] === undefined || !live[label].alive());
     if (!wanted.length) return;
@@ -297,7 +312,8 @@ async function main() {
       wanted.map(async (label) => {
         await live[label]?.stop().catch(() => {});
         delete live[label];
-        const options = { label, root: ROOT, cwd: trees[label], vars: label === "ours" ? [...opts.vars] : [] };
+        const cwd = label === "parts" ? join(trees[label], "bench", "parts") : trees[label];
+        const options = { label, root: ROOT, cwd, vars: label === "ours" ? [...opts.vars] : [] };
         try {
           live[label] = await startServer(options);
         } catch (error) {
@@ -447,6 +463,14 @@ async function main() {
             settleMs: opts.settleMs,
             profile: profileFor(`post-${opts.post.posters}x${opts.post.listeners}-${name}`),
           });
+        });
+      } else if (scenario === "parts") {
+        const record = { scenario };
+        results.push(record);
+        await withServers(["parts"], async () => {
+          log(`parts: the post path part by part, ${opts.parts.rounds} rounds of ${opts.parts.samples} samples`);
+          const out = (record.ours = {});
+          await run(out, () => postParts(live.parts, { ...opts.parts, log }), live.parts);
         });
       } else if (scenario === "search") {
         const record = { scenario };

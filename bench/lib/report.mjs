@@ -205,6 +205,20 @@ export function printReport(results, meta) {
     }
   }
 
+  const parts = results.find((r) => r.scenario === "parts");
+  if (parts?.ours?.error || parts?.ours?.parts) {
+    const p = parts.ours;
+    out.push("");
+    if (p.error) out.push(`Post path parts: ERROR ${p.error.split("\n")[0]}`);
+    else {
+      out.push(`The post path part by part (bench/parts: the room's modules in a Durable Object under wrangler dev, its SQLite;`);
+      out.push(`µs per run, median and least of ${p.rounds} rounds of ${p.samples} samples, a sample the mean of as many runs as fill 20 ms;`);
+      out.push(`the log held ${p.entries} entries at the end)`);
+      out.push("");
+      out.push(table(["part", "µs median", "least"], p.parts.map((x) => [x.part, fmt(x.us_median, 2), fmt(x.us_min, 2)]), 1));
+    }
+  }
+
   const render = results.find((r) => r.scenario === "render");
   if (render?.error || render?.json) {
     out.push("");
