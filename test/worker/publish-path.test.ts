@@ -65,6 +65,26 @@ describe("long-poll as a listener", () => {
     expect(released.sort()).toEqual([1, 2, 3]);
   });
 
+  it("pings each held request once its own hold time has passed, in the order they were held", async () => {
+    const released: number[] = [];
+    const longpoll = new LongPoll(150, "v1", (cid) => released.push(cid));
+    const pinged: { cid: number; at: number }[] = [];
+    const start = Date.now();
+    const hold = (cid: number) =>
+      longpoll.hold({ cid, pos: 2, format: "json", answer: (header) => pinged.push({ cid: header.cid, at: Date.now() - start }) }, () => ({ pos: 2, nc: 0, ver: "v1", cid }));
+    hold(1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    hold(2);
+    hold(3);
+    // Held again: its hold starts over, after the others.
+    hold(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pinged.map((p) => p.cid)).toEqual([2, 3, 1]);
+    for (const p of pinged) expect(p.at).toBeGreaterThanOrEqual(80 + 150 - 5);
+    expect(released).toEqual([2, 3, 1]);
+    expect(longpoll.size).toBe(0);
+  });
+
   it("answers held pages with a deletion marker and leaves API clients waiting", () => {
     const longpoll = new LongPoll(60_000, "v1", () => {});
     const answers = new Map<number, string>();
