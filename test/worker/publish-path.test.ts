@@ -12,7 +12,7 @@ import { encodeContent, writeReply, type CometFormat, type EncodedContent, type 
 import type { Entry } from "../../src/protocol/entry";
 import type { ServerFrame } from "../../src/protocol/wire";
 import { ClientRegistry } from "../../src/room/live/clients";
-import type { News } from "../../src/room/live/fanout";
+import { Fanout, type News } from "../../src/room/live/fanout";
 import { NewsEncoder } from "../../src/room/live/news";
 import type { Room } from "../../src/room/room";
 import { LongPoll } from "../../src/room/transports/longpoll";
@@ -115,7 +115,7 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(3);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 3, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
     const { news, encodings } = handMadeNews(0, 3);
     sockets.entries(news);
     expect(encodings.sort()).toEqual(["0:html", "0:json"]);
@@ -131,7 +131,7 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(9, ["html", "entries", "both"]);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 9, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
     const { news, encodings } = handMadeNews(1, 9);
     sockets.entries(news);
     // The html frame, the entries frame, and the frame with both: four encodings asked for, not one per socket.
@@ -149,7 +149,7 @@ describe("sockets as a listener", () => {
   it("encodes nothing when no socket listens", () => {
     const { ctx } = fakeSockets(0);
     const clock = new Clock();
-    const sockets = new Sockets({ ctx, clients: new ClientRegistry(clock, 0, () => {}), news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const sockets = new Sockets({ ctx, clients: new ClientRegistry(clock, 0, () => {}), news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
     const { news, encodings } = handMadeNews(0, 0);
     sockets.entries(news);
     expect(encodings).toEqual([]);
@@ -159,12 +159,47 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(2);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 2, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
     sockets.deleted("entry-1-01");
     expect(sent.map((frames) => JSON.parse(frames[0]!))).toEqual([{ type: "deleted", anchor: "entry-1-01" }, { type: "deleted", anchor: "entry-1-01" }]);
     sockets.presence();
     sockets.presence();
     expect(sent[0]!.slice(1).map((f) => JSON.parse(f))).toEqual([{ type: "presence", nc: 2 }]);
+  });
+});
+
+describe("the publish path tells entries once they are durable", () => {
+  /** A Fanout whose commit resolves when the test says, and what a listener heard. */
+  function gated() {
+    let commit!: () => void;
+    const heard: { from: number; end: number }[] = [];
+    const listener = { entries: (news: News) => heard.push({ from: news.from, end: news.end }), deleted: () => {}, presence: () => {} };
+    let end = 5;
+    const news = { get end() { return end; }, encodeSince: () => ({ format: "json", text: "[]" }), invalidate: () => {} } as unknown as NewsEncoder;
+    const fanout = new Fanout([listener], news, () => 1, () => new Promise<void>((resolve) => (commit = resolve)));
+    return { fanout, heard, commit: () => commit(), grow: (to: number) => (end = to) };
+  }
+
+  it("tells listeners after the commit, and the writes made before it in one go", async () => {
+    const { fanout, heard, commit, grow } = gated();
+    fanout.entries(4);
+    grow(6);
+    fanout.entries(5);
+    await Promise.resolve();
+    expect(heard).toEqual([]);
+    commit();
+    await fanout.published();
+    expect(heard).toEqual([{ from: 4, end: 6 }]);
+  });
+
+  it("tells at once when asked, and not again at the commit", async () => {
+    const { fanout, heard, commit } = gated();
+    fanout.entries(4);
+    fanout.publish();
+    expect(heard).toEqual([{ from: 4, end: 5 }]);
+    commit();
+    await fanout.published();
+    expect(heard).toHaveLength(1);
   });
 });
 

@@ -124,6 +124,8 @@ describe("the room's WebSocket", () => {
     const b = await connect(stub);
     a.send({ type: "post", id: "m1", nick: "  sock ", text: "hi\u0001 there  " });
     expect(await a.next("ack")).toEqual({ type: "ack", id: "m1", stored: true, pos: 1, permalink: expect.stringMatching(/^a\/\d{4}\/\d\d\/\d\d#entry-/), secret: expect.any(String) });
+    // The poster's own socket hears its entry before its ack.
+    expect(a.frames.findIndex((f) => f.type === "entries")).toBeLessThan(a.frames.findIndex((f) => f.type === "ack"));
     const seen = await b.next("entries");
     expect(seen.entries).toEqual([["sock", expect.anything(), "hi there"]]);
     a.send({ type: "post", id: "m2", nick: "sock", text: "   " });
@@ -328,6 +330,28 @@ describe("what a socket asks for with frames", () => {
     const heardThree = (client: Client) => client.frames.some((f) => f.type === "presence" && f.nc === 3);
     for (let i = 0; i < 500 && !(heardThree(page) && heardThree(api)); i++) await sleep(10);
     expect([heardThree(page), heardThree(api)]).toEqual([true, true]);
+  });
+
+  it("should give a socket that joins while a post waits for its commit that post once, in its backlog", async () => {
+    const stub = roomStub();
+    await post(stub, "seen");
+    const frames = await runInDurableObject(stub, async (room: Room) => {
+      const parts = room["room"]();
+      // Stored, and told only once its write is durable: the socket joins in between.
+      parts.writePath.submit({ nick: "bob", text: "in between", ip: "192.0.2.7", msgid: null, client: null });
+      const res = parts.sockets.accept(new Request(`${ORIGIN}/lobby/ws?p=1&frames=entries`, { headers: { Upgrade: "websocket" } }), new URL(`${ORIGIN}/lobby/ws?p=1&frames=entries`));
+      const ws = res.webSocket!;
+      const got: ServerFrame<"entries">[] = [];
+      ws.addEventListener("message", (event) => got.push(JSON.parse(event.data as string)));
+      ws.accept();
+      await parts.fanout.published();
+      await sleep(100);
+      ws.close(1000);
+      return got;
+    });
+    expect(frames.filter((f) => f.type === "hello")).toEqual([expect.objectContaining({ pos: 2 })]);
+    const entries = frames.filter((f) => f.type === "entries");
+    expect(entries.flatMap((f) => f.entries.map((e) => e[2]))).toEqual(["in between"]);
   });
 
   it("should refuse frames other than html or entries with 400", async () => {

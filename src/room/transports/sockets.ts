@@ -55,6 +55,10 @@ export interface SocketRoom {
   clock: Clock;
   /** The write path: a post frame goes where every post goes. */
   submit(post: PostInput): PostOutcome;
+  /** Tells listeners now of entries stored and not yet told (the publish path tells them after their commit). */
+  publishNow(): void;
+  /** Resolves once the entries stored so far have been told. */
+  published(): Promise<void>;
 }
 
 const utf8 = new TextEncoder();
@@ -124,6 +128,8 @@ export class Sockets implements Listener {
     if (p < 0) throw new HttpError(400, "Parameter p must not be negative");
     const kind = frameKind(url.searchParams.get("frames"));
     const { ctx, clients, news, ver } = this.room;
+    // Entries not yet told are told before this socket joins: its hello and backlog go up to the end, and nothing comes twice.
+    this.room.publishNow();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     ctx.acceptWebSocket(server, [kind]);
     const attachment: Attachment = { cid: clients.freshId(), ip: clientAddress(request) };
@@ -233,7 +239,10 @@ export class Sockets implements Listener {
       return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: outcome.retryAfter });
     }
     const grant = outcome.kind === "empty" ? null : outcome.grant;
-    send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant });
+    const ack: ServerFrame = { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant };
+    // A stored post's ack follows its entries frame, as the poster's socket hears it told.
+    if (outcome.kind === "stored") void this.room.published().then(() => send(ws, ack));
+    else send(ws, ack);
   }
 
   /** A socket closed: answer the peer's Close frame (unless it sent none); the registry announces the change. */
