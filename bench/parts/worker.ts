@@ -29,8 +29,8 @@ interface Env {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    // Anything but /parts is the runner's check that the server is up.
-    if (new URL(request.url).pathname !== "/parts") return new Response("up\n");
+    // Anything but /parts... is the runner's check that the server is up.
+    if (!new URL(request.url).pathname.startsWith("/parts")) return new Response("up\n");
     return env.PARTS.getByName("parts").fetch(request);
   },
 };
@@ -137,7 +137,37 @@ export class PostParts extends DurableObject<Env> {
     return { part: "durable: a post's store, then storage.sync()", us, runs: DURABLE_RUNS };
   }
 
+  /**
+   * One step per request, for the runner to count the process's CPU over many
+   * such requests: what a post's store costs with its commit, which a loop in
+   * one request (below) pays once for all its runs.
+   */
+  private once(op: string): Response {
+    const clean = cleanPost(NICK, TEXT)!;
+    switch (op) {
+      case "nothing":
+        break;
+      case "store":
+        this.store(false, false);
+        break;
+      case "store-search":
+        this.store(true, false);
+        break;
+      case "submit":
+        this.writePath.submit({ nick: clean.nick, text: clean.text, ip: IP, msgid: null, client: null });
+        break;
+      case "submit-msgid":
+        this.writePath.submit({ nick: clean.nick, text: clean.text, ip: IP, msgid: `m${++this.msgids}`, client: null });
+        break;
+      default:
+        return new Response("no such step\n", { status: 404 });
+    }
+    return new Response("done\n");
+  }
+
   override async fetch(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/parts/once/")) return this.once(path.slice("/parts/once/".length));
     const samples = Math.min(50, Math.max(1, Number(new URL(request.url).searchParams.get("samples") ?? "10") || 10));
     const url = request.url;
     const form = () => new Request(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(BODY_BYTES) }, body: BODY });
