@@ -7,12 +7,13 @@
 //   npm run bench -- [options]        npm run bench:smoke
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { control, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
+import { control, FRAME_KINDS, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
+import { postParts } from "./lib/parts.mjs";
 import { archiveRendering } from "./lib/render.mjs";
 import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
 import { markdownReport, printReport } from "./lib/report.mjs";
@@ -33,7 +34,7 @@ const OURS_VARS = [
   ["NEW_CLIENTS_PER_MINUTE", "1000000"],
   ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
 ];
-const ALL_SCENARIOS = ["longpoll", "ws", "post", "status", "render", "search"];
+const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search"];
 
 const DEFAULTS = {
   scenarios: ALL_SCENARIOS.join(","),
@@ -41,6 +42,10 @@ const DEFAULTS = {
   // 4,500, not 5,000: under wrangler dev each socket holds 4 files open in the front proxy, and
   // with the usual limit of 20,000 open files the proxy starts failing connections near 4,900.
   ws: "500:20,2000:2,4500:1",
+  // What the ws and post runs' sockets ask for: API clients' entries, like for like with the floor.
+  frames: "entries",
+  // The frames run: sockets of every kind (the page's HTML, API clients' entries, both), its bytes per entry.
+  "frames-run": "150:5:20",
   post: "8:500",
   status: "1000:50",
   "status-spread": "2",
@@ -48,16 +53,19 @@ const DEFAULTS = {
   "render-runs": "30",
   search: "200000",
   "search-runs": "30",
+  parts: "5:10",
   duration: "10",
   drain: "10",
   settle: "3.5",
   "max-posts": "5000",
   hold: "25",
   servers: "ours,floor",
+  repeat: "1",
 };
 const SMOKE = {
   longpoll: "20:2",
   ws: "20:5",
+  "frames-run": "15:5:6",
   post: "2:10",
   status: "100:10",
   "status-spread": "1",
@@ -65,6 +73,7 @@ const SMOKE = {
   "render-runs": "5",
   search: "2000",
   "search-runs": "5",
+  parts: "1:3",
   duration: "2",
   drain: "3",
   settle: "0.5",
@@ -77,11 +86,17 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --longpoll SIZES     long-poll fan-out runs, n:posts-per-second[:messages], comma-separated
                        (default ${DEFAULTS.longpoll})
   --ws SIZES           WebSocket fan-out runs, same form (default ${DEFAULTS.ws})
-  --post P:L           posting throughput: P concurrent posters, L socket listeners (default ${DEFAULTS.post})
+  --frames KINDS       what the sockets of the ws and post runs ask for, of ${FRAME_KINDS.join(",")}
+                       (frames=entries: API clients; html: the page; both: no parameter); with
+                       several, the sockets take them in turn (default ${DEFAULTS.frames})
+  --frames-run SIZE    the frames run: n sockets taking html, entries and both in turn, n:rate[:messages];
+                       reports bytes per delivered entry for each (default ${DEFAULTS["frames-run"]})
+  --post P:L           posting throughput: P concurrent posters, L socket listeners, 0 or more (default ${DEFAULTS.post})
   --status R:C         status polling: R requests of var/status.js from C loops (default ${DEFAULTS.status})
   --status-spread S    spread those requests over about S seconds (default ${DEFAULTS["status-spread"]})
   --render N           archive rendering: a day of N entries (default ${DEFAULTS.render})
   --render-runs K      timed renders per renderer, at most (default ${DEFAULTS["render-runs"]})
+  --parts R:S          the post path part by part: R rounds of S samples of each part (default ${DEFAULTS.parts})
   --search N           search: a room of N generated entries (default ${DEFAULTS.search})
   --search-runs K      timed runs of each query, each way (default ${DEFAULTS["search-runs"]})
   --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
@@ -91,6 +106,10 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --max-posts N        cap on posts in the posting run (default ${DEFAULTS["max-posts"]})
   --hold S             COMET_HOLD_SECONDS given to the project (default ${DEFAULTS.hold})
   --servers LIST       ours,floor or just ours (default ${DEFAULTS.servers})
+  --repeat K           run every fan-out and posting size K times, each on fresh servers, ours first and
+                       the floor first in turn; the report adds the median of each ratio (default 1)
+  --floor-assets       give the floor a static assets directory, as the project has: under wrangler dev
+                       every request and socket then passes the assets router, for the floor as for ours
   --var KEY:VALUE      a var for the project's wrangler dev (repeatable); the bench already
                        gives COMET_HOLD_SECONDS (--hold) and ${OURS_VARS.map(([k, v]) => `${k}:${v}`).join(", ")}
   --reuse-servers      start each server once for the whole run, instead of fresh servers for
@@ -117,6 +136,7 @@ function parseOptions() {
         ...Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: "string" }])),
         smoke: { type: "boolean" },
         "reuse-servers": { type: "boolean" },
+        "floor-assets": { type: "boolean" },
         profile: { type: "string" },
         markdown: { type: "string" },
         var: { type: "string", multiple: true },
@@ -139,9 +159,9 @@ function parseOptions() {
     if (!Number.isFinite(x) || x < min) fail(`--${k} must be a number >= ${min}`);
     return x;
   };
-  const pair = (k) => {
+  const pair = (k, minB = 1) => {
     const [a, b] = o[k].split(":").map(Number);
-    if (!(Number.isInteger(a) && a > 0 && Number.isInteger(b) && b > 0)) fail(`--${k} must be A:B with positive integers`);
+    if (!(Number.isInteger(a) && a > 0 && Number.isInteger(b) && b >= minB)) fail(`--${k} must be A:B with integers, A > 0 and B >= ${minB}`);
     return [a, b];
   };
   const vars = new Map([["COMET_HOLD_SECONDS", String(num("hold", 1))], ...OURS_VARS]);
@@ -165,20 +185,28 @@ function parseOptions() {
   for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) fail(`unknown scenario "${s}"`);
   const servers = o.servers.split(",").filter(Boolean);
   if (!servers.includes("ours") || servers.some((s) => s !== "ours" && s !== "floor")) fail("--servers must be ours or ours,floor");
-  const [posters, postListeners] = pair("post");
+  const [posters, postListeners] = pair("post", 0);
+  const frames = o.frames.split(",").filter(Boolean);
+  if (!frames.length || frames.some((k) => !FRAME_KINDS.includes(k))) fail(`--frames must list kinds of ${FRAME_KINDS.join(",")}`);
   const [statusRequests, statusLoops] = pair("status");
+  const [partsRounds, partsSamples] = pair("parts");
   return {
     smoke: Boolean(parsed.values.smoke),
     reuseServers: Boolean(parsed.values["reuse-servers"]),
+    floorAssets: Boolean(parsed.values["floor-assets"]),
+    repeat: Math.floor(num("repeat", 1)),
     profileDir: parsed.values.profile ? resolve(parsed.values.profile) : null,
     markdown: parsed.values.markdown ? resolve(parsed.values.markdown) : null,
     scenarios,
     withFloor: servers.includes("floor"),
     longpoll: sizes("longpoll"),
     ws: sizes("ws"),
+    frames,
+    framesRun: sizes("frames-run")[0] ?? fail("--frames-run needs a size"),
     post: { posters, listeners: postListeners },
     status: { requests: statusRequests, loops: statusLoops, spreadMs: num("status-spread") * 1000 },
     render: { entries: Math.floor(num("render", 1)), runs: Math.floor(num("render-runs", 1)) },
+    parts: { rounds: partsRounds, samples: partsSamples },
     search: { entries: Math.floor(num("search", 1)), runs: Math.floor(num("search-runs", 1)) },
     durationMs: duration * 1000,
     drainMs: num("drain") * 1000,
@@ -220,6 +248,24 @@ function gitState() {
   }
 }
 
+/** A snapshot of the floor; with `assets`, with a static assets directory like the project's, so its requests pass the same router. */
+async function floorTree(assets) {
+  const dir = await snapshot(FLOOR_DIR, "floor", { skip: new Set([".wrangler"]) });
+  if (assets) {
+    await mkdir(join(dir, "static"));
+    await writeFile(join(dir, "static", "floor.txt"), "The floor serves this file as a static asset.\n");
+    await appendFile(join(dir, "wrangler.toml"), '\n[assets]\ndirectory = "./static"\n');
+  }
+  return dir;
+}
+
+/** A snapshot of the project with bench/parts in it: the parts server runs from <tree>/bench/parts on the project's src/. */
+async function partsTree() {
+  const dir = await snapshot(ROOT, "parts", { linkModulesFrom: ROOT });
+  await cp(join(ROOT, "bench", "parts"), join(dir, "bench", "parts"), { recursive: true, filter: (from) => !from.includes(".wrangler") });
+  return dir;
+}
+
 const t0 = Date.now();
 const log = (msg) => console.error(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
 
@@ -233,6 +279,7 @@ async function main() {
     mem_gb: Math.round(totalmem() / 2 ** 30),
     smoke: opts.smoke,
     profiled: opts.profileDir !== null,
+    floor_assets: opts.floorAssets,
     ...gitState(),
   };
   const results = [];
@@ -260,7 +307,9 @@ async function main() {
       trees[label] ??=
         label === "ours"
           ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT })
-          : await snapshot(FLOOR_DIR, "floor", { skip: new Set([".wrangler"]) });
+          : label === "parts"
+            ? await partsTree()
+            : await floorTree(opts.floorAssets);
     }
     const wanted = labels.filter((label) => live[label] === undefined || !live[label].alive());
     if (!wanted.length) return;
@@ -269,7 +318,8 @@ async function main() {
       wanted.map(async (label) => {
         await live[label]?.stop().catch(() => {});
         delete live[label];
-        const options = { label, root: ROOT, cwd: trees[label], vars: label === "ours" ? [...opts.vars] : [] };
+        const cwd = label === "parts" ? join(trees[label], "bench", "parts") : trees[label];
+        const options = { label, root: ROOT, cwd, vars: label === "ours" ? [...opts.vars] : [] };
         try {
           live[label] = await startServer(options);
         } catch (error) {
@@ -336,6 +386,29 @@ async function main() {
   process.on("SIGTERM", onSignal);
 
   const profileFor = (name) => (opts.profileDir ? { dir: opts.profileDir, name } : null);
+  const labels = opts.withFloor ? ["ours", "floor"] : ["ours"];
+  /**
+   * A fan-out scenario run against each server, --repeat times, each time on
+   * fresh servers (unless --reuse-servers), ours first and the floor first in
+   * turn, so that a change of load on the machine falls on both alike.
+   * `runOne(label, server, name)` measures one server; `name` names its profile.
+   */
+  const fanoutRuns = async (base, runOne) => {
+    for (let round = 1; round <= opts.repeat && !control.interrupted; round++) {
+      const record = { ...base, ...(opts.repeat > 1 ? { round } : {}) };
+      results.push(record);
+      const order = round % 2 === 1 ? labels : [...labels].reverse();
+      await withServers(labels, async () => {
+        for (const label of order) {
+          if (control.interrupted) break;
+          const server = live[label];
+          const out = (record[label] = {});
+          await run(out, () => runOne(label, server, opts.repeat > 1 ? `${label}-${round}` : label), server);
+          await sleep(500);
+        }
+      });
+    }
+  };
   const run = async (record, fn, server) => {
     if (control.interrupted) return;
     try {
@@ -360,7 +433,6 @@ async function main() {
       const budgetMs = opts.smoke ? 1_000 : 10_000;
       await run(record, () => archiveRendering({ root: ROOT, entries: opts.render.entries, runs: opts.render.runs, budgetMs }), { alive: () => true });
     }
-    const labels = opts.withFloor ? ["ours", "floor"] : ["ours"];
     log(`servers run snapshots of the trees in ${tmpdir()}${opts.reuseServers ? "" : ", restarted for every scenario run"}`);
 
     for (const scenario of opts.scenarios) {
@@ -368,48 +440,43 @@ async function main() {
       if (scenario === "longpoll" || scenario === "ws") {
         for (const size of opts[scenario]) {
           if (control.interrupted) break;
-          const record = { scenario, n: size.n, rate: size.rate, messages: size.messages };
-          results.push(record);
           const fdLimit = openFileLimit();
           if (scenario === "ws" && fdLimit !== null && size.n * 4 + 200 > fdLimit) {
             log(`  warning: ${size.n} sockets need about ${size.n * 4} open files in wrangler dev's proxy; the limit here is ${fdLimit}`);
           }
-          await withServers(labels, async () => {
-            for (const label of labels) {
-              if (control.interrupted) break;
-              const server = live[label];
-              log(`${scenario}: ${label}, n=${size.n}, ${size.rate} posts/s, ${size.messages} messages`);
-              const out = (record[label] = {});
-              await run(out, () =>
-                scenario === "longpoll"
-                  ? longpollFanout(server, { ...size, drainMs: opts.drainMs, holdSeconds: opts.hold, log, profile: profileFor(`longpoll-${size.n}-${label}`) })
-                  : wsFanout(server, { ...size, drainMs: opts.drainMs, settleMs: opts.settleMs, profile: profileFor(`ws-${size.n}-${label}`) }),
-              server);
-              await sleep(500);
-            }
+          await fanoutRuns({ scenario, n: size.n, rate: size.rate, messages: size.messages, ...(scenario === "ws" ? { frames: opts.frames.join(",") } : {}) }, (label, server, name) => {
+            log(`${scenario}: ${label}, n=${size.n}, ${size.rate} posts/s, ${size.messages} messages`);
+            return scenario === "longpoll"
+              ? longpollFanout(server, { ...size, drainMs: opts.drainMs, holdSeconds: opts.hold, log, profile: profileFor(`longpoll-${size.n}-${name}`) })
+              : wsFanout(server, { ...size, frames: opts.frames, drainMs: opts.drainMs, settleMs: opts.settleMs, profile: profileFor(`ws-${size.n}-${name}`) });
           });
         }
+      } else if (scenario === "frames") {
+        const size = opts.framesRun;
+        await fanoutRuns({ scenario, n: size.n, rate: size.rate, messages: size.messages, frames: "html,entries,both" }, (label, server, name) => {
+          log(`frames: ${label}, n=${size.n} (html, entries, both in turn), ${size.rate} posts/s, ${size.messages} messages`);
+          return wsFanout(server, { ...size, frames: ["html", "entries", "both"], drainMs: opts.drainMs, settleMs: opts.settleMs, profile: profileFor(`frames-${size.n}-${name}`) });
+        });
       } else if (scenario === "post") {
-        const record = { scenario, posters: opts.post.posters, listeners: opts.post.listeners };
+        await fanoutRuns({ scenario, posters: opts.post.posters, listeners: opts.post.listeners, frames: opts.frames.join(",") }, (label, server, name) => {
+          log(`post: ${label}, ${opts.post.posters} posters, ${opts.post.listeners} sockets, ${opts.durationMs / 1000} s`);
+          return postThroughput(server, {
+            ...opts.post,
+            frames: opts.frames,
+            durationMs: opts.durationMs,
+            maxPosts: opts.maxPosts,
+            drainMs: opts.drainMs,
+            settleMs: opts.settleMs,
+            profile: profileFor(`post-${opts.post.posters}x${opts.post.listeners}-${name}`),
+          });
+        });
+      } else if (scenario === "parts") {
+        const record = { scenario };
         results.push(record);
-        await withServers(labels, async () => {
-          for (const label of labels) {
-            if (control.interrupted) break;
-            const server = live[label];
-            log(`post: ${label}, ${opts.post.posters} posters, ${opts.post.listeners} sockets, ${opts.durationMs / 1000} s`);
-            const out = (record[label] = {});
-            await run(out, () =>
-              postThroughput(server, {
-                ...opts.post,
-                durationMs: opts.durationMs,
-                maxPosts: opts.maxPosts,
-                drainMs: opts.drainMs,
-                settleMs: opts.settleMs,
-                profile: profileFor(`post-${opts.post.posters}x${opts.post.listeners}-${label}`),
-              }),
-            server);
-            await sleep(500);
-          }
+        await withServers(["parts"], async () => {
+          log(`parts: the post path part by part, ${opts.parts.rounds} rounds of ${opts.parts.samples} samples`);
+          const out = (record.ours = {});
+          await run(out, () => postParts(live.parts, { ...opts.parts, log }), live.parts);
         });
       } else if (scenario === "search") {
         const record = { scenario };

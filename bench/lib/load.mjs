@@ -95,7 +95,8 @@ let tagCounter = 0;
  * listener measures latency from the text alone.
  */
 class Recorder {
-  constructor(listeners, maxMessages) {
+  /** `kinds`: what each socket listener asked for (frames=), by listener index; empty for long-poll. */
+  constructor(listeners, maxMessages, kinds = []) {
     this.tag = `${process.pid.toString(36)}${(++tagCounter).toString(36)}${Date.now().toString(36).slice(-4)}`;
     this.prefix = `bench ${this.tag} `;
     this.maxMessages = maxMessages;
@@ -105,6 +106,14 @@ class Recorder {
     this.duplicates = 0;
     this.expected = 0;
     this.lastDelivery = 0;
+    this.kinds = kinds;
+    /** Per kind of socket: its listeners, deliveries, their latencies, and the bytes of the entries frames that carried them. */
+    this.byKind = new Map();
+    for (const kind of kinds) {
+      const k = this.byKind.get(kind) ?? { listeners: 0, delivered: 0, bytes: 0, frames: 0, latencies: [] };
+      k.listeners++;
+      this.byKind.set(kind, k);
+    }
   }
 
   text(index, sentAt) {
@@ -127,7 +136,41 @@ class Recorder {
     this.seen[k] = 1;
     this.delivered++;
     this.latencies.push(now - sentAt);
+    const kind = this.byKind.get(this.kinds[listener]);
+    if (kind !== undefined) {
+      kind.delivered++;
+      kind.latencies.push(now - sentAt);
+    }
     if (now > this.lastDelivery) this.lastDelivery = now;
+  }
+
+  /** Every text of this run in rendered HTML: the markup around it does not matter, the tag finds it. */
+  recordHtml(listener, html, now) {
+    for (let at = html.indexOf(this.prefix); at >= 0; at = html.indexOf(this.prefix, at + 1)) this.record(listener, html.slice(at, at + 200), now);
+  }
+
+  /** An entries frame of `bytes` reached `listener`. */
+  frame(listener, bytes) {
+    const kind = this.byKind.get(this.kinds[listener]);
+    if (kind === undefined) return;
+    kind.frames++;
+    kind.bytes += bytes;
+  }
+
+  /** Per kind of socket: listeners, deliveries, bytes per delivered entry, latencies. */
+  framesSummary() {
+    const out = {};
+    for (const [kind, k] of this.byKind) {
+      out[kind] = {
+        listeners: k.listeners,
+        delivered: k.delivered,
+        frames: k.frames,
+        bytes: k.bytes,
+        bytes_per_entry: k.delivered > 0 ? Math.round((k.bytes / k.delivered) * 10) / 10 : null,
+        latency_ms: summarize(k.latencies),
+      };
+    }
+    return out;
   }
 }
 
@@ -385,12 +428,20 @@ export async function longpollFanout(server, { n, rate, messages, drainMs, holdS
   }
 }
 
-/** Opens n sockets on GET ws?p=<pos> with at most 50 handshakes at once; resolves with the open ones. */
-async function openSockets(server, n, pos, rec, state) {
-  const url = `${server.url.replace(/^http/, "ws")}/lobby/ws?p=${pos}`;
+/** The socket kinds a run can ask for: frames=html (the page), frames=entries (API clients), none (both). */
+export const FRAME_KINDS = ["entries", "html", "both"];
+
+/**
+ * Opens n sockets on GET ws?p=<pos>[&frames=<kind>] with at most 50 handshakes at once, socket i of kind
+ * rec.kinds[i]; resolves with the open ones.
+ */
+async function openSockets(server, from, to, pos, rec, state) {
+  const base = `${server.url.replace(/^http/, "ws")}/lobby/ws?p=${pos}`;
   const open = (i) =>
     new Promise((resolve) => {
       let hello = false;
+      const kind = rec.kinds[i];
+      const url = kind === "both" ? base : `${base}&frames=${kind}`;
       const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 30_000 });
       const timer = setTimeout(() => {
         if (!hello) {
@@ -411,7 +462,9 @@ async function openSockets(server, n, pos, rec, state) {
             state.badFrames++;
             return;
           }
+          rec.frame(i, data.length);
           if (Array.isArray(frame.entries)) for (const e of frame.entries) rec.record(i, e?.[2], now);
+          else if (typeof frame.html === "string") rec.recordHtml(i, frame.html, now);
         } else if (!hello && s.startsWith('{"type":"hello"')) {
           hello = true;
           clearTimeout(timer);
@@ -430,7 +483,7 @@ async function openSockets(server, n, pos, rec, state) {
         if (!hello) resolve(null);
       });
     });
-  const sockets = await mapLimit(n, 50, open);
+  const sockets = await mapLimit(to - from, 50, (j) => open(from + j));
   return sockets.filter((ws) => ws !== null);
 }
 
@@ -460,24 +513,43 @@ async function withSockets(server, n, rec, settleMs, body) {
     const idle = await server.snapshot();
     const setupStart = performance.now();
     const pos = (await stats(server, agent))["post-sequence"] ?? 0;
-    sockets = await openSockets(server, n, pos, rec, state);
-    let count = 0;
-    await waitUntil(async () => {
-      try {
-        count = (await stats(server, agent)).sockets;
-      } catch {}
-      return count >= sockets.length;
-    }, 30_000, 250);
+    const counted = async () => {
+      let count = 0;
+      await waitUntil(async () => {
+        try {
+          count = (await stats(server, agent)).sockets;
+        } catch {}
+        return count >= sockets.length;
+      }, 30_000, 250);
+    };
+    // Half the sockets, then the other half: the memory the second half takes is what a socket costs,
+    // without what the first sockets cost once (the room starting, code compiled on first use).
+    const half = Math.floor(n / 2);
+    sockets = await openSockets(server, 0, half, pos, rec, state);
+    await counted();
+    const halfway = await server.snapshot();
+    const second = await openSockets(server, half, n, pos, rec, state);
+    sockets = sockets.concat(second);
+    await counted();
     const setupMs = Math.round(performance.now() - setupStart);
     // Presence changes reach sockets at most every few seconds: let the joins' last one pass.
     await sleep(settleMs);
+    const connected = await server.snapshot();
     const live = () => sockets.length - state.dropped;
     const out = await body({ agent, live, sockets, idle });
     await closeSockets(sockets, state);
     const leftover = await waitRoomEmpty(server, agent, "sockets", 20_000);
+    // Memory an open, idle socket takes: resident size once the second half settled, before any post, less halfway.
+    const perSocket = (...roles) => {
+      if (second.length === 0) return null;
+      const grown = roles.reduce((kb, role) => kb + (connected.rssKb[role] ?? 0) - (halfway.rssKb[role] ?? 0), 0);
+      return Math.round((grown / second.length) * 10) / 10;
+    };
     return {
       n: sockets.length,
       ...out,
+      idle_socket_kb: { workerd: perSocket("proxy", "worker"), proxy: perSocket("proxy"), worker: perSocket("worker") },
+      frames: rec.framesSummary(),
       errors: state.errors,
       first_error: state.firstError,
       dropped: state.dropped,
@@ -491,9 +563,12 @@ async function withSockets(server, n, rec, settleMs, body) {
   }
 }
 
-/** WebSocket fan-out: n sockets on GET ws?p=<pos>, one poster at a fixed rate over HTTP. */
-export async function wsFanout(server, { n, rate, messages, drainMs, settleMs, profile = null }) {
-  const rec = new Recorder(n, messages);
+/** Socket i asks for frames[i % frames.length]. */
+const kindsOf = (n, frames) => Array.from({ length: n }, (_, i) => frames[i % frames.length]);
+
+/** WebSocket fan-out: n sockets on GET ws?p=<pos>[&frames=], one poster at a fixed rate over HTTP. */
+export async function wsFanout(server, { n, rate, messages, drainMs, settleMs, frames = ["entries"], profile = null }) {
+  const rec = new Recorder(n, messages, kindsOf(n, frames));
   return withSockets(server, n, rec, settleMs, async ({ agent, live, idle }) => {
     const profiling = await beginProfile(server, profile);
     const before = await server.snapshot();
@@ -531,8 +606,8 @@ export async function wsFanout(server, { n, rate, messages, drainMs, settleMs, p
  * acks come back, for `durationMs` or `maxPosts` in all, with `listeners`
  * sockets attached.
  */
-export async function postThroughput(server, { posters, listeners, durationMs, maxPosts, drainMs, settleMs, profile = null }) {
-  const rec = new Recorder(listeners, maxPosts);
+export async function postThroughput(server, { posters, listeners, durationMs, maxPosts, drainMs, settleMs, frames = ["entries"], profile = null }) {
+  const rec = new Recorder(listeners, maxPosts, kindsOf(listeners, frames));
   return withSockets(server, listeners, rec, settleMs, async ({ live, idle }) => {
     const postAgent = newAgent(posters);
     try {

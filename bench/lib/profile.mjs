@@ -5,6 +5,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, normalize } from "node:path";
 import WebSocket from "ws";
+import { PARTS, partOfStack } from "./breakdown.mjs";
 
 const CALL_TIMEOUT_MS = 30_000;
 /** The most one sample counts for (see summarizeProfile). */
@@ -169,13 +170,28 @@ export async function summarizeProfile(profile, { cwd, root, top = 15 }) {
     const dt = Math.min(deltas[i + 1] ?? 0, MAX_SAMPLE_US);
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + dt);
   }
+  /** The stack of a node, innermost first, for the breakdown by part. */
+  const stackOf = (node) => {
+    const frames = [];
+    for (let n = node; n !== undefined; n = nodes.get(parent.get(n.id))) {
+      const fn = n.callFrame.functionName || "(anonymous)";
+      if (!n.callFrame.url) frames.push({ native: true, fn, file: null });
+      else frames.push({ native: false, fn, file: where(n).file });
+    }
+    return frames;
+  };
   const fns = new Map();
   const files = new Map();
+  const parts = new Map();
   const special = {};
   let busyUs = 0;
   for (const [id, us] of selfUs) {
     const node = nodes.get(id);
     const name = node.callFrame.functionName || "(anonymous)";
+    if (name !== "(idle)") {
+      const part = partOfStack(stackOf(node));
+      parts.set(part, (parts.get(part) ?? 0) + us);
+    }
     if (SPECIAL.has(name) && !node.callFrame.url) {
       special[name] = (special[name] ?? 0) + us;
       if (name !== "(idle)") {
@@ -214,6 +230,7 @@ export async function summarizeProfile(profile, { cwd, root, top = 15 }) {
     mapped: [...mappers.values()].some((m) => m !== null),
     functions: list(fns, top),
     files: list(files, top),
+    parts: PARTS.filter((name) => parts.has(name)).map((name) => ({ name, self_ms: round(parts.get(name) / 1000), pct: pct(parts.get(name)) })),
   };
 }
 

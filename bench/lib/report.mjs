@@ -29,19 +29,20 @@ export function ratios(ours, floor) {
     worker_rss: ratio(ours.rss_mb?.worker, floor.rss_mb?.worker),
     server_cpu_per_delivery: ratio(ours.server_cpu_us_per_delivery, floor.server_cpu_us_per_delivery),
     worker_cpu_per_delivery: ratio(ours.worker_cpu_us_per_delivery, floor.worker_cpu_us_per_delivery),
+    ...(ours.idle_socket_kb ? { idle_socket_kb: ratio(ours.idle_socket_kb.workerd, floor.idle_socket_kb?.workerd) } : {}),
     ...(ours.posts_per_s !== undefined ? { posts_per_s: ratio(ours.posts_per_s, floor.posts_per_s) } : {}),
   };
 }
 
 function fanoutRows(record) {
   const rows = [];
-  const size = record.scenario === "post" ? `${record.posters}x${record.listeners}` : String(record.n);
+  const size = (record.scenario === "post" ? `${record.posters}x${record.listeners}` : String(record.n)) + (record.round ? ` #${record.round}` : "");
   const rate = record.scenario === "post" ? "max" : `${record.rate}/s`;
   for (const label of ["ours", "floor"]) {
     const r = record[label];
     if (!r || (!r.error && !r.latency_ms)) continue;
     if (r.error) {
-      rows.push([record.scenario, size, rate, label, "ERROR", "", "", "", "", "", "", "", "", "", "", "", "", "", "", r.error.split("\n")[0].slice(0, 100)]);
+      rows.push([record.scenario, size, rate, label, "ERROR", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", r.error.split("\n")[0].slice(0, 100)]);
       continue;
     }
     const pct = r.delivered_ratio === null ? "-" : `${(r.delivered_ratio * 100).toFixed(1)}%`;
@@ -61,7 +62,7 @@ function fanoutRows(record) {
       fmt(r.messages), `${r.delivered}/${r.expected}`, pct, fmt(r.lost),
       fmt(r.latency_ms.p50), fmt(r.latency_ms.p90), fmt(r.latency_ms.p99), fmt(r.latency_ms.max),
       fmt(r.throughput), fmt(r.rss_mb.workerd_at_start), fmt(r.rss_mb.workerd), `${fmt(r.rss_mb.proxy)}+${fmt(r.rss_mb.worker)}`,
-      fmt(r.server_cpu_us_per_delivery), fmt(r.worker_cpu_us_per_delivery), fmt(r.setup_ms === undefined ? null : r.setup_ms / 1000),
+      fmt(r.server_cpu_us_per_delivery), fmt(r.worker_cpu_us_per_delivery), fmt(r.idle_socket_kb?.workerd), fmt(r.setup_ms === undefined ? null : r.setup_ms / 1000),
       notes.join("; "),
     ]);
   }
@@ -71,35 +72,83 @@ function fanoutRows(record) {
     rows.push([
       "", "", "", "ours/floor", "", "", "", "",
       f(x.p50), f(x.p90), f(x.p99), f(x.max), f(x.throughput), "", f(x.rss), `w ${f(x.worker_rss)}`,
-      f(x.server_cpu_per_delivery), f(x.worker_cpu_per_delivery), "",
+      f(x.server_cpu_per_delivery), f(x.worker_cpu_per_delivery), f(x.idle_socket_kb), "",
       x.posts_per_s !== undefined ? `posts/s ${f(x.posts_per_s)}` : "",
     ]);
   }
   return rows;
 }
 
+/** The scenarios reported as fan-out runs, ours against the floor. */
+const FANOUT = ["longpoll", "ws", "frames", "post"];
+
+/** The median of each ratio over the rounds of a size, with the range. */
+function medianRows(records) {
+  const groups = new Map();
+  for (const record of records) {
+    if (record.round === undefined || !record.ratio) continue;
+    const size = record.scenario === "post" ? `${record.posters}x${record.listeners}` : String(record.n);
+    const key = `${record.scenario} ${size}`;
+    if (!groups.has(key)) groups.set(key, { scenario: record.scenario, size, ratios: [] });
+    groups.get(key).ratios.push(record.ratio);
+  }
+  const cell = (values) => {
+    const xs = values.filter((v) => typeof v === "number").sort((a, b) => a - b);
+    if (!xs.length) return "-";
+    const mid = xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    return `x${mid.toFixed(2)} (${xs[0].toFixed(2)}-${xs[xs.length - 1].toFixed(2)})`;
+  };
+  return [...groups.values()].map(({ scenario, size, ratios }) => [
+    scenario, size, ratios.length,
+    ...["p50", "p90", "p99", "server_cpu_per_delivery", "worker_cpu_per_delivery", "idle_socket_kb", "posts_per_s"].map((k) => cell(ratios.map((r) => r[k]))),
+  ]);
+}
+
+/** One row per kind of socket of every socket run: bytes per delivered entry, ours and the floor's. */
+function framesRows(records) {
+  const rows = [];
+  const f = (v) => (v === null || v === undefined ? "-" : `x${v.toFixed(2)}`);
+  for (const record of records) {
+    const ours = record.ours?.frames ?? {};
+    const floor = record.floor?.frames ?? {};
+    const size = record.scenario === "post" ? `${record.posters}x${record.listeners}` : String(record.n);
+    for (const kind of ["html", "entries", "both"]) {
+      const a = ours[kind];
+      const b = floor[kind];
+      if (!a && !b) continue;
+      rows.push([
+        record.scenario, size, kind, fmt(a?.listeners ?? b?.listeners),
+        fmt(a?.bytes_per_entry), fmt(b?.bytes_per_entry), f(ratio(a?.bytes_per_entry, b?.bytes_per_entry)),
+        fmt(a?.latency_ms?.p50), fmt(a?.latency_ms?.p99), fmt(b?.latency_ms?.p50), fmt(b?.latency_ms?.p99),
+      ]);
+    }
+  }
+  return rows;
+}
+
 export function printReport(results, meta) {
   for (const record of results) {
-    if (["longpoll", "ws", "post"].includes(record.scenario)) record.ratio = ratios(record.ours, record.floor);
+    if (FANOUT.includes(record.scenario)) record.ratio = ratios(record.ours, record.floor);
   }
   const out = [];
   out.push("");
   out.push(
     `Chaton benchmark, ${meta.date}, commit ${meta.commit ?? "?"}${meta.dirty ? " (with uncommitted changes)" : ""}, ` +
       `${meta.cpus} cores, ${meta.mem_gb} GiB, load generator on Node ${meta.node}${meta.smoke ? " (smoke run)" : ""}` +
-      `${meta.profiled ? " (PROFILED: the profiler slows the servers)" : ""}`,
+      `${meta.profiled ? " (PROFILED: the profiler slows the servers)" : ""}${meta.floor_assets ? " (floor with static assets)" : ""}`,
   );
 
-  const fanout = results.filter((r) => ["longpoll", "ws", "post"].includes(r.scenario));
+  const fanout = results.filter((r) => FANOUT.includes(r.scenario));
   if (fanout.length) {
     out.push("");
     out.push("Fan-out and posting (latency: post sent -> entry received by each listener, ms; thr: deliveries/s;");
     out.push("RSS0, RSS: workerd MB before the listeners connected and at the end, the latter split proxy+worker;");
-    out.push("cpu/dlv, wkr/dlv: CPU µs per delivery of both workerd and of the Worker's alone; setup: s to connect the listeners)");
+    out.push("cpu/dlv, wkr/dlv: CPU µs per delivery of both workerd and of the Worker's alone; KB/sk: workerd KB per idle socket,");
+    out.push("resident growth from before the sockets came to once they settled; setup: s to connect the listeners)");
     out.push("");
     out.push(
       table(
-        ["scenario", "n", "rate", "server", "msgs", "deliv/exp", "%", "lost", "p50", "p90", "p99", "max", "thr/s", "RSS0", "RSS", "prx+wkr", "cpu/dlv", "wkr/dlv", "setup", "notes"],
+        ["scenario", "n", "rate", "server", "msgs", "deliv/exp", "%", "lost", "p50", "p90", "p99", "max", "thr/s", "RSS0", "RSS", "prx+wkr", "cpu/dlv", "wkr/dlv", "KB/sk", "setup", "notes"],
         fanout.flatMap(fanoutRows),
         4,
       ),
@@ -120,6 +169,22 @@ export function printReport(results, meta) {
       out.push("Saturation (delivered/expected < 99% or p99 > 1000 ms):");
       out.push(...marks.map((m) => `  ${m}`));
     }
+    const medians = medianRows(fanout);
+    if (medians.length) {
+      out.push("");
+      out.push("Medians over the rounds of each size (--repeat; ours/floor; min-max in brackets):");
+      out.push("");
+      out.push(table(["scenario", "n", "rounds", "p50", "p90", "p99", "cpu/dlv", "wkr/dlv", "KB/sk", "posts/s"], medians, 2));
+    }
+    const bytes = framesRows(fanout);
+    if (bytes.length) {
+      out.push("");
+      out.push("Bytes per delivered entry, by what the sockets asked for (frames=html: the page; frames=entries: API clients;");
+      out.push("both: no parameter): the entries frames' payload bytes a kind of socket received over its deliveries; latency");
+      out.push("in ms for that kind alone. The floor's page part is the text alone, unescaped and unrendered.");
+      out.push("");
+      out.push(table(["scenario", "n", "kind", "sockets", "ours B/entry", "floor B/entry", "ours/floor", "ours p50", "p99", "floor p50", "p99"], bytes, 3));
+    }
   }
 
   const status = results.find((r) => r.scenario === "status");
@@ -137,6 +202,22 @@ export function printReport(results, meta) {
           0,
         ),
       );
+    }
+  }
+
+  const parts = results.find((r) => r.scenario === "parts");
+  if (parts?.ours?.error || parts?.ours?.parts) {
+    const p = parts.ours;
+    out.push("");
+    if (p.error) out.push(`Post path parts: ERROR ${p.error.split("\n")[0]}`);
+    else {
+      out.push(`The post path part by part (bench/parts: the room's modules in a Durable Object under wrangler dev, its SQLite;`);
+      out.push(`µs per run, median and least of ${p.rounds} rounds of ${p.samples} samples, a sample the mean of as many runs as fill 20 ms;`);
+      out.push(`the log held ${p.entries} entries at the end). The "committed" rows are the Worker process's CPU per request`);
+      out.push(`(/proc, 10 ms ticks) over 500 requests of one step each, less that of as many requests doing nothing: a post's`);
+      out.push(`store with its own commit, which the rows above, many stores in one event, pay once for all)`);
+      out.push("");
+      out.push(table(["part", "µs median", "least"], p.parts.map((x) => [x.part, fmt(x.us_median, 2), fmt(x.us_min, 2)]), 1));
     }
   }
 
@@ -188,6 +269,40 @@ export function printReport(results, meta) {
       out.push(
         `Index ${mib(s.size_bytes.index)} MiB (merged ${mib(s.merged_size_bytes.index)} MiB) for ${mib(s.size_bytes.text)} MiB of text and nicks ` +
           `(x${fmt(s.index_to_text, 2)}); database ${mib(s.merged_size_bytes.database)} MiB; filled in ${fmt(s.fill_s)} s (${s.fill_entries_per_s} entries/s)`,
+      );
+    }
+  }
+
+  const breakdowns = results.filter((r) => FANOUT.includes(r.scenario) && (r.ours?.profile?.parts || r.floor?.profile?.parts));
+  if (breakdowns.length) {
+    out.push("");
+    out.push("Where a delivery's time goes (from the CPU profiles below, so slowed by the profiler: read the shares and the");
+    out.push("differences): each sample's self time put in one part of the path by the innermost frame that names one");
+    out.push("(bench/lib/breakdown.mjs), in ms over the measured window and in µs per delivery.");
+    for (const record of breakdowns) {
+      const size = record.scenario === "post" ? `${record.posters}x${record.listeners}` : String(record.n);
+      const perDelivery = (r, part) => {
+        const ms = r?.profile?.parts?.find((p) => p.name === part)?.self_ms;
+        return ms === undefined ? null : r.delivered > 0 ? (ms * 1000) / r.delivered : null;
+      };
+      const msOf = (r, part) => r?.profile?.parts?.find((p) => p.name === part)?.self_ms;
+      const names = [...new Set([...(record.ours?.profile?.parts ?? []), ...(record.floor?.profile?.parts ?? [])].map((p) => p.name))];
+      const total = (r) => (r?.profile?.parts ?? []).reduce((sum, p) => sum + p.self_ms, 0);
+      const rows = names.map((name) => {
+        const a = perDelivery(record.ours, name);
+        const b = perDelivery(record.floor, name);
+        return [name, fmt(msOf(record.ours, name)), fmt(a, 2), fmt(msOf(record.floor, name)), fmt(b, 2), a === null ? "-" : fmt(a - (b ?? 0), 2)];
+      });
+      const ta = record.ours?.delivered ? (total(record.ours) * 1000) / record.ours.delivered : null;
+      const tb = record.floor?.delivered ? (total(record.floor) * 1000) / record.floor.delivered : null;
+      rows.push(["all", fmt(total(record.ours)), fmt(ta, 2), fmt(total(record.floor)), fmt(tb, 2), ta === null ? "-" : fmt(ta - (tb ?? 0), 2)]);
+      out.push("");
+      out.push(`  ${record.scenario} ${size}${record.frames ? ` (frames ${record.frames})` : ""}: ${record.ours?.delivered ?? "-"} deliveries ours, ${record.floor?.delivered ?? "-"} the floor's`);
+      out.push(
+        table(["part", "ours ms", "µs/dlv", "floor ms", "µs/dlv", "ours-floor µs/dlv"], rows, 1)
+          .split("\n")
+          .map((line) => `    ${line}`)
+          .join("\n"),
       );
     }
   }

@@ -18,10 +18,11 @@ function connectOnce(url: string, state: { pos: number }, ver: string, on: LiveH
     let greeted = false;
     let stop = false;
     let ping: ReturnType<typeof setInterval> | null = null;
-    const ws = new WebSocket(`${url}?p=${state.pos}`);
+    // The page shows rendered entries: it asks for the HTML alone.
+    const ws = new WebSocket(`${url}?p=${state.pos}&frames=html`);
     ws.addEventListener("message", (event) => {
       if (event.data === "pong" || typeof event.data !== "string") return;
-      const frame = JSON.parse(event.data) as ServerFrame;
+      const frame = JSON.parse(event.data) as ServerFrame<"html">;
       switch (frame.type) {
         case "hello":
           greeted = true;

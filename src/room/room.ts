@@ -174,8 +174,20 @@ export class Room extends DurableObject<Env> {
     const news = new NewsEncoder(log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
     const longpoll = new LongPoll(holdMs, ver, (cid) => clients.stopWaiting(cid));
     let writePath: WritePath | null = null;
-    const sockets = new Sockets({ ctx: this.ctx, clients, news, ver, clock, submit: (post) => writePath!.submit(post) });
-    const fanout = new Fanout([longpoll, sockets], news, () => clients.count());
+    let told: Fanout | null = null;
+    const sockets = new Sockets({
+      ctx: this.ctx,
+      clients,
+      news,
+      ver,
+      clock,
+      submit: (post) => writePath!.submit(post),
+      publishNow: () => told!.publish(),
+      published: () => told!.published(),
+    });
+    // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
+    const fanout = new Fanout([longpoll, sockets], news, () => clients.count(), () => this.ctx.storage.sync());
+    told = fanout;
     const admission = new Admission(config.name, this.blocklist, this.allowlist, limits, this.audit, clock);
     const authorSecrets = new AuthorSecrets(this.meta);
     // Outgoing webhooks queue each stored entry inside the transaction that stores it.

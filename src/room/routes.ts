@@ -40,7 +40,7 @@ type Handler = (request: Request, url: URL, room: RoomView) => Response | Promis
 const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Handler>>>>> = {
   "": { GET: (_req, _url, room) => roomPage(room) },
   comet: { GET: (req, url, room) => comet(room, url, clientAddress(req)) },
-  ws: { GET: (req, _url, room) => room.sockets.accept(req) },
+  ws: { GET: (req, url, room) => room.sockets.accept(req, url) },
   post: { POST: (req, _url, room) => post(room, req) },
   delete: { POST: (req, _url, room) => deleteOwnPost(room, req) },
   apilogin: { POST: (req, _url, room) => apilogin(room, req) },

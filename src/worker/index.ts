@@ -35,6 +35,21 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
 }
 
 /**
+ * What every listener and poster asks for: long-poll, the socket upgrade, a
+ * post. They go to the room as they came, with nothing looked at on the way
+ * but what must be checked before the room (a private room's guard).
+ */
+const LIVE_PATHS: ReadonlySet<string> = new Set(["comet", "ws", "post"]);
+
+async function live(request: Request, url: URL, room: RoomHandle): Promise<Response> {
+  if (room.config.private) {
+    const signedIn = await signIn(request, room);
+    if (signedIn instanceof Response) return signedIn;
+  }
+  return room.stub.fetch(await withBodyRead(request, url));
+}
+
+/**
  * A path below /<room>/ (null for /<room> itself): the Worker answers the status files, badge page,
  * admin API and password page itself; everything else goes to the room's
  * object. The guard of a private room owns every path but the admin API's
@@ -42,6 +57,7 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
  */
 async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
   refuseDeclaredOversize(request, url, rest);
+  if (rest !== null && LIVE_PATHS.has(rest)) return live(request, url, room);
   const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
   if (admin) return adminRoute(request, env, room, admin[1]!);
   // An incoming webhook's URL is its own credential, in a private room too.

@@ -12,7 +12,7 @@ import { encodeContent, writeReply, type CometFormat, type EncodedContent, type 
 import type { Entry } from "../../src/protocol/entry";
 import type { ServerFrame } from "../../src/protocol/wire";
 import { ClientRegistry } from "../../src/room/live/clients";
-import type { News } from "../../src/room/live/fanout";
+import { Fanout, type News } from "../../src/room/live/fanout";
 import { NewsEncoder } from "../../src/room/live/news";
 import type { Room } from "../../src/room/room";
 import { LongPoll } from "../../src/room/transports/longpoll";
@@ -65,6 +65,26 @@ describe("long-poll as a listener", () => {
     expect(released.sort()).toEqual([1, 2, 3]);
   });
 
+  it("pings each held request once its own hold time has passed, in the order they were held", async () => {
+    const released: number[] = [];
+    const longpoll = new LongPoll(150, "v1", (cid) => released.push(cid));
+    const pinged: { cid: number; at: number }[] = [];
+    const start = Date.now();
+    const hold = (cid: number) =>
+      longpoll.hold({ cid, pos: 2, format: "json", answer: (header) => pinged.push({ cid: header.cid, at: Date.now() - start }) }, () => ({ pos: 2, nc: 0, ver: "v1", cid }));
+    hold(1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    hold(2);
+    hold(3);
+    // Held again: its hold starts over, after the others.
+    hold(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pinged.map((p) => p.cid)).toEqual([2, 3, 1]);
+    for (const p of pinged) expect(p.at).toBeGreaterThanOrEqual(80 + 150 - 5);
+    expect(released).toEqual([2, 3, 1]);
+    expect(longpoll.size).toBe(0);
+  });
+
   it("answers held pages with a deletion marker and leaves API clients waiting", () => {
     const longpoll = new LongPoll(60_000, "v1", () => {});
     const answers = new Map<number, string>();
@@ -80,11 +100,13 @@ describe("long-poll as a listener", () => {
   });
 });
 
-/** A stand-in for the runtime's socket list: what each socket was sent. */
-function fakeSockets(count: number) {
+/** A stand-in for the runtime's socket list, each socket with the tag it was accepted with: what each socket was sent. */
+function fakeSockets(count: number, tags: readonly string[] = ["both"]) {
   const sent: string[][] = Array.from({ length: count }, () => []);
-  const sockets = sent.map((frames) => ({ send: (data: string) => frames.push(data) }) as unknown as WebSocket);
-  const ctx = { getWebSockets: () => sockets } as unknown as DurableObjectState;
+  const sockets = sent.map((frames, i) => ({ tag: tags[i % tags.length], ws: { send: (data: string) => frames.push(data) } as unknown as WebSocket }));
+  const ctx = {
+    getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.tag === tag).map((s) => s.ws),
+  } as unknown as DurableObjectState;
   return { ctx, sent };
 }
 
@@ -93,7 +115,7 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(3);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 3, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
     const { news, encodings } = handMadeNews(0, 3);
     sockets.entries(news);
     expect(encodings.sort()).toEqual(["0:html", "0:json"]);
@@ -105,16 +127,79 @@ describe("sockets as a listener", () => {
     expect(frame.html).toContain("second &lt;b&gt;&quot;&amp;");
   });
 
+  it("sends each kind of socket its own frame, made once per kind whatever the number of sockets", () => {
+    const { ctx, sent } = fakeSockets(9, ["html", "entries", "both"]);
+    const clock = new Clock();
+    const clients = new ClientRegistry(clock, 9, () => {});
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
+    const { news, encodings } = handMadeNews(1, 9);
+    sockets.entries(news);
+    // The html frame, the entries frame, and the frame with both: four encodings asked for, not one per socket.
+    expect(encodings.sort()).toEqual(["1:html", "1:html", "1:json", "1:json"]);
+    expect(sent.map((frames) => frames.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const byKind = (i: number) => sent.filter((_, j) => j % 3 === i).map((frames) => frames[0]);
+    for (const i of [0, 1, 2]) expect(new Set(byKind(i)).size).toBe(1);
+    const [html, entries, both] = [0, 1, 2].map((i) => JSON.parse(byKind(i)[0]!) as Record<string, unknown>);
+    expect(html).toEqual({ type: "entries", pos: 2, nc: 9, reset: false, html: both!["html"] });
+    expect(entries).toEqual({ type: "entries", pos: 2, nc: 9, reset: false, entries: [["bob", [1_700_000_001, 2], 'second <b>"&']] });
+    expect(both).toEqual({ ...entries, html: both!["html"] });
+    expect(both!["html"]).toContain("second &lt;b&gt;&quot;&amp;");
+  });
+
+  it("encodes nothing when no socket listens", () => {
+    const { ctx } = fakeSockets(0);
+    const clock = new Clock();
+    const sockets = new Sockets({ ctx, clients: new ClientRegistry(clock, 0, () => {}), news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
+    const { news, encodings } = handMadeNews(0, 0);
+    sockets.entries(news);
+    expect(encodings).toEqual([]);
+  });
+
   it("tells every socket of a deletion, and of a change of chatters at most once per interval", () => {
     const { ctx, sent } = fakeSockets(2);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 2, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }) });
+    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
     sockets.deleted("entry-1-01");
     expect(sent.map((frames) => JSON.parse(frames[0]!))).toEqual([{ type: "deleted", anchor: "entry-1-01" }, { type: "deleted", anchor: "entry-1-01" }]);
     sockets.presence();
     sockets.presence();
     expect(sent[0]!.slice(1).map((f) => JSON.parse(f))).toEqual([{ type: "presence", nc: 2 }]);
+  });
+});
+
+describe("the publish path tells entries once they are durable", () => {
+  /** A Fanout whose commit resolves when the test says, and what a listener heard. */
+  function gated() {
+    let commit!: () => void;
+    const heard: { from: number; end: number }[] = [];
+    const listener = { entries: (news: News) => heard.push({ from: news.from, end: news.end }), deleted: () => {}, presence: () => {} };
+    let end = 5;
+    const news = { get end() { return end; }, encodeSince: () => ({ format: "json", text: "[]" }), invalidate: () => {} } as unknown as NewsEncoder;
+    const fanout = new Fanout([listener], news, () => 1, () => new Promise<void>((resolve) => (commit = resolve)));
+    return { fanout, heard, commit: () => commit(), grow: (to: number) => (end = to) };
+  }
+
+  it("tells listeners after the commit, and the writes made before it in one go", async () => {
+    const { fanout, heard, commit, grow } = gated();
+    fanout.entries(4);
+    grow(6);
+    fanout.entries(5);
+    await Promise.resolve();
+    expect(heard).toEqual([]);
+    commit();
+    await fanout.published();
+    expect(heard).toEqual([{ from: 4, end: 6 }]);
+  });
+
+  it("tells at once when asked, and not again at the commit", async () => {
+    const { fanout, heard, commit } = gated();
+    fanout.entries(4);
+    fanout.publish();
+    expect(heard).toEqual([{ from: 4, end: 5 }]);
+    commit();
+    await fanout.published();
+    expect(heard).toHaveLength(1);
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CLIENT_POST_BURST, CLIENT_POSTS_PER_MINUTE, MAX_FRAME_BYTES } from "../../src/protocol/limits";
 import type { ServerFrame } from "../../src/protocol/wire";
 import type { Room } from "../../src/room/room";
+import { parseHtml } from "../support/html";
 import { ORIGIN } from "../support/rooms";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -11,6 +12,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Client {
   ws: WebSocket;
   frames: ServerFrame[];
+  /** Every frame as it came, the bytes compared. */
+  raw: string[];
   closed: Promise<{ code: number; reason: string }>;
   /** The next frame of `type` after those already seen, within `ms`. */
   next<T extends ServerFrame["type"]>(type: T, ms?: number): Promise<Extract<ServerFrame, { type: T }>>;
@@ -21,33 +24,38 @@ function roomStub() {
   return env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
 }
 
-async function connect(stub: DurableObjectStub, p = 0, room = "lobby"): Promise<Client> {
-  const res = await stub.fetch(`${ORIGIN}/${room}/ws?p=${p}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.5" } });
+async function connect(stub: DurableObjectStub, p = 0, room = "lobby", frames?: "html" | "entries"): Promise<Client> {
+  const query = frames === undefined ? `p=${p}` : `p=${p}&frames=${frames}`;
+  const res = await stub.fetch(`${ORIGIN}/${room}/ws?${query}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.5" } });
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
-  const frames: ServerFrame[] = [];
+  const parsed: ServerFrame[] = [];
+  const raw: string[] = [];
   let resolveClosed!: (value: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => (resolveClosed = resolve));
   ws.addEventListener("message", (event) => {
-    if (event.data !== "pong") frames.push(JSON.parse(event.data as string));
+    if (event.data === "pong") return;
+    raw.push(event.data as string);
+    parsed.push(JSON.parse(event.data as string));
   });
   ws.addEventListener("close", (event) => resolveClosed({ code: event.code, reason: event.reason }));
   ws.accept();
   const seen = new Map<string, number>();
   return {
     ws,
-    frames,
+    frames: parsed,
+    raw,
     closed,
     async next(type, ms = 2000) {
       const deadline = Date.now() + ms;
       for (;;) {
         const from = seen.get(type) ?? 0;
-        const index = frames.findIndex((f, i) => i >= from && f.type === type);
+        const index = parsed.findIndex((f, i) => i >= from && f.type === type);
         if (index >= 0) {
           seen.set(type, index + 1);
-          return frames[index] as never;
+          return parsed[index] as never;
         }
-        if (Date.now() > deadline) throw new Error(`no ${type} frame within ${ms} ms; got ${JSON.stringify(frames)}`);
+        if (Date.now() > deadline) throw new Error(`no ${type} frame within ${ms} ms; got ${JSON.stringify(parsed)}`);
         await sleep(10);
       }
     },
@@ -116,6 +124,8 @@ describe("the room's WebSocket", () => {
     const b = await connect(stub);
     a.send({ type: "post", id: "m1", nick: "  sock ", text: "hi\u0001 there  " });
     expect(await a.next("ack")).toEqual({ type: "ack", id: "m1", stored: true, pos: 1, permalink: expect.stringMatching(/^a\/\d{4}\/\d\d\/\d\d#entry-/), secret: expect.any(String) });
+    // The poster's own socket hears its entry before its ack.
+    expect(a.frames.findIndex((f) => f.type === "entries")).toBeLessThan(a.frames.findIndex((f) => f.type === "ack"));
     const seen = await b.next("entries");
     expect(seen.entries).toEqual([["sock", expect.anything(), "hi there"]]);
     a.send({ type: "post", id: "m2", nick: "sock", text: "   " });
@@ -226,5 +236,132 @@ describe("the room's WebSocket", () => {
   it("should refuse a plain GET on ws with 426", async () => {
     const res = await roomStub().fetch(`${ORIGIN}/lobby/ws`);
     expect(res.status).toBe(426);
+  });
+});
+
+describe("what a socket asks for with frames", () => {
+  /** The raw entries frames a client got, in order. */
+  const entriesFrames = (client: Client) => client.raw.filter((frame) => (JSON.parse(frame) as ServerFrame).type === "entries");
+
+  /** Waits until every client has `count` entries frames. */
+  async function entriesReach(clients: Client[], count: number): Promise<void> {
+    for (let i = 0; i < 200 && clients.some((c) => entriesFrames(c).length < count); i++) await sleep(10);
+    for (const client of clients) expect(entriesFrames(client)).toHaveLength(count);
+  }
+
+  it("should send a page socket only the rendered HTML, an API socket only the entries, and a socket that asks nothing both", async () => {
+    const stub = roomStub();
+    const page = await connect(stub, 0, "lobby", "html");
+    const api = await connect(stub, 0, "lobby", "entries");
+    const plain = await connect(stub, 0);
+    await post(stub, "hello <world>");
+    await entriesReach([page, api, plain], 1);
+
+    const pageFrame = JSON.parse(entriesFrames(page)[0]!) as Record<string, unknown>;
+    expect(Object.keys(pageFrame).sort()).toEqual(["html", "nc", "pos", "reset", "type"]);
+    expect(pageFrame).toMatchObject({ type: "entries", pos: 1, nc: 3, reset: false });
+    const { elements, text } = await parseHtml(pageFrame["html"] as string);
+    expect(elements.find((e) => e.tag === "div" && e.attrs["class"] === "entry")?.attrs["data-seq"]).toBe("1");
+    expect(elements.some((e) => e.tag === "world")).toBe(false);
+    expect(text).toContain("hello &lt;world&gt;");
+
+    const apiFrame = JSON.parse(entriesFrames(api)[0]!) as Record<string, unknown>;
+    expect(Object.keys(apiFrame).sort()).toEqual(["entries", "nc", "pos", "reset", "type"]);
+    expect(apiFrame).toMatchObject({ type: "entries", pos: 1, nc: 3, reset: false, entries: [["alice", [expect.any(Number), expect.any(Number)], "hello <world>"]] });
+
+    // Without the parameter, the frame is today's: both parts, which are exactly what the others got.
+    const plainFrame = JSON.parse(entriesFrames(plain)[0]!) as Record<string, unknown>;
+    expect(Object.keys(plainFrame).sort()).toEqual(["entries", "html", "nc", "pos", "reset", "type"]);
+    expect(plainFrame["html"]).toBe(pageFrame["html"]);
+    expect(plainFrame["entries"]).toEqual(apiFrame["entries"]);
+  });
+
+  it("should send every socket of a kind the same bytes, each part encoded once per post", async () => {
+    const stub = roomStub();
+    const clients = [];
+    for (const frames of ["html", "html", "entries", "entries", undefined, undefined] as const) clients.push(await connect(stub, 0, "lobby", frames));
+    const encodings = () => runInDurableObject(stub, (room: Room) => room.news.encodings);
+    const before = await encodings();
+    await post(stub, "one post for six sockets");
+    await entriesReach(clients, 1);
+    // One JSON encoding and one HTML rendering, whatever the number of sockets.
+    expect((await encodings()) - before).toBe(2);
+    const bytes = clients.map((client) => entriesFrames(client)[0]);
+    expect(bytes[0]).toBe(bytes[1]);
+    expect(bytes[2]).toBe(bytes[3]);
+    expect(bytes[4]).toBe(bytes[5]);
+    expect(new Set(bytes).size).toBe(3);
+  });
+
+  it("should encode only the part that sockets listen for", async () => {
+    const stub = roomStub();
+    const api = [await connect(stub, 0, "lobby", "entries"), await connect(stub, 0, "lobby", "entries")];
+    const before = await runInDurableObject(stub, (room: Room) => room.news.encodings);
+    await post(stub, "entries only");
+    await entriesReach(api, 1);
+    expect((await runInDurableObject(stub, (room: Room) => room.news.encodings)) - before).toBe(1);
+  });
+
+  it("should send what came after p in the kind the socket asked for", async () => {
+    const stub = roomStub();
+    await post(stub, "earlier");
+    await post(stub, "later");
+    const page = await connect(stub, 1, "lobby", "html");
+    const api = await connect(stub, 1, "lobby", "entries");
+    const pageBacklog = (await page.next("entries")) as unknown as Record<string, unknown>;
+    const apiBacklog = (await api.next("entries")) as unknown as Record<string, unknown>;
+    expect(pageBacklog).not.toHaveProperty("entries");
+    expect((await parseHtml(pageBacklog["html"] as string)).text).toContain("later");
+    expect((await parseHtml(pageBacklog["html"] as string)).text).not.toContain("earlier");
+    expect(apiBacklog).not.toHaveProperty("html");
+    expect(apiBacklog).toMatchObject({ pos: 2, entries: [["alice", expect.anything(), "later"]] });
+  });
+
+  it("should keep telling every kind of socket of deletions and presence", async () => {
+    const stub = roomStub();
+    const posted = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "alice", text: "to be deleted" }) });
+    const grant = (await posted.json()) as { permalink: string; secret: string };
+    const page = await connect(stub, 1, "lobby", "html");
+    const api = await connect(stub, 1, "lobby", "entries");
+    const deleted = await stub.fetch(`${ORIGIN}/lobby/delete`, { method: "POST", body: new URLSearchParams(grant) });
+    expect(deleted.status).toBe(200);
+    await deleted.arrayBuffer();
+    const anchor = grant.permalink.split("#")[1];
+    expect(await page.next("deleted")).toEqual({ type: "deleted", anchor });
+    expect(await api.next("deleted")).toEqual({ type: "deleted", anchor });
+    const third = await connect(stub, 1);
+    expect(await third.next("hello")).toMatchObject({ nc: 3 });
+    // Presence is batched: the change reaches both within the interval.
+    const heardThree = (client: Client) => client.frames.some((f) => f.type === "presence" && f.nc === 3);
+    for (let i = 0; i < 500 && !(heardThree(page) && heardThree(api)); i++) await sleep(10);
+    expect([heardThree(page), heardThree(api)]).toEqual([true, true]);
+  });
+
+  it("should give a socket that joins while a post waits for its commit that post once, in its backlog", async () => {
+    const stub = roomStub();
+    await post(stub, "seen");
+    const frames = await runInDurableObject(stub, async (room: Room) => {
+      const parts = room["room"]();
+      // Stored, and told only once its write is durable: the socket joins in between.
+      parts.writePath.submit({ nick: "bob", text: "in between", ip: "192.0.2.7", msgid: null, client: null });
+      const res = parts.sockets.accept(new Request(`${ORIGIN}/lobby/ws?p=1&frames=entries`, { headers: { Upgrade: "websocket" } }), new URL(`${ORIGIN}/lobby/ws?p=1&frames=entries`));
+      const ws = res.webSocket!;
+      const got: ServerFrame<"entries">[] = [];
+      ws.addEventListener("message", (event) => got.push(JSON.parse(event.data as string)));
+      ws.accept();
+      await parts.fanout.published();
+      await sleep(100);
+      ws.close(1000);
+      return got;
+    });
+    expect(frames.filter((f) => f.type === "hello")).toEqual([expect.objectContaining({ pos: 2 })]);
+    const entries = frames.filter((f) => f.type === "entries");
+    expect(entries.flatMap((f) => f.entries.map((e) => e[2]))).toEqual(["in between"]);
+  });
+
+  it("should refuse frames other than html or entries with 400", async () => {
+    const res = await roomStub().fetch(`${ORIGIN}/lobby/ws?p=0&frames=both`, { headers: { Upgrade: "websocket" } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("frames");
   });
 });

@@ -55,11 +55,27 @@ export interface PostAck {
  */
 export const MSGID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-/** What the server sends on a room's WebSocket. */
-export type ServerFrame =
+/**
+ * What a socket asks to be sent of new entries, with `frames` in its URL
+ * (`ws?p=<pos>&frames=html`): the rendered HTML (the room page) or the
+ * entries (API clients and bots). A socket that gives no `frames` gets both.
+ */
+export type SocketFrames = "html" | "entries";
+
+/** The parts of an entries frame a socket gets: the one it asked for, both when it asked for neither ("both"). */
+export type EntriesParts<F extends SocketFrames | "both"> = F extends "html"
+  ? { html: string }
+  : F extends "entries"
+    ? { entries: WireEntry[] }
+    : { entries: WireEntry[]; html: string };
+
+/** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
+export type EntriesFrame<F extends SocketFrames | "both" = "both"> = { type: "entries"; pos: number; nc: number; reset: boolean } & EntriesParts<F>;
+
+/** What the server sends on a room's WebSocket; `F` is what the socket asked for with `frames` ("both": nothing). */
+export type ServerFrame<F extends SocketFrames | "both" = "both"> =
   | { type: "hello"; cid: number; ver: string; nc: number; pos: number }
-  /** Entries after the socket's position; `reset`: the client's position was past the end, so this is the whole log. */
-  | { type: "entries"; pos: number; nc: number; reset: boolean; entries: WireEntry[]; html: string }
+  | EntriesFrame<F>
   | { type: "presence"; nc: number }
   /** An entry was deleted by a moderator: remove the element with this id. */
   | { type: "deleted"; anchor: string }

@@ -123,8 +123,8 @@ class FakeSocket implements SocketLike {
 
 describe("the socket transport", () => {
   it("should make ws: and wss: URLs from the room's URL", () => {
-    expect(socketUrl("http://chat.test/lobby/", 5)).toBe("ws://chat.test/lobby/ws?p=5");
-    expect(socketUrl("https://chat.test:8443/lobby/", 0)).toBe("wss://chat.test:8443/lobby/ws?p=0");
+    expect(socketUrl("http://chat.test/lobby/", 5)).toBe("ws://chat.test/lobby/ws?p=5&frames=entries");
+    expect(socketUrl("https://chat.test:8443/lobby/", 0)).toBe("wss://chat.test:8443/lobby/ws?p=0&frames=entries");
   });
 
   it("should pass on hello, entries from its position, presence, deletions, acks and refusals", async () => {
@@ -132,11 +132,11 @@ describe("the socket transport", () => {
     const { heard, sink } = recorder();
     const link = transport.open(3, sink);
     const ws = FakeSocket.last!;
-    expect(ws.url).toBe("ws://chat.test/lobby/ws?p=3");
+    expect(ws.url).toBe("ws://chat.test/lobby/ws?p=3&frames=entries");
     expect(link.send({ type: "post", id: "m1", nick: "a", text: "b" })).toBe(false);
     ws.serverSays({ type: "hello", cid: 9, ver: "v", nc: 2, pos: 5 });
-    ws.serverSays({ type: "entries", pos: 5, nc: 2, reset: false, entries: [["a", [1, 0], "x"], ["a", [2, 0], "y"]], html: "" });
-    ws.serverSays({ type: "entries", pos: 6, nc: 3, reset: false, entries: [["b", [3, 0], "z"]], html: "" });
+    ws.serverSays({ type: "entries", pos: 5, nc: 2, reset: false, entries: [["a", [1, 0], "x"], ["a", [2, 0], "y"]] });
+    ws.serverSays({ type: "entries", pos: 6, nc: 3, reset: false, entries: [["b", [3, 0], "z"]] });
     ws.serverSays("pong");
     ws.serverSays({ type: "presence", nc: 4 });
     ws.serverSays({ type: "deleted", anchor: "entry-1-00" });

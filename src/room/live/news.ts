@@ -1,6 +1,13 @@
 import { encodeContent, type CometFormat, type EncodedContent } from "../../protocol/comet-reply";
+import type { Entry } from "../../protocol/entry";
 import type { RenderOptions } from "../../render/entries";
 import type { CurrentLog } from "../storage/current-log";
+
+/** The entries after a position, and the one at it (the HTML continues its group). */
+interface Rows {
+  previous: Entry | null;
+  entries: Entry[];
+}
 
 /** Cached encodings are dropped past this many distinct (position, format) pairs. */
 const MAX_CACHED = 256;
@@ -12,11 +19,13 @@ const MAX_CACHED = 256;
 export class NewsEncoder {
   private cacheEnd = -1;
   private readonly cache = new Map<string, EncodedContent>();
+  /** The rows read for each position, shared by its formats. */
+  private readonly rows = new Map<number, Rows>();
   /** How many encodings were made: a measure of the work a publish costs. */
   encodings = 0;
 
   constructor(
-    private readonly log: Pick<CurrentLog, "end" | "since" | "at">,
+    private readonly log: Pick<CurrentLog, "end" | "since">,
     private readonly render: RenderOptions,
   ) {}
 
@@ -28,6 +37,7 @@ export class NewsEncoder {
   /** Forgets every encoding: the log changed without growing (an entry was deleted). */
   invalidate(): void {
     this.cache.clear();
+    this.rows.clear();
   }
 
   /**
@@ -37,18 +47,30 @@ export class NewsEncoder {
   encodeSince(pos: number, format: CometFormat): EncodedContent {
     const end = this.log.end;
     if (end !== this.cacheEnd || this.cache.size >= MAX_CACHED) {
-      this.cache.clear();
+      this.invalidate();
       this.cacheEnd = end;
     }
     const from = pos > end ? 0 : pos;
     const key = `${from}:${format}`;
     let content = this.cache.get(key);
     if (content === undefined) {
-      const previous = format === "html" && from > 0 ? this.log.at(from) : null;
-      content = encodeContent(format, this.log.since(from), previous, this.render);
+      const { previous, entries } = this.rowsAfter(from);
+      content = encodeContent(format, entries, format === "html" ? previous : null, this.render);
       this.encodings++;
       this.cache.set(key, content);
     }
     return content;
+  }
+
+  /** One read for every format of a position: the rows from `from` on, the first of them the one at `from` if the log still has it. */
+  private rowsAfter(from: number): Rows {
+    let rows = this.rows.get(from);
+    if (rows === undefined) {
+      const read = this.log.since(Math.max(0, from - 1));
+      const previous = from > 0 && read[0]?.seq === from ? read[0] : null;
+      rows = { previous, entries: previous === null ? read : read.slice(1) };
+      this.rows.set(from, rows);
+    }
+    return rows;
   }
 }

@@ -18,6 +18,8 @@ function base64url(bytes: Uint8Array): string {
 
 const fromHex = (text: string) => Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
 
+const utf8 = new TextEncoder();
+
 /**
  * The per-post secrets that let an author delete their own post. Each is an
  * HMAC of the entry's anchor under a key kept in the room's storage, so
@@ -26,17 +28,14 @@ const fromHex = (text: string) => Uint8Array.from(text.match(/../g)!, (pair) => 
  * socket's acknowledgement needs no await.
  */
 export class AuthorSecrets {
-  private key: Uint8Array | null = null;
+  /** The HMAC with the room's key already taken in: each secret starts from a copy, not from the key. */
+  private keyed: ReturnType<typeof hmac.create> | null = null;
 
   constructor(private readonly meta: Pick<RoomMeta, "authorKey">) {}
 
-  private roomKey(): Uint8Array {
-    this.key ??= fromHex(this.meta.authorKey());
-    return this.key;
-  }
-
   private secretOf(anchor: string): string {
-    return base64url(hmac(sha256, this.roomKey(), new TextEncoder().encode(anchor)).subarray(0, SECRET_BYTES));
+    this.keyed ??= hmac.create(sha256, fromHex(this.meta.authorKey()));
+    return base64url(this.keyed.clone().update(utf8.encode(anchor)).digest().subarray(0, SECRET_BYTES));
   }
 
   /** The grant for an entry just stored. */
@@ -57,8 +56,8 @@ export class AuthorSecrets {
 
   /** Whether `secret` is the one for the entry with this anchor (compared in constant time). */
   matches(anchor: string, secret: string): boolean {
-    const expected = new TextEncoder().encode(this.secretOf(anchor));
-    const given = new TextEncoder().encode(secret);
+    const expected = utf8.encode(this.secretOf(anchor));
+    const given = utf8.encode(secret);
     return given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected);
   }
 }

@@ -10,13 +10,23 @@ export interface Waiter {
   answer(header: ReplyHeader, content: EncodedContent): void;
 }
 
+interface Held {
+  waiter: Waiter;
+  ping: () => ReplyHeader;
+  /** When the hold time has passed (Date.now() ms). */
+  until: number;
+}
+
 /**
  * Held comet requests, keyed by client id: a listener of the publish path.
  * New entries answer every waiter behind the end with what it has not seen;
  * a deletion answers the pages (the HTML format) with a marker they act on.
+ * Every request is held as long, so the map's order (the order of holding)
+ * is the order they expire in: one timer, for the first, serves them all.
  */
 export class LongPoll implements Listener {
-  private readonly waiters = new Map<number, { waiter: Waiter; timer: ReturnType<typeof setTimeout> }>();
+  private readonly waiters = new Map<number, Held>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly holdMs: number,
@@ -30,10 +40,29 @@ export class LongPoll implements Listener {
 
   /** Holds `waiter` until news, a release, or the hold time passes (then a ping from `ping`). */
   hold(waiter: Waiter, ping: () => ReplyHeader): void {
-    const timer = setTimeout(() => {
-      if (this.take(waiter.cid) === waiter) waiter.answer(ping(), emptyContent(waiter.format));
-    }, this.holdMs);
-    this.waiters.set(waiter.cid, { waiter, timer });
+    // Deleted first, so that the map's order stays the order of holding.
+    this.waiters.delete(waiter.cid);
+    this.waiters.set(waiter.cid, { waiter, ping, until: Date.now() + this.holdMs });
+    if (this.timer === null) this.arm();
+  }
+
+  /** The timer, for the first request held, if any. */
+  private arm(): void {
+    const first = this.waiters.values().next();
+    if (first.done) return;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, first.value.until - Date.now()));
+  }
+
+  /** Pings every request held for the hold time, then waits for the next. */
+  private expire(): void {
+    this.timer = null;
+    const now = Date.now();
+    for (const [cid, { waiter, ping, until }] of this.waiters) {
+      if (until > now) break;
+      this.take(cid);
+      waiter.answer(ping(), emptyContent(waiter.format));
+    }
+    this.arm();
   }
 
   /** Answers the request held for `cid`, if any, with a ping; used for duplicates. */
@@ -67,8 +96,12 @@ export class LongPoll implements Listener {
   private take(cid: number): Waiter | undefined {
     const held = this.waiters.get(cid);
     if (held === undefined) return undefined;
-    clearTimeout(held.timer);
     this.waiters.delete(cid);
+    if (this.waiters.size === 0 && this.timer !== null) {
+      // Nothing left to ping: no timer keeps the room awake.
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     this.onRelease(cid);
     return held.waiter;
   }

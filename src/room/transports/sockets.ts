@@ -9,6 +9,7 @@ import {
   CLOSE_UNSUPPORTED_DATA,
   type ServerFrame,
   type SocketErrorCode,
+  type SocketFrames,
 } from "../../protocol/wire";
 import { TokenBucket } from "../../security/token-bucket";
 import type { ClientRegistry } from "../live/clients";
@@ -22,6 +23,30 @@ interface Attachment {
   ip: string;
 }
 
+/** What a socket is sent of new entries: what it asked for with `frames`, or both. */
+export type FrameKind = SocketFrames | "both";
+
+/**
+ * Every kind, each also the socket tag it is accepted with: the runtime then
+ * lists the sockets of a kind (`getWebSockets(kind)`), so a post sorts no
+ * socket, and tags outlive hibernation as attachments do.
+ */
+export const FRAME_KINDS: readonly FrameKind[] = ["both", "html", "entries"];
+
+/** `frames` of the socket's URL: none keeps the frame with both parts. */
+export function frameKind(frames: string | null): FrameKind {
+  if (frames === null) return "both";
+  if (frames === "html" || frames === "entries") return frames;
+  throw new HttpError(400, "Parameter frames must be html or entries");
+}
+
+/** What the room keeps of a socket while it is awake and sending frames: lost on hibernation, which only an idle socket reaches. */
+interface Sender {
+  attachment: Attachment | null;
+  /** Frame floods. */
+  bucket: TokenBucket;
+}
+
 export interface SocketRoom {
   ctx: DurableObjectState;
   clients: ClientRegistry;
@@ -30,6 +55,10 @@ export interface SocketRoom {
   clock: Clock;
   /** The write path: a post frame goes where every post goes. */
   submit(post: PostInput): PostOutcome;
+  /** Tells listeners now of entries stored and not yet told (the publish path tells them after their commit). */
+  publishNow(): void;
+  /** Resolves once the entries stored so far have been told. */
+  published(): Promise<void>;
 }
 
 const utf8 = new TextEncoder();
@@ -45,12 +74,28 @@ function send(ws: WebSocket, frame: ServerFrame | string): void {
   }
 }
 
-/** The entries after `from`, as one frame, from news encoded once per (position, format). */
-function entriesFrame(from: number, end: number, nc: number, news: Pick<News, "encodeSince">): string {
-  const reset = from > end;
-  const entries = news.encodeSince(from, "json").text;
-  const html = news.encodeSince(from, "html").text;
-  return `{"type":"entries","pos":${end},"nc":${nc},"reset":${reset},"entries":${entries},"html":${html}}`;
+/** The entries after `from`, as the frame of one kind, from news encoded once per (position, format). */
+function entriesFrame(kind: FrameKind, from: number, end: number, nc: number, news: Pick<News, "encodeSince">): string {
+  const head = `{"type":"entries","pos":${end},"nc":${nc},"reset":${from > end}`;
+  switch (kind) {
+    case "entries":
+      return `${head},"entries":${news.encodeSince(from, "json").text}}`;
+    case "html":
+      return `${head},"html":${news.encodeSince(from, "html").text}}`;
+    case "both":
+      return `${head},"entries":${news.encodeSince(from, "json").text},"html":${news.encodeSince(from, "html").text}}`;
+  }
+}
+
+/** The same bytes to every socket in `sockets`: nothing per socket but the send. */
+function sendAll(sockets: readonly WebSocket[], frame: string): void {
+  for (const ws of sockets) {
+    try {
+      ws.send(frame);
+    } catch {
+      // The socket is closing; its close event will follow.
+    }
+  }
 }
 
 function errorFrame(code: SocketErrorCode, message: string, id: string | null): Extract<ServerFrame, { type: "error" }> {
@@ -66,40 +111,50 @@ export class Sockets implements Listener {
   private lastPresence = -1;
   private lastPresenceAt = 0;
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Frame floods; lost on hibernation, which only forgives an idle socket. */
-  private readonly frameBuckets = new WeakMap<WebSocket, TokenBucket>();
+  /** Sockets that sent frames since the room last woke. */
+  private readonly senders = new WeakMap<WebSocket, Sender>();
 
   constructor(private readonly room: SocketRoom) {}
 
-  /** GET ws?p=<pos>: accepts the socket, says hello and sends what came after `pos`. */
-  accept(request: Request): Response {
+  /**
+   * GET ws?p=<pos>[&frames=html|entries]: accepts the socket, tagged with
+   * what it asked for, says hello and sends what came after `pos`.
+   */
+  accept(request: Request, url: URL): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       throw new HttpError(426, "Expected a WebSocket upgrade", { Upgrade: "websocket" });
     }
-    const p = integerParam(new URL(request.url).searchParams, "p") ?? 0;
+    const p = integerParam(url.searchParams, "p") ?? 0;
     if (p < 0) throw new HttpError(400, "Parameter p must not be negative");
+    const kind = frameKind(url.searchParams.get("frames"));
     const { ctx, clients, news, ver } = this.room;
+    // Entries not yet told are told before this socket joins: its hello and backlog go up to the end, and nothing comes twice.
+    this.room.publishNow();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    ctx.acceptWebSocket(server);
+    ctx.acceptWebSocket(server, [kind]);
     const attachment: Attachment = { cid: clients.freshId(), ip: clientAddress(request) };
     server.serializeAttachment(attachment);
     clients.socketOpened();
     const end = news.end;
     const nc = clients.count();
     send(server, { type: "hello", cid: attachment.cid, ver, nc, pos: end });
-    if (p !== end) send(server, entriesFrame(p, end, nc, news));
+    if (p !== end) send(server, entriesFrame(kind, p, end, nc, news));
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** Every socket gets the same bytes. */
   private broadcast(frame: string): void {
     if (this.room.clients.sockets === 0) return;
-    for (const ws of this.room.ctx.getWebSockets()) send(ws, frame);
+    sendAll(this.room.ctx.getWebSockets(), frame);
   }
 
+  /** Each kind of socket gets its frame, made once for all of them, and only when one listens. */
   entries(news: News): void {
     if (this.room.clients.sockets === 0) return;
-    this.broadcast(entriesFrame(news.from, news.end, news.nc, news));
+    for (const kind of FRAME_KINDS) {
+      const sockets = this.room.ctx.getWebSockets(kind);
+      if (sockets.length > 0) sendAll(sockets, entriesFrame(kind, news.from, news.end, news.nc, news));
+    }
     this.lastPresence = news.nc;
   }
 
@@ -133,13 +188,14 @@ export class Sockets implements Listener {
     this.broadcast(JSON.stringify({ type: "presence", nc } satisfies ServerFrame));
   }
 
-  private frameBucket(ws: WebSocket, now: number): TokenBucket {
-    let bucket = this.frameBuckets.get(ws);
-    if (bucket === undefined) {
-      bucket = new TokenBucket(FRAME_BURST, FRAME_RATE_PER_SECOND, now);
-      this.frameBuckets.set(ws, bucket);
+  /** What the room keeps of a socket that sends frames, made at its first frame since the room woke. */
+  private sender(ws: WebSocket, now: number): Sender {
+    let sender = this.senders.get(ws);
+    if (sender === undefined) {
+      sender = { attachment: null, bucket: new TokenBucket(FRAME_BURST, FRAME_RATE_PER_SECOND, now) };
+      this.senders.set(ws, sender);
     }
-    return bucket;
+    return sender;
   }
 
   /** A frame from a client. Bad frames get an error frame or a close with the right code, never an exception. */
@@ -149,7 +205,9 @@ export class Sockets implements Listener {
     if (data.length > MAX_FRAME_BYTES || (data.length * 3 > MAX_FRAME_BYTES && utf8.encode(data).byteLength > MAX_FRAME_BYTES)) {
       return ws.close(CLOSE_TOO_BIG, `Frames are limited to ${MAX_FRAME_BYTES} bytes`);
     }
-    if (!this.frameBucket(ws, this.room.clock.now()).take(this.room.clock.now())) return ws.close(CLOSE_POLICY_VIOLATION, "Too many frames");
+    const now = this.room.clock.now();
+    const sender = this.sender(ws, now);
+    if (!sender.bucket.take(now)) return ws.close(CLOSE_POLICY_VIOLATION, "Too many frames");
 
     let frame: unknown;
     try {
@@ -168,7 +226,8 @@ export class Sockets implements Listener {
     if (msgid !== undefined && (typeof msgid !== "string" || !isValidMsgid(msgid))) {
       return send(ws, errorFrame("bad-post", "msgid must be 1 to 64 of A-Z a-z 0-9 _ . : -", id));
     }
-    const attachment = ws.deserializeAttachment() as Attachment | null;
+    sender.attachment ??= ws.deserializeAttachment() as Attachment | null;
+    const attachment = sender.attachment;
     const outcome = this.room.submit({
       nick,
       text,
@@ -180,7 +239,10 @@ export class Sockets implements Listener {
       return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: outcome.retryAfter });
     }
     const grant = outcome.kind === "empty" ? null : outcome.grant;
-    send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant });
+    const ack: ServerFrame = { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant };
+    // A stored post's ack follows its entries frame, as the poster's socket hears it told.
+    if (outcome.kind === "stored") void this.room.published().then(() => send(ws, ack));
+    else send(ws, ack);
   }
 
   /** A socket closed: answer the peer's Close frame (unless it sent none); the registry announces the change. */

@@ -1,5 +1,5 @@
 /**
- * The WebSocket transport of Chaton for Workers: `<room>/ws?p=<pos>`, JSON
+ * The WebSocket transport of Chaton for Workers: `<room>/ws?p=<pos>&frames=entries`, JSON
  * frames (README "The WebSocket protocol"). The hello frame says the link is
  * up; the entries after `p` follow; posts go up the same socket and come
  * back as `ack` or `error` frames naming their id.
@@ -31,9 +31,9 @@ export interface SocketTransportOptions {
   helloTimeoutMs?: number;
 }
 
-/** ws: or wss: for the room's own http: or https: URL. */
+/** ws: or wss: for the room's own http: or https: URL; the socket asks for the entries alone (`frames=entries`), not their HTML. */
 export function socketUrl(roomUrl: string, pos: number): string {
-  const url = new URL(`ws?p=${pos}`, roomUrl);
+  const url = new URL(`ws?p=${pos}&frames=entries`, roomUrl);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.href;
 }
@@ -88,7 +88,7 @@ export class SocketTransport implements Transport {
     const receive = (data: unknown) => {
       lastHeard = Date.now();
       if (typeof data !== "string" || data === "pong") return;
-      const frame = JSON.parse(data) as ServerFrame;
+      const frame = JSON.parse(data) as ServerFrame<"entries">;
       switch (frame.type) {
         case "hello":
           greeted = true;
