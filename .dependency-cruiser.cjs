@@ -23,7 +23,12 @@ module.exports = {
       from: { path: "^src/worker/", pathNot: "^src/worker/index\\.ts$" },
       to: { path: "^src/room/" },
     },
-    { name: "worker-index-only-room-class", severity: "error", from: { path: "^src/worker/index\\.ts$" }, to: { path: "^src/room/", pathNot: "^src/room/room\\.ts$" } },
+    {
+      name: "worker-index-only-room-class",
+      severity: "error",
+      from: { path: "^src/worker/index\\.ts$" },
+      to: { path: "^src/room/", pathNot: "^src/room/room\\.ts$" },
+    },
     { name: "room-not-into-worker", severity: "error", from: { path: "^src/room/" }, to: { path: "^src/worker/" } },
     {
       name: "worker-not-into-directory",
@@ -32,10 +37,20 @@ module.exports = {
       from: { path: "^src/worker/", pathNot: "^src/worker/index\\.ts$" },
       to: { path: "^src/directory/" },
     },
-    { name: "worker-index-only-directory-class", severity: "error", from: { path: "^src/worker/index\\.ts$" }, to: { path: "^src/directory/", pathNot: "^src/directory/directory\\.ts$" } },
+    {
+      name: "worker-index-only-directory-class",
+      severity: "error",
+      from: { path: "^src/worker/index\\.ts$" },
+      to: { path: "^src/directory/", pathNot: "^src/directory/directory\\.ts$" },
+    },
     { name: "room-not-into-directory", severity: "error", from: { path: "^src/room/" }, to: { path: "^src/directory/" } },
     { name: "directory-not-into-worker", severity: "error", from: { path: "^src/directory/" }, to: { path: "^src/worker/" } },
-    { name: "directory-only-the-migration-runner-of-room", severity: "error", from: { path: "^src/directory/" }, to: { path: "^src/room/", pathNot: "^src/room/storage/schema\\.ts$" } },
+    {
+      name: "directory-only-the-migration-runner-of-room",
+      severity: "error",
+      from: { path: "^src/directory/" },
+      to: { path: "^src/room/", pathNot: "^src/room/storage/schema\\.ts$" },
+    },
     { name: "shared-imports-neither-side", severity: "error", from: { path: SHARED }, to: { path: "^src/(room|worker|directory|client)/" } },
     {
       name: "browser-script-only-wire-types",

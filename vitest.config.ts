@@ -7,7 +7,14 @@ import { defineConfig } from "vitest/config";
  * rooms of their own for tests that write archives (R2 keys carry the room name).
  */
 const TEST_ROOMS = [
-  ...Array.from({ length: 12 }, (_, i) => ({ name: `archive${i}`, title: `Archive ${i}`, description: "", icon: "/chaton.svg", login: "loose", image_max_px: 400 })),
+  ...Array.from({ length: 12 }, (_, i) => ({
+    name: `archive${i}`,
+    title: `Archive ${i}`,
+    description: "",
+    icon: "/chaton.svg",
+    login: "loose",
+    image_max_px: 400,
+  })),
   { name: "lobby", title: "Chaton Lobby", description: "A place to chat.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
   { name: "strict", title: "Strict <Room>", description: "Strict login.", icon: "https://example.com/icon.png", login: "strict", image_max_px: 200 },
   { name: "secret", title: "Secret Room", description: "Members only.", icon: "/chaton.svg", private: true, image_max_px: 400 },

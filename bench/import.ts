@@ -67,7 +67,15 @@ async function devGroup(port: string): Promise<number> {
 }
 
 const work = await mkdtemp(join(tmpdir(), "chaton-bench-import-"));
-const dev = await startDev({ vars: { ADMIN_TOKEN: TOKEN, ROOMS: JSON.stringify([{ name: "lobby", title: "Lobby" }, { name: "imported", title: "Imported" }]) } });
+const dev = await startDev({
+  vars: {
+    ADMIN_TOKEN: TOKEN,
+    ROOMS: JSON.stringify([
+      { name: "lobby", title: "Lobby" },
+      { name: "imported", title: "Imported" },
+    ]),
+  },
+});
 try {
   const dir = join(work, "original");
   const generatedAt = Date.now();
@@ -77,11 +85,15 @@ try {
   const workerdGroup = await devGroup(new URL(dev.url).port);
   const workerdBefore = (await groupProcesses(workerdGroup)).filter((p) => p.comm.startsWith("workerd")).reduce((sum, p) => sum + p.hwm, 0);
   const started = Date.now();
-  const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [join(PROJECT_ROOT, "scripts", "import.ts"), "--url", dev.url, "--room", "imported", "--batch-entries", values["batch-entries"], dir], {
-    env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
+  const child = spawn(
+    join(PROJECT_ROOT, "node_modules", ".bin", "tsx"),
+    [join(PROJECT_ROOT, "scripts", "import.ts"), "--url", dev.url, "--room", "imported", "--batch-entries", values["batch-entries"], dir],
+    {
+      env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN },
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    },
+  );
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -93,7 +105,10 @@ try {
     const tool = await groupProcesses(child.pid!);
     toolPeak = Math.max(toolPeak, ...tool.map((p) => p.hwm));
     const workerd = (await groupProcesses(workerdGroup)).filter((p) => p.comm.startsWith("workerd"));
-    workerdPeak = Math.max(workerdPeak, workerd.reduce((sum, p) => sum + p.hwm, 0));
+    workerdPeak = Math.max(
+      workerdPeak,
+      workerd.reduce((sum, p) => sum + p.hwm, 0),
+    );
     await new Promise((r) => setTimeout(r, 100));
   }
   const code = await exited;

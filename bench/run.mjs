@@ -305,11 +305,7 @@ async function main() {
   const startServers = async (labels) => {
     for (const label of labels) {
       trees[label] ??=
-        label === "ours"
-          ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT })
-          : label === "parts"
-            ? await partsTree()
-            : await floorTree(opts.floorAssets);
+        label === "ours" ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT }) : label === "parts" ? await partsTree() : await floorTree(opts.floorAssets);
     }
     const wanted = labels.filter((label) => live[label] === undefined || !live[label].alive());
     if (!wanted.length) return;
@@ -444,18 +440,33 @@ async function main() {
           if (scenario === "ws" && fdLimit !== null && size.n * 4 + 200 > fdLimit) {
             log(`  warning: ${size.n} sockets need about ${size.n * 4} open files in wrangler dev's proxy; the limit here is ${fdLimit}`);
           }
-          await fanoutRuns({ scenario, n: size.n, rate: size.rate, messages: size.messages, ...(scenario === "ws" ? { frames: opts.frames.join(",") } : {}) }, (label, server, name) => {
-            log(`${scenario}: ${label}, n=${size.n}, ${size.rate} posts/s, ${size.messages} messages`);
-            return scenario === "longpoll"
-              ? longpollFanout(server, { ...size, drainMs: opts.drainMs, holdSeconds: opts.hold, log, profile: profileFor(`longpoll-${size.n}-${name}`) })
-              : wsFanout(server, { ...size, frames: opts.frames, drainMs: opts.drainMs, settleMs: opts.settleMs, profile: profileFor(`ws-${size.n}-${name}`) });
-          });
+          await fanoutRuns(
+            { scenario, n: size.n, rate: size.rate, messages: size.messages, ...(scenario === "ws" ? { frames: opts.frames.join(",") } : {}) },
+            (label, server, name) => {
+              log(`${scenario}: ${label}, n=${size.n}, ${size.rate} posts/s, ${size.messages} messages`);
+              return scenario === "longpoll"
+                ? longpollFanout(server, { ...size, drainMs: opts.drainMs, holdSeconds: opts.hold, log, profile: profileFor(`longpoll-${size.n}-${name}`) })
+                : wsFanout(server, {
+                    ...size,
+                    frames: opts.frames,
+                    drainMs: opts.drainMs,
+                    settleMs: opts.settleMs,
+                    profile: profileFor(`ws-${size.n}-${name}`),
+                  });
+            },
+          );
         }
       } else if (scenario === "frames") {
         const size = opts.framesRun;
         await fanoutRuns({ scenario, n: size.n, rate: size.rate, messages: size.messages, frames: "html,entries,both" }, (label, server, name) => {
           log(`frames: ${label}, n=${size.n} (html, entries, both in turn), ${size.rate} posts/s, ${size.messages} messages`);
-          return wsFanout(server, { ...size, frames: ["html", "entries", "both"], drainMs: opts.drainMs, settleMs: opts.settleMs, profile: profileFor(`frames-${size.n}-${name}`) });
+          return wsFanout(server, {
+            ...size,
+            frames: ["html", "entries", "both"],
+            drainMs: opts.drainMs,
+            settleMs: opts.settleMs,
+            profile: profileFor(`frames-${size.n}-${name}`),
+          });
         });
       } else if (scenario === "post") {
         await fanoutRuns({ scenario, posters: opts.post.posters, listeners: opts.post.listeners, frames: opts.frames.join(",") }, (label, server, name) => {

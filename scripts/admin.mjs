@@ -59,7 +59,9 @@ while (args[0]?.startsWith("--")) {
 
 function devVarsToken() {
   try {
-    const line = readFileSync(".dev.vars", "utf8").split("\n").find((l) => l.startsWith("ADMIN_TOKEN="));
+    const line = readFileSync(".dev.vars", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("ADMIN_TOKEN="));
     return line?.slice("ADMIN_TOKEN=".length).replace(/^"(.*)"$/, "$1");
   } catch {
     return undefined;
@@ -116,11 +118,20 @@ function roomSettings(options) {
     if (!/^\d+(\.\d+)?$/.test(value)) usage(`${flag} takes a number`);
     return Number(value);
   };
-  for (const [flag, key] of [["--title", "title"], ["--description", "description"], ["--icon", "icon"], ["--login", "login"]]) {
+  for (const [flag, key] of [
+    ["--title", "title"],
+    ["--description", "description"],
+    ["--icon", "icon"],
+    ["--login", "login"],
+  ]) {
     const value = options.take(flag);
     if (value !== undefined) settings[key] = value;
   }
-  for (const [flag, key] of [["--image-max-px", "image_max_px"], ["--posts-per-minute", "posts_per_minute"], ["--hold-seconds", "hold_seconds"]]) {
+  for (const [flag, key] of [
+    ["--image-max-px", "image_max_px"],
+    ["--posts-per-minute", "posts_per_minute"],
+    ["--hold-seconds", "hold_seconds"],
+  ]) {
     const value = number(flag);
     if (value !== undefined) settings[key] = value;
   }
@@ -188,7 +199,8 @@ async function roomCommand([verb, ...words]) {
     case "list": {
       options.done();
       const { rooms } = await directory("");
-      for (const r of rooms) console.log([r.name, r.source, r.closedAt === null ? "open" : `closed ${day(r.closedAt)}`, r.private ? "private" : "public", r.title].join("\t"));
+      for (const r of rooms)
+        console.log([r.name, r.source, r.closedAt === null ? "open" : `closed ${day(r.closedAt)}`, r.private ? "private" : "public", r.title].join("\t"));
       return;
     }
   }
@@ -207,10 +219,14 @@ async function webhookCommand([verb, ...words]) {
       const { hook } = await call("hooks", { name: second, ...(to === undefined ? {} : { to }) }, inRoom);
       if (hook.direction === "in") {
         console.log(hook.url);
-        console.error(`Incoming webhook ${hook.id} (${hook.name}): POST JSON {"text": ...} or a form (nick, text) to the URL above. It is the hook's only credential: it is not shown again.`);
+        console.error(
+          `Incoming webhook ${hook.id} (${hook.name}): POST JSON {"text": ...} or a form (nick, text) to the URL above. It is the hook's only credential: it is not shown again.`,
+        );
       } else {
         console.log(hook.secret);
-        console.error(`Outgoing webhook ${hook.id} (${hook.name}) to ${hook.url}: each request is signed in X-Chaton-Signature (sha256=HMAC-SHA-256 of the body) with the secret above, which is not shown again.`);
+        console.error(
+          `Outgoing webhook ${hook.id} (${hook.name}) to ${hook.url}: each request is signed in X-Chaton-Signature (sha256=HMAC-SHA-256 of the body) with the secret above, which is not shown again.`,
+        );
       }
       return;
     }
@@ -218,7 +234,8 @@ async function webhookCommand([verb, ...words]) {
       options.done();
       const { hooks } = await call("hooks", undefined, inRoom);
       for (const h of hooks) {
-        const state = h.state === "off" ? `off since ${day(h.disabledAt)}` : h.state === "failing" ? `failing since ${day(h.failingSince)}: ${h.lastError}` : "ok";
+        const state =
+          h.state === "off" ? `off since ${day(h.disabledAt)}` : h.state === "failing" ? `failing since ${day(h.failingSince)}: ${h.lastError}` : "ok";
         console.log([h.id, h.direction, h.name, h.to ?? "-", h.direction === "out" ? `${h.queued} waiting` : "-", state].join("\t"));
       }
       return;

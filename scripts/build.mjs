@@ -67,9 +67,14 @@ function filesUnder(dir) {
 }
 
 const hash = createHash("sha256");
-const inputs = [...filesUnder(join(root, "src")), ...filesUnder(join(root, "static")), ...filesUnder(join(root, "migrations")), join(root, "wrangler.toml"),
+const inputs = [
+  ...filesUnder(join(root, "src")),
+  ...filesUnder(join(root, "static")),
+  ...filesUnder(join(root, "migrations")),
+  join(root, "wrangler.toml"),
   // The wire types the server shares with the client package.
-  join(root, "packages", "client", "src", "wire.ts")];
+  join(root, "packages", "client", "src", "wire.ts"),
+];
 for (const file of inputs.sort()) {
   hash.update(relative(root, file)).update("\0").update(readFileSync(file)).update("\0");
 }

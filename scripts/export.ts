@@ -72,7 +72,11 @@ if (days.length > 0) {
 }
 
 await mkdir(out, { recursive: true });
-const progress = new Progress("exporting", days.length, status.days.reduce((sum, d) => sum + d.count, 0));
+const progress = new Progress(
+  "exporting",
+  days.length,
+  status.days.reduce((sum, d) => sum + d.count, 0),
+);
 let doneDays = 0;
 let doneEntries = 0;
 const queue = [...days];

@@ -64,7 +64,8 @@ let original: OriginalRoom;
 try {
   original = await OriginalRoom.open(positionals[0]!);
 } catch (error) {
-  if (error instanceof NotADataDirectory || (error as NodeJS.ErrnoException).code !== undefined) fail(`Cannot read the data directory: ${(error as Error).message}`);
+  if (error instanceof NotADataDirectory || (error as NodeJS.ErrnoException).code !== undefined)
+    fail(`Cannot read the data directory: ${(error as Error).message}`);
   throw error;
 }
 
@@ -103,7 +104,9 @@ try {
   fail(`Cannot ask the room: ${(error as Error).message}`);
 }
 if (status.ownPosts > 0 && !archivesOnly) {
-  fail(`${roomName} has ${status.ownPosts} post${status.ownPosts === 1 ? "" : "s"} of its own: nothing imported. Use --archives-only to add only the days before its first post (${status.firstOwnDay ?? "none archived"}).`);
+  fail(
+    `${roomName} has ${status.ownPosts} post${status.ownPosts === 1 ? "" : "s"} of its own: nothing imported. Use --archives-only to add only the days before its first post (${status.firstOwnDay ?? "none archived"}).`,
+  );
 }
 const plan = planImport(days, {
   now: status.now,
@@ -116,7 +119,17 @@ const plan = planImport(days, {
 const transfer = (entries: readonly DayEntry[], firstSeq: number): TransferEntry[] =>
   entries.map((e, i) => [firstSeq === 0 ? 0 : firstSeq + i, e.nick, e.sec, e.usec, e.text, e.ip ?? ""]);
 
-const totals = { added: 0, present: 0, daysAdded: 0, current: { added: 0, present: 0, sequence: plan.sequence }, rulesAdded: 0, rulesPresent: 0, usersAdded: [] as string[], usersPresent: [] as string[], usersRefused: [] as { user: string; reason: string }[] };
+const totals = {
+  added: 0,
+  present: 0,
+  daysAdded: 0,
+  current: { added: 0, present: 0, sequence: plan.sequence },
+  rulesAdded: 0,
+  rulesPresent: 0,
+  usersAdded: [] as string[],
+  usersPresent: [] as string[],
+  usersRefused: [] as { user: string; reason: string }[],
+};
 const toSendEntries = plan.toSend.reduce((sum, d) => sum + d.count, 0);
 
 /** Well under the room's MAX_IMPORT_BATCH_BYTES (16 MiB): a batch of long texts is split, each day whole. */
@@ -161,14 +174,20 @@ async function send(): Promise<void> {
       const entries = transfer((await original.loadDay(closed[i]!.day)).entries, plan.firstSeq.get(closed[i]!.day)!);
       kept.unshift(...entries.slice(-(CURRENT_LOG_KEEPS - current.length - kept.length)));
     }
-    const reply = await api.post<ImportReply & { kind: "current" }>("import", { kind: "current", entries: [...kept, ...current], sequence: plan.sequence, lastPost: original.lastPost ?? 0 });
+    const reply = await api.post<ImportReply & { kind: "current" }>("import", {
+      kind: "current",
+      entries: [...kept, ...current],
+      sequence: plan.sequence,
+      lastPost: original.lastPost ?? 0,
+    });
     totals.current = { added: reply.added, present: reply.present, sequence: reply.sequence };
   }
   if (rules.rules.length > 0) {
     const reply = await api.post<ImportReply & { kind: "blocklist" }>("import", { kind: "blocklist", rules: blocklistText(rules.rules) });
     totals.rulesAdded = reply.added.length;
     totals.rulesPresent = reply.present;
-    for (const e of reply.errors) notes.push({ file: original.listing.blacklist!, line: rules.rules[e.line - 1]?.line ?? e.line, kind: "skipped", reason: `${e.reason}: ${e.text}` });
+    for (const e of reply.errors)
+      notes.push({ file: original.listing.blacklist!, line: rules.rules[e.line - 1]?.line ?? e.line, kind: "skipped", reason: `${e.reason}: ${e.text}` });
   }
   if (htpasswd !== null && htpasswd.users.length > 0) {
     const reply = await api.post<ImportReply & { kind: "users" }>("import", { kind: "users", users: htpasswd.users.map(({ user, hash }) => ({ user, hash })) });
@@ -212,7 +231,20 @@ if (htpasswd !== null && !status.private && !dryRun) console.error(`Note: ${room
 if (options.report) {
   await writeFile(
     options.report,
-    JSON.stringify({ room: roomName, notes, leftOut: plan.leftOut, quietDays: plan.quiet, symlinks: original.listing.symlinks, notData: original.listing.notData, repeatedInCurrent: original.repeated, totals }, null, 2),
+    JSON.stringify(
+      {
+        room: roomName,
+        notes,
+        leftOut: plan.leftOut,
+        quietDays: plan.quiet,
+        symlinks: original.listing.symlinks,
+        notData: original.listing.notData,
+        repeatedInCurrent: original.repeated,
+        totals,
+      },
+      null,
+      2,
+    ),
   );
 }
 
@@ -222,7 +254,14 @@ const skipped = byKind("skipped");
 const refused = byKind("refused");
 const facts = [
   `${n(plan.toSend.length + plan.alreadyThere.length)} days (${n(plan.quiet.length)} quiet)`,
-  `${n(skipped.length)} lines skipped${skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.file}:${s.line}: ${s.reason}`).join("; ")}${skipped.length > 3 ? "; ..." : ""})` : ""}`,
+  `${n(skipped.length)} lines skipped${
+    skipped.length
+      ? ` (${skipped
+          .slice(0, 3)
+          .map((s) => `${s.file}:${s.line}: ${s.reason}`)
+          .join("; ")}${skipped.length > 3 ? "; ..." : ""})`
+      : ""
+  }`,
   `${n(byKind("collision").length)} collisions moved`,
   ...(refused.length ? [`${refused.length} days refused (${refused.map((r) => `${r.file}:${r.line}`).join(", ")})`] : []),
   `${n(rules.rules.length)} rules`,
@@ -230,7 +269,9 @@ const facts = [
 ];
 const total = days.reduce((sum, d) => sum + (d.refused ? 0 : d.count), 0);
 if (dryRun) {
-  console.log(`Dry run, nothing sent: ${n(total)} entries to import, ${n(plan.openDays.reduce((s, d) => s + d.count, 0))} of them open (today's), sequence ${n(plan.sequence)}; ${facts.join(", ")}.`);
+  console.log(
+    `Dry run, nothing sent: ${n(total)} entries to import, ${n(plan.openDays.reduce((s, d) => s + d.count, 0))} of them open (today's), sequence ${n(plan.sequence)}; ${facts.join(", ")}.`,
+  );
 } else if (failure !== null) {
   console.log(`${failure}. So far: ${n(totals.added)} entries added.`);
 } else {

@@ -16,7 +16,14 @@ export default { fetch: forward };
 const KINDS = ["both", "html", "entries"];
 
 function frameOf(kind, pos, nc, entry) {
-  return JSON.stringify({ type: "entries", pos, nc, reset: false, ...(kind === "html" ? {} : { entries: [entry] }), ...(kind === "entries" ? {} : { html: entry[2] }) });
+  return JSON.stringify({
+    type: "entries",
+    pos,
+    nc,
+    reset: false,
+    ...(kind === "html" ? {} : { entries: [entry] }),
+    ...(kind === "entries" ? {} : { html: entry[2] }),
+  });
 }
 
 export class Floor extends DurableObject {

@@ -252,8 +252,7 @@ function fanoutResult({ rec, firstSent, idle, before, after, genCpu, lag, extra 
     loadgen_lag_p99_ms: Math.round(lag.percentile(99) / 1e5) / 10,
     ...extra,
   };
-  result.saturated =
-    ratio === null || ratio < SATURATION.minDeliveredRatio || (lat.p99 ?? Infinity) > SATURATION.maxP99Ms;
+  result.saturated = ratio === null || ratio < SATURATION.minDeliveredRatio || (lat.p99 ?? Infinity) > SATURATION.maxP99Ms;
   return result;
 }
 
@@ -296,14 +295,18 @@ async function endProfile(server, handle, profile) {
 /** After a run, waits (bounded) until the room holds no comet request and no socket of ours. */
 async function waitRoomEmpty(server, agent, key, ms) {
   let last = null;
-  const ok = await waitUntil(async () => {
-    try {
-      last = (await stats(server, agent))[key];
-    } catch {
-      return false;
-    }
-    return last === 0;
-  }, ms, 250);
+  const ok = await waitUntil(
+    async () => {
+      try {
+        last = (await stats(server, agent))[key];
+      } catch {
+        return false;
+      }
+      return last === 0;
+    },
+    ms,
+    250,
+  );
   return ok ? 0 : last;
 }
 
@@ -367,12 +370,16 @@ export async function longpollFanout(server, { n, rate, messages, drainMs, holdS
       }
     });
     let waiting = 0;
-    const held = await waitUntil(async () => {
-      try {
-        waiting = (await stats(server, postAgent))["comet-waiting"];
-      } catch {}
-      return waiting >= state.live;
-    }, 60_000 + n * 20, 250);
+    const held = await waitUntil(
+      async () => {
+        try {
+          waiting = (await stats(server, postAgent))["comet-waiting"];
+        } catch {}
+        return waiting >= state.live;
+      },
+      60_000 + n * 20,
+      250,
+    );
     const setupMs = Math.round(performance.now() - setupStart);
     if (!held) log(`  ${server.label}: only ${waiting} of ${state.live} comet requests held after setup`);
 
@@ -491,14 +498,16 @@ async function closeSockets(sockets, state) {
   state.closing = true;
   const closed = Promise.all(
     sockets.map((ws) =>
-      ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => {
-        ws.once("close", r);
-        try {
-          ws.close(1000, "bench done");
-        } catch {
-          r();
-        }
-      }),
+      ws.readyState === WebSocket.CLOSED
+        ? null
+        : new Promise((r) => {
+            ws.once("close", r);
+            try {
+              ws.close(1000, "bench done");
+            } catch {
+              r();
+            }
+          }),
     ),
   );
   await Promise.race([closed, sleep(5_000)]);
@@ -515,12 +524,16 @@ async function withSockets(server, n, rec, settleMs, body) {
     const pos = (await stats(server, agent))["post-sequence"] ?? 0;
     const counted = async () => {
       let count = 0;
-      await waitUntil(async () => {
-        try {
-          count = (await stats(server, agent)).sockets;
-        } catch {}
-        return count >= sockets.length;
-      }, 30_000, 250);
+      await waitUntil(
+        async () => {
+          try {
+            count = (await stats(server, agent)).sockets;
+          } catch {}
+          return count >= sockets.length;
+        },
+        30_000,
+        250,
+      );
     };
     // Half the sockets, then the other half: the memory the second half takes is what a socket costs,
     // without what the first sockets cost once (the room starting, code compiled on first use).

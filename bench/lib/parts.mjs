@@ -55,7 +55,12 @@ export async function postParts(server, { rounds, samples, log }) {
       rounds,
       samples,
       entries,
-      parts: [...byPart].map(([part, us]) => ({ part, us_median: Math.round(median(us) * 100) / 100, us_min: Math.round(Math.min(...us) * 100) / 100, samples: us.length })),
+      parts: [...byPart].map(([part, us]) => ({
+        part,
+        us_median: Math.round(median(us) * 100) / 100,
+        us_min: Math.round(Math.min(...us) * 100) / 100,
+        samples: us.length,
+      })),
     };
   } finally {
     agent.destroy();

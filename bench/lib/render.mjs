@@ -55,8 +55,22 @@ function prng(seed) {
 }
 
 const NICKS = [
-  "alice", "bob", "carol", "dave", "しょうた", "Zoë", "O'Brien & Co", "<b>mallory</b>",
-  "エリ", 'quote"nick', "shiro", "kuro", "λambda", "🐈 neko", "anonymous coward", "x",
+  "alice",
+  "bob",
+  "carol",
+  "dave",
+  "しょうた",
+  "Zoë",
+  "O'Brien & Co",
+  "<b>mallory</b>",
+  "エリ",
+  'quote"nick',
+  "shiro",
+  "kuro",
+  "λambda",
+  "🐈 neko",
+  "anonymous coward",
+  "x",
 ];
 const WORDS = (
   "hello there did you see the new release yes it builds but the tests are slow today " +

@@ -1,7 +1,8 @@
 // The benchmark's report: tables for people, then one "BENCH {json}" line per
 // scenario for tools (grep '^BENCH ' | cut -c7- | jq).
 
-const fmt = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? "-" : typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : String(x));
+const fmt = (x, digits = 1) =>
+  x === null || x === undefined || Number.isNaN(x) ? "-" : typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : String(x);
 
 /** ours / floor, or null when either is missing or the floor's figure is 0. */
 function ratio(a, b) {
@@ -12,7 +13,10 @@ function ratio(a, b) {
 function table(headers, rows, alignLeft = 1) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));
   const line = (cells) =>
-    cells.map((c, i) => (i < alignLeft ? String(c ?? "").padEnd(widths[i]) : String(c ?? "").padStart(widths[i]))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (i < alignLeft ? String(c ?? "").padEnd(widths[i]) : String(c ?? "").padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -42,7 +46,29 @@ function fanoutRows(record) {
     const r = record[label];
     if (!r || (!r.error && !r.latency_ms)) continue;
     if (r.error) {
-      rows.push([record.scenario, size, rate, label, "ERROR", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", r.error.split("\n")[0].slice(0, 100)]);
+      rows.push([
+        record.scenario,
+        size,
+        rate,
+        label,
+        "ERROR",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        r.error.split("\n")[0].slice(0, 100),
+      ]);
       continue;
     }
     const pct = r.delivered_ratio === null ? "-" : `${(r.delivered_ratio * 100).toFixed(1)}%`;
@@ -55,14 +81,30 @@ function fanoutRows(record) {
     if (r.duplicates) notes.push(`${r.duplicates} dup`);
     if (r.leftover_waiting) notes.push(`${r.leftover_waiting} still held`);
     if (r.leftover_sockets) notes.push(`${r.leftover_sockets} sockets left`);
-    if (r.open_files?.limit && r.open_files.proxy > 0.9 * r.open_files.limit) notes.push(`proxy near open-file limit (${r.open_files.proxy}/${r.open_files.limit})`);
+    if (r.open_files?.limit && r.open_files.proxy > 0.9 * r.open_files.limit)
+      notes.push(`proxy near open-file limit (${r.open_files.proxy}/${r.open_files.limit})`);
     if (r.loadgen_lag_p99_ms > 50) notes.push(`gen lag p99 ${fmt(r.loadgen_lag_p99_ms)} ms`);
     rows.push([
-      record.scenario, size, rate, label,
-      fmt(r.messages), `${r.delivered}/${r.expected}`, pct, fmt(r.lost),
-      fmt(r.latency_ms.p50), fmt(r.latency_ms.p90), fmt(r.latency_ms.p99), fmt(r.latency_ms.max),
-      fmt(r.throughput), fmt(r.rss_mb.workerd_at_start), fmt(r.rss_mb.workerd), `${fmt(r.rss_mb.proxy)}+${fmt(r.rss_mb.worker)}`,
-      fmt(r.server_cpu_us_per_delivery), fmt(r.worker_cpu_us_per_delivery), fmt(r.idle_socket_kb?.workerd), fmt(r.setup_ms === undefined ? null : r.setup_ms / 1000),
+      record.scenario,
+      size,
+      rate,
+      label,
+      fmt(r.messages),
+      `${r.delivered}/${r.expected}`,
+      pct,
+      fmt(r.lost),
+      fmt(r.latency_ms.p50),
+      fmt(r.latency_ms.p90),
+      fmt(r.latency_ms.p99),
+      fmt(r.latency_ms.max),
+      fmt(r.throughput),
+      fmt(r.rss_mb.workerd_at_start),
+      fmt(r.rss_mb.workerd),
+      `${fmt(r.rss_mb.proxy)}+${fmt(r.rss_mb.worker)}`,
+      fmt(r.server_cpu_us_per_delivery),
+      fmt(r.worker_cpu_us_per_delivery),
+      fmt(r.idle_socket_kb?.workerd),
+      fmt(r.setup_ms === undefined ? null : r.setup_ms / 1000),
       notes.join("; "),
     ]);
   }
@@ -70,9 +112,26 @@ function fanoutRows(record) {
   if (x) {
     const f = (v) => (v === null || v === undefined ? "-" : `x${v.toFixed(2)}`);
     rows.push([
-      "", "", "", "ours/floor", "", "", "", "",
-      f(x.p50), f(x.p90), f(x.p99), f(x.max), f(x.throughput), "", f(x.rss), `w ${f(x.worker_rss)}`,
-      f(x.server_cpu_per_delivery), f(x.worker_cpu_per_delivery), f(x.idle_socket_kb), "",
+      "",
+      "",
+      "",
+      "ours/floor",
+      "",
+      "",
+      "",
+      "",
+      f(x.p50),
+      f(x.p90),
+      f(x.p99),
+      f(x.max),
+      f(x.throughput),
+      "",
+      f(x.rss),
+      `w ${f(x.worker_rss)}`,
+      f(x.server_cpu_per_delivery),
+      f(x.worker_cpu_per_delivery),
+      f(x.idle_socket_kb),
+      "",
       x.posts_per_s !== undefined ? `posts/s ${f(x.posts_per_s)}` : "",
     ]);
   }
@@ -99,7 +158,9 @@ function medianRows(records) {
     return `x${mid.toFixed(2)} (${xs[0].toFixed(2)}-${xs[xs.length - 1].toFixed(2)})`;
   };
   return [...groups.values()].map(({ scenario, size, ratios }) => [
-    scenario, size, ratios.length,
+    scenario,
+    size,
+    ratios.length,
     ...["p50", "p90", "p99", "server_cpu_per_delivery", "worker_cpu_per_delivery", "idle_socket_kb", "posts_per_s"].map((k) => cell(ratios.map((r) => r[k]))),
   ]);
 }
@@ -117,9 +178,17 @@ function framesRows(records) {
       const b = floor[kind];
       if (!a && !b) continue;
       rows.push([
-        record.scenario, size, kind, fmt(a?.listeners ?? b?.listeners),
-        fmt(a?.bytes_per_entry), fmt(b?.bytes_per_entry), f(ratio(a?.bytes_per_entry, b?.bytes_per_entry)),
-        fmt(a?.latency_ms?.p50), fmt(a?.latency_ms?.p99), fmt(b?.latency_ms?.p50), fmt(b?.latency_ms?.p99),
+        record.scenario,
+        size,
+        kind,
+        fmt(a?.listeners ?? b?.listeners),
+        fmt(a?.bytes_per_entry),
+        fmt(b?.bytes_per_entry),
+        f(ratio(a?.bytes_per_entry, b?.bytes_per_entry)),
+        fmt(a?.latency_ms?.p50),
+        fmt(a?.latency_ms?.p99),
+        fmt(b?.latency_ms?.p50),
+        fmt(b?.latency_ms?.p99),
       ]);
     }
   }
@@ -148,7 +217,29 @@ export function printReport(results, meta) {
     out.push("");
     out.push(
       table(
-        ["scenario", "n", "rate", "server", "msgs", "deliv/exp", "%", "lost", "p50", "p90", "p99", "max", "thr/s", "RSS0", "RSS", "prx+wkr", "cpu/dlv", "wkr/dlv", "KB/sk", "setup", "notes"],
+        [
+          "scenario",
+          "n",
+          "rate",
+          "server",
+          "msgs",
+          "deliv/exp",
+          "%",
+          "lost",
+          "p50",
+          "p90",
+          "p99",
+          "max",
+          "thr/s",
+          "RSS0",
+          "RSS",
+          "prx+wkr",
+          "cpu/dlv",
+          "wkr/dlv",
+          "KB/sk",
+          "setup",
+          "notes",
+        ],
         fanout.flatMap(fanoutRows),
         4,
       ),
@@ -198,7 +289,22 @@ export function printReport(results, meta) {
       out.push(
         table(
           ["requests", "loops", "elapsed s", "req/s", "reached DO", "intervals", "p50", "p90", "p99", "max", "RSS", "statuses"],
-          [[s.n, s.loops, fmt(s.elapsed_s, 2), s.requests_per_s, `${s.reached_do}${s.room_restarted ? " (room restarted!)" : ""}`, s.cache_intervals_spanned, fmt(s.latency_ms.p50), fmt(s.latency_ms.p90), fmt(s.latency_ms.p99), fmt(s.latency_ms.max), s.rss_mb.workerd, JSON.stringify(s.statuses) + (s.errors ? ` ${s.errors} errors` : "")]],
+          [
+            [
+              s.n,
+              s.loops,
+              fmt(s.elapsed_s, 2),
+              s.requests_per_s,
+              `${s.reached_do}${s.room_restarted ? " (room restarted!)" : ""}`,
+              s.cache_intervals_spanned,
+              fmt(s.latency_ms.p50),
+              fmt(s.latency_ms.p90),
+              fmt(s.latency_ms.p99),
+              fmt(s.latency_ms.max),
+              s.rss_mb.workerd,
+              JSON.stringify(s.statuses) + (s.errors ? ` ${s.errors} errors` : ""),
+            ],
+          ],
           0,
         ),
       );
@@ -217,7 +323,13 @@ export function printReport(results, meta) {
       out.push(`(/proc, 10 ms ticks) over 500 requests of one step each, less that of as many requests doing nothing: a post's`);
       out.push(`store with its own commit, which the rows above, many stores in one event, pay once for all)`);
       out.push("");
-      out.push(table(["part", "µs median", "least"], p.parts.map((x) => [x.part, fmt(x.us_median, 2), fmt(x.us_min, 2)]), 1));
+      out.push(
+        table(
+          ["part", "µs median", "least"],
+          p.parts.map((x) => [x.part, fmt(x.us_median, 2), fmt(x.us_min, 2)]),
+          1,
+        ),
+      );
     }
   }
 
@@ -228,7 +340,15 @@ export function printReport(results, meta) {
     out.push("");
     if (render.error) out.push(`  ERROR ${render.error.split("\n")[0]}`);
     else {
-      const row = (name, t, x) => [name, render.n, fmt(t.median_ms, 2), fmt(t.p90_ms, 2), t.runs, (t.bytes / 1024).toFixed(0), x === null ? "1" : `x${x.toFixed(1)}`];
+      const row = (name, t, x) => [
+        name,
+        render.n,
+        fmt(t.median_ms, 2),
+        fmt(t.p90_ms, 2),
+        t.runs,
+        (t.bytes / 1024).toFixed(0),
+        x === null ? "1" : `x${x.toFixed(1)}`,
+      ];
       out.push(
         table(
           ["output", "entries", "median", "p90", "runs", "KiB", "vs JSON"],
@@ -244,7 +364,9 @@ export function printReport(results, meta) {
     out.push("");
     if (s.error) out.push(`Search: ERROR ${s.error.split("\n")[0]}`);
     else {
-      out.push(`Search (${s.entries} entries; ms per first page of results, ${s.queries[0]?.filled_ms.runs ?? "?"} samples each, timed inside the room (a sample`);
+      out.push(
+        `Search (${s.entries} entries; ms per first page of results, ${s.queries[0]?.filled_ms.runs ?? "?"} samples each, timed inside the room (a sample`,
+      );
       out.push(`is the mean of as many runs as fill 20 ms): "filled" the index as the fill left it (${s.segments.filled} segments), "merged" after`);
       out.push(`the merge the room's alarm does (${s.segments.merged}); "scan" the floor, every row read with instr(); "http" the whole JSON`);
       out.push(`request through the Worker and wrangler dev (merged); exact: the index's page equals the scan's and a brute-force`);
@@ -256,10 +378,20 @@ export function printReport(results, meta) {
         table(
           ["query", "", "matches", "filled p50", "p99", "merged p50", "p99", "scan p50", "p99", "vs scan", "merged", "http p50", "p99", "exact"],
           s.queries.map((x) => [
-            x.what, x.q, x.matches,
-            fmt(x.filled_ms.p50, 3), fmt(x.filled_ms.p99, 3), fmt(x.merged_ms?.p50, 3), fmt(x.merged_ms?.p99, 3),
-            fmt(x.scan_ms.p50, 1), fmt(x.scan_ms.p99, 1), x1(x.scan_over_filled_p50), x1(x.scan_over_merged_p50),
-            fmt(x.http_ms?.p50, 2), fmt(x.http_ms?.p99, 2), x.exact ? "yes" : "NO",
+            x.what,
+            x.q,
+            x.matches,
+            fmt(x.filled_ms.p50, 3),
+            fmt(x.filled_ms.p99, 3),
+            fmt(x.merged_ms?.p50, 3),
+            fmt(x.merged_ms?.p99, 3),
+            fmt(x.scan_ms.p50, 1),
+            fmt(x.scan_ms.p99, 1),
+            x1(x.scan_over_filled_p50),
+            x1(x.scan_over_merged_p50),
+            fmt(x.http_ms?.p50, 2),
+            fmt(x.http_ms?.p99, 2),
+            x.exact ? "yes" : "NO",
           ]),
           2,
         ),
@@ -297,7 +429,9 @@ export function printReport(results, meta) {
       const tb = record.floor?.delivered ? (total(record.floor) * 1000) / record.floor.delivered : null;
       rows.push(["all", fmt(total(record.ours)), fmt(ta, 2), fmt(total(record.floor)), fmt(tb, 2), ta === null ? "-" : fmt(ta - (tb ?? 0), 2)]);
       out.push("");
-      out.push(`  ${record.scenario} ${size}${record.frames ? ` (frames ${record.frames})` : ""}: ${record.ours?.delivered ?? "-"} deliveries ours, ${record.floor?.delivered ?? "-"} the floor's`);
+      out.push(
+        `  ${record.scenario} ${size}${record.frames ? ` (frames ${record.frames})` : ""}: ${record.ours?.delivered ?? "-"} deliveries ours, ${record.floor?.delivered ?? "-"} the floor's`,
+      );
       out.push(
         table(["part", "ours ms", "µs/dlv", "floor ms", "µs/dlv", "ours-floor µs/dlv"], rows, 1)
           .split("\n")
@@ -311,7 +445,11 @@ export function printReport(results, meta) {
   for (const record of results) {
     for (const label of ["ours", "floor"]) {
       const prof = record[label]?.profile;
-      if (prof) profiled.push({ run: `${record.scenario} ${record.n ?? (record.posters ? `${record.posters}x${record.listeners}` : "")} ${label}`.replace(/\s+/g, " "), prof });
+      if (prof)
+        profiled.push({
+          run: `${record.scenario} ${record.n ?? (record.posters ? `${record.posters}x${record.listeners}` : "")} ${label}`.replace(/\s+/g, " "),
+          prof,
+        });
     }
   }
   if (profiled.length) {
@@ -324,15 +462,24 @@ export function printReport(results, meta) {
         out.push(`  ${run}: profile failed: ${prof.error}`);
         continue;
       }
-      out.push(`  ${run}: ${prof.samples} samples, ~${fmt(prof.busy_ms)} ms busy (GC ${fmt(prof.gc_ms)} ms)${prof.mapped ? "" : " (no source map)"}; ${prof.file}`);
-      out.push("    by file:     " + prof.files.slice(0, 8).map((f) => `${f.name} ${fmt(f.pct)}%`).join(", "));
+      out.push(
+        `  ${run}: ${prof.samples} samples, ~${fmt(prof.busy_ms)} ms busy (GC ${fmt(prof.gc_ms)} ms)${prof.mapped ? "" : " (no source map)"}; ${prof.file}`,
+      );
+      out.push(
+        "    by file:     " +
+          prof.files
+            .slice(0, 8)
+            .map((f) => `${f.name} ${fmt(f.pct)}%`)
+            .join(", "),
+      );
       for (const f of prof.functions.slice(0, 10)) out.push(`    ${fmt(f.pct).padStart(5)}%  ${fmt(f.self_ms).padStart(8)} ms  ${f.name}`);
     }
   }
 
   const text = out.join("\n");
   out.push("");
-  for (const record of results) out.push(`BENCH ${JSON.stringify({ date: meta.date, commit: meta.commit, dirty: meta.dirty, smoke: meta.smoke, profiled: meta.profiled, ...record })}`);
+  for (const record of results)
+    out.push(`BENCH ${JSON.stringify({ date: meta.date, commit: meta.commit, dirty: meta.dirty, smoke: meta.smoke, profiled: meta.profiled, ...record })}`);
   console.log(out.join("\n"));
   return text;
 }

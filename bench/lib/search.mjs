@@ -32,13 +32,48 @@ function mulberry32(seed) {
   };
 }
 
-const JA_WORDS = "東京 大阪 京都 名古屋 札幌 雨 晴れ 天気 電車 会議 昼ごはん ラーメン 寿司 仕事 週末 映画 猫 犬 駅 コーヒー 新幹線 明日 今日 昨日 本 音楽 友達 写真 旅行 桜 雪 海 山 夏 冬 宿題 試験 先生 学校 会社 部長 コード バグ サーバー リリース".split(" ");
+const JA_WORDS =
+  "東京 大阪 京都 名古屋 札幌 雨 晴れ 天気 電車 会議 昼ごはん ラーメン 寿司 仕事 週末 映画 猫 犬 駅 コーヒー 新幹線 明日 今日 昨日 本 音楽 友達 写真 旅行 桜 雪 海 山 夏 冬 宿題 試験 先生 学校 会社 部長 コード バグ サーバー リリース".split(
+    " ",
+  );
 const JA_PARTICLES = "は が を に で の と も へ".split(" ");
 const JA_ENDINGS = ["です", "でした", "ですね", "かな", "だよ", "！", "。", "って", "らしい", "よね"];
 const EN_WORDS =
-  "weather morning good train meeting lunch coffee tower weekend movie code deploy server bug release music cat dog station tomorrow today yesterday book friend photo trip snow sea mountain summer winter homework exam teacher school office boss ramen sushi tea rain sunny cloudy late early busy tired happy great thanks please sorry maybe really"
-    .split(" ");
-const NICKS = ["alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi", "ivan", "judy", "たろう", "花子", "山田 太郎", "さくら", "けん", "🐱neko", "Shiro", "kuro", "mallory", "oscar", "peggy", "trent", "victor", "walter", "yuki", "ゆい", "ハル", "sam", "max", "leo"];
+  "weather morning good train meeting lunch coffee tower weekend movie code deploy server bug release music cat dog station tomorrow today yesterday book friend photo trip snow sea mountain summer winter homework exam teacher school office boss ramen sushi tea rain sunny cloudy late early busy tired happy great thanks please sorry maybe really".split(
+    " ",
+  );
+const NICKS = [
+  "alice",
+  "bob",
+  "carol",
+  "dave",
+  "eve",
+  "frank",
+  "grace",
+  "heidi",
+  "ivan",
+  "judy",
+  "たろう",
+  "花子",
+  "山田 太郎",
+  "さくら",
+  "けん",
+  "🐱neko",
+  "Shiro",
+  "kuro",
+  "mallory",
+  "oscar",
+  "peggy",
+  "trent",
+  "victor",
+  "walter",
+  "yuki",
+  "ゆい",
+  "ハル",
+  "sam",
+  "max",
+  "leo",
+];
 const EMOJI = ["🍣", "🍺", "🍶", "😂", "👍", "🎉", "☔", "🗼", "🐱", "👨‍👩‍👧"];
 
 /** Deterministic entries, oldest first: [nick, sec, usec, text]. */
@@ -70,7 +105,8 @@ export function generateEntries(count, seed = 14) {
     if (kind < 0.42) text = japanese();
     else if (kind < 0.8) text = english();
     else if (kind < 0.88) text = `${japanese()} ${english()}`;
-    else if (kind < 0.93) text = `${pick(["see", "見て", "ref"])} https://example.com/${pick(EN_WORDS)}/${Math.floor(rnd() * 10000)}?q=${encodeURIComponent(pick(JA_WORDS))}`;
+    else if (kind < 0.93)
+      text = `${pick(["see", "見て", "ref"])} https://example.com/${pick(EN_WORDS)}/${Math.floor(rnd() * 10000)}?q=${encodeURIComponent(pick(JA_WORDS))}`;
     else if (kind < 0.97) text = Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => (rnd() < 0.5 ? japanese() : english())).join("\n");
     else text = `${pick(EMOJI)}${pick(EMOJI)} ${rnd() < 0.5 ? japanese() : english()}`;
     if (rnd() < 0.05) text += ` ${pick(EMOJI)}`;
@@ -137,10 +173,13 @@ export async function searchBench(server, { entries: count, runs, log }) {
     const fillSeconds = (performance.now() - fillStart) / 1000;
     const { search: size } = await admin(agent, server, "GET", "search-stats");
     if (size.entries !== count) throw new Error(`the index holds ${size.entries} entries, not ${count}`);
-    log?.(`  filled ${count} entries in ${fillSeconds.toFixed(1)} s; index ${(size.indexBytes / 2 ** 20).toFixed(1)} MiB for ${(size.textBytes / 2 ** 20).toFixed(1)} MiB of text`);
+    log?.(
+      `  filled ${count} entries in ${fillSeconds.toFixed(1)} s; index ${(size.indexBytes / 2 ** 20).toFixed(1)} MiB for ${(size.textBytes / 2 ** 20).toFixed(1)} MiB of text`,
+    );
 
     const form = { "Content-Type": "application/x-www-form-urlencoded" };
-    const time = (q, n, scan) => admin(agent, server, "POST", "search-time", { body: new URLSearchParams({ q, runs: String(n), scan: scan ? "1" : "0" }).toString(), headers: form });
+    const time = (q, n, scan) =>
+      admin(agent, server, "POST", "search-time", { body: new URLSearchParams({ q, runs: String(n), scan: scan ? "1" : "0" }).toString(), headers: form });
 
     // First as filled (one FTS5 segment per batch, or so), with the floor; then once merged, as the room's alarm keeps it.
     const queries = [];
@@ -179,7 +218,8 @@ export async function searchBench(server, { entries: count, runs, log }) {
         .map(([, sec, usec]) => [sec, usec]);
       const got = page.results.map((r) => r.time);
       x.exact = x.same && timings.same && JSON.stringify(got) === JSON.stringify(want) && x.scan_matches === expected.length;
-      if (!x.exact) x.mismatch = { index_vs_scan: [x.same, timings.same], http_vs_reference: JSON.stringify(got) === JSON.stringify(want), scan_matches: x.scan_matches };
+      if (!x.exact)
+        x.mismatch = { index_vs_scan: [x.same, timings.same], http_vs_reference: JSON.stringify(got) === JSON.stringify(want), scan_matches: x.scan_matches };
       x.merged_ms = summary(timings.indexedMs);
       x.http_ms = summary(httpMs);
       // How many times faster the index is than the floor, at p50: the goal is at least 20.

@@ -171,7 +171,8 @@ export class PostParts extends DurableObject<Env> {
     if (path.startsWith("/parts/once/")) return this.once(path.slice("/parts/once/".length));
     const samples = Math.min(50, Math.max(1, Number(new URL(request.url).searchParams.get("samples") ?? "10") || 10));
     const url = request.url;
-    const form = () => new Request(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(BODY_BYTES) }, body: BODY });
+    const form = () =>
+      new Request(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(BODY_BYTES) }, body: BODY });
     const clean = cleanPost(NICK, TEXT)!;
     this.store(true, false);
     const entry = this.log.at(this.log.end)!;
@@ -200,7 +201,9 @@ export class PostParts extends DurableObject<Env> {
     });
     await add("acknowledge (JSON response)", () => jsonResponse({ stored: true, pos: entry.seq, ...grant }));
     await add("the floor's acknowledgement (Response.json)", () => Response.json({ stored: true, pos: entry.seq }));
-    await add("submit: the whole write path, no listener", () => this.writePath.submit({ nick: clean.nick, text: clean.text, ip: IP, msgid: null, client: null }));
+    await add("submit: the whole write path, no listener", () =>
+      this.writePath.submit({ nick: clean.nick, text: clean.text, ip: IP, msgid: null, client: null }),
+    );
     return Response.json({ samples, entries: this.log.end, timings });
   }
 }

@@ -17,7 +17,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function adminToken(): string | undefined {
   if (process.env["CHATON_ADMIN_TOKEN"]) return process.env["CHATON_ADMIN_TOKEN"];
   try {
-    const line = readFileSync(".dev.vars", "utf8").split("\n").find((l) => l.startsWith("ADMIN_TOKEN="));
+    const line = readFileSync(".dev.vars", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("ADMIN_TOKEN="));
     return line?.slice("ADMIN_TOKEN=".length).replace(/^"(.*)"$/, "$1");
   } catch {
     return undefined;

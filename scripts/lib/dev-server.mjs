@@ -163,13 +163,19 @@ export async function startDev(options = {}) {
   const url = `http://127.0.0.1:${port}`;
   const args = [
     "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-ip", "127.0.0.1",
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", persistDir,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistDir,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
   ];
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 
@@ -248,7 +254,9 @@ export async function startDev(options = {}) {
     if (spawnError !== null || !server.alive()) {
       await server.kill().catch(() => {});
       await removeDirs(true);
-      throw new Error(`${label}: wrangler dev ended before it was ready (${spawnError ?? `exit code ${child.exitCode}, signal ${child.signalCode}`})\n--- output tail ---\n${output}`);
+      throw new Error(
+        `${label}: wrangler dev ended before it was ready (${spawnError ?? `exit code ${child.exitCode}, signal ${child.signalCode}`})\n--- output tail ---\n${output}`,
+      );
     }
     try {
       const res = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(2_000) });

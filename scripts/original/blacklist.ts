@@ -37,7 +37,10 @@ export function readBlacklist(text: string): { rules: OriginalRule[]; skipped: {
       skipped.push({ line, text: lineText, reason: `mask /${match[5]} over 32` });
       return;
     }
-    const comment = lineText.slice(match[0].length).trim().replace(/^#+\s*/, "");
+    const comment = lineText
+      .slice(match[0].length)
+      .trim()
+      .replace(/^#+\s*/, "");
     rules.push({ line, rule: octets.join(".") + (mask === null ? "" : `/${mask}`), comment });
   });
   return { rules, skipped };

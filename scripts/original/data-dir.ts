@@ -51,7 +51,17 @@ async function dataRoot(dir: string): Promise<string> {
 
 export async function listDataDir(dir: string): Promise<DataDir> {
   const root = await dataRoot(dir);
-  const listing: DataDir = { root, dayFiles: new Map(), countFiles: new Map(), current: null, sequence: null, lastPost: null, blacklist: null, symlinks: [], notData: [] };
+  const listing: DataDir = {
+    root,
+    dayFiles: new Map(),
+    countFiles: new Map(),
+    current: null,
+    sequence: null,
+    lastPost: null,
+    blacklist: null,
+    symlinks: [],
+    notData: [],
+  };
   const walk = async (path: string): Promise<void> => {
     const children = await readdir(path, { withFileTypes: true });
     children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

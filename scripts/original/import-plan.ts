@@ -56,7 +56,8 @@ export function planImport(
   for (const d of days) {
     if (d.refused) continue;
     if (d.count === 0) plan.quiet.push(d.day);
-    else if (options.archivesOnly && options.firstOwnDay !== null && d.day >= options.firstOwnDay) plan.leftOut.push({ day: d.day, reason: `on or after the room's first post (${options.firstOwnDay})` });
+    else if (options.archivesOnly && options.firstOwnDay !== null && d.day >= options.firstOwnDay)
+      plan.leftOut.push({ day: d.day, reason: `on or after the room's first post (${options.firstOwnDay})` });
     else if (d.day >= today) {
       if (options.archivesOnly) plan.leftOut.push({ day: d.day, reason: "not over yet: --archives-only adds closed days only" });
       else plan.openDays.push(d);

@@ -121,13 +121,23 @@ export class OriginalRoom {
       fromFile.push(...file.entries);
       const stray = file.entries.find((e) => dayOf(e.sec) !== day);
       if (stray !== undefined) {
-        refused = { file: rel, line: stray.line, kind: "refused", reason: `its time (${stray.sec} ${stray.usec}) is on ${dayOf(stray.sec)}, not ${day}: nothing of ${day} is imported` };
+        refused = {
+          file: rel,
+          line: stray.line,
+          kind: "refused",
+          reason: `its time (${stray.sec} ${stray.usec}) is on ${dayOf(stray.sec)}, not ${day}: nothing of ${day} is imported`,
+        };
       }
       const cnt = this.listing.countFiles.get(day);
       if (cnt !== undefined) {
         const count = readInteger((await readFile(join(this.listing.root, cnt))).toString("utf8"));
         if (count !== file.entries.length + file.skipped.length) {
-          notes.push({ file: cnt, line: 1, kind: "count", reason: `says ${count ?? "no number"}, ${rel} has ${file.entries.length} entries${file.skipped.length ? ` and ${file.skipped.length} unreadable lines` : ""}` });
+          notes.push({
+            file: cnt,
+            line: 1,
+            kind: "count",
+            reason: `says ${count ?? "no number"}, ${rel} has ${file.entries.length} entries${file.skipped.length ? ` and ${file.skipped.length} unreadable lines` : ""}`,
+          });
         }
       }
     }
@@ -139,7 +149,15 @@ export class OriginalRoom {
     const first = dayStart(day) * MICRO;
     const last = first + DAY_SECONDS * MICRO - 1;
     for (const read of [...fromFile, ...open]) {
-      const entry: DayEntry = { nick: removeControls(read.nick), sec: read.sec, usec: read.usec, text: removeControls(read.text), ip: read.ip, file: read.file, line: read.line };
+      const entry: DayEntry = {
+        nick: removeControls(read.nick),
+        sec: read.sec,
+        usec: read.usec,
+        text: removeControls(read.text),
+        ip: read.ip,
+        file: read.file,
+        line: read.line,
+      };
       let changed = false;
       if (entry.nick !== read.nick || entry.text !== read.text) {
         notes.push({ file: read.file, line: read.line, kind: "cleaned", reason: "characters XML forbids removed" });
@@ -152,7 +170,12 @@ export class OriginalRoom {
         if (free > last) for (free = at - 1; taken.has(free) && free >= first; free--);
         entry.sec = Math.floor(free / MICRO);
         entry.usec = free % MICRO;
-        notes.push({ file: read.file, line: read.line, kind: "collision", reason: `(${read.sec} ${read.usec}) taken by an earlier entry: moved to (${entry.sec} ${entry.usec})` });
+        notes.push({
+          file: read.file,
+          line: read.line,
+          kind: "collision",
+          reason: `(${read.sec} ${read.usec}) taken by an earlier entry: moved to (${entry.sec} ${entry.usec})`,
+        });
         at = free;
         changed = true;
       }

@@ -68,7 +68,8 @@ export class RoomDirectory {
     if (declared !== undefined) throw new HttpError(409, `Room ${declared} exists (declared in wrangler.toml)`);
     const taken = this.sql.exec<RoomRow>(`${SELECT} WHERE name = ? COLLATE NOCASE`, name).toArray()[0];
     if (taken !== undefined) {
-      if (taken.closed_at !== null) throw new HttpError(409, `Room ${taken.name} was closed on ${day(taken.closed_at)}; the name of a closed room is not used again`);
+      if (taken.closed_at !== null)
+        throw new HttpError(409, `Room ${taken.name} was closed on ${day(taken.closed_at)}; the name of a closed room is not used again`);
       throw new HttpError(409, `Room ${taken.name} exists`);
     }
     const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rooms").one().n;

@@ -25,12 +25,7 @@ export interface EncodedContent {
   readonly text: string;
 }
 
-export function encodeContent(
-  format: CometFormat,
-  entries: readonly Entry[],
-  previous: Entry | null,
-  render: RenderOptions,
-): EncodedContent {
+export function encodeContent(format: CometFormat, entries: readonly Entry[], previous: Entry | null, render: RenderOptions): EncodedContent {
   switch (format) {
     case "sexpr":
       return { format, text: writeItems(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
@@ -57,7 +52,12 @@ export function writeReply(header: ReplyHeader, content: EncodedContent): string
   const { pos, nc, ver, cid } = header;
   if (content.format === "sexpr") {
     return writeSexpr([
-      ...alist([["pos", pos], ["nc", nc], ["ver", ver], ["cid", cid]]),
+      ...alist([
+        ["pos", pos],
+        ["nc", nc],
+        ["ver", ver],
+        ["cid", cid],
+      ]),
       cons(sym("content"), new WrittenList(content.text)),
     ]);
   }

@@ -113,9 +113,7 @@ export function parseQuery(q: string): SearchQuery {
   const looksFor = query.include.length > 0 || query.from.length > 0 || query.since !== null || query.until !== null;
   if (!looksFor) {
     throw new QueryError(
-      query.exclude.length + query.notFrom.length > 0
-        ? "A query of only exclusions is refused: add a word, a phrase, from: or a date"
-        : "The query is empty",
+      query.exclude.length + query.notFrom.length > 0 ? "A query of only exclusions is refused: add a word, a phrase, from: or a date" : "The query is empty",
     );
   }
   return query;

@@ -114,7 +114,14 @@ export function readEntry(value: unknown, where: string): TransferEntry {
   if (!Array.isArray(value) || value.length !== 6) fail(`${where}: an entry is [seq, nick, sec, usec, text, ip]`);
   const usec = count(value[3], `${where}: usec`);
   if (usec >= 1_000_000) fail(`${where}: usec must be below 1000000`);
-  return [count(value[0], `${where}: seq`), text(value[1], `${where}: nick`), count(value[2], `${where}: sec`), usec, text(value[4], `${where}: text`), text(value[5], `${where}: ip`)];
+  return [
+    count(value[0], `${where}: seq`),
+    text(value[1], `${where}: nick`),
+    count(value[2], `${where}: sec`),
+    usec,
+    text(value[4], `${where}: text`),
+    text(value[5], `${where}: ip`),
+  ];
 }
 
 function readEntries(value: unknown, where: string): TransferEntry[] {
@@ -151,7 +158,12 @@ export function readImportBatch(value: unknown): ImportBatch {
       return { kind: "days", archivesOnly: value["archivesOnly"] === true, days };
     }
     case "current":
-      return { kind: "current", entries: readEntries(value["entries"], "current"), sequence: count(value["sequence"], "sequence"), lastPost: count(value["lastPost"], "lastPost") };
+      return {
+        kind: "current",
+        entries: readEntries(value["entries"], "current"),
+        sequence: count(value["sequence"], "sequence"),
+        lastPost: count(value["lastPost"], "lastPost"),
+      };
     case "blocklist":
       return { kind: "blocklist", rules: text(value["rules"], "rules") };
     case "users": {

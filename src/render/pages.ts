@@ -75,7 +75,10 @@ export interface RoomSummary {
 /** The site's front page: every configured room, with its chatters and its last post. */
 export function frontPage(rooms: readonly RoomSummary[], nowSec: number): Response {
   const items = rooms.map(
-    ({ room, status }) => html`<li class="room-card"><a href="/${room.name}/"><img class="room-icon" src="${room.icon}" alt="" width="32" height="32"> <span class="room-title">${room.title}</span></a>
+    ({
+      room,
+      status,
+    }) => html`<li class="room-card"><a href="/${room.name}/"><img class="room-icon" src="${room.icon}" alt="" width="32" height="32"> <span class="room-title">${room.title}</span></a>
 <p class="room-description">${room.description}</p>
 <p class="room-activity">${room.private ? "Private room" : status ? html`<span class="room-chatters">${chatters(status["num-chatters"])}</span> · <span class="room-updated">${timeAgo(status["last-post"], nowSec)}</span>` : "Status unavailable"}</p></li>`,
   );

@@ -4,7 +4,13 @@ import { html } from "./html";
 import { htmlResponse, layout } from "./pages";
 
 /** The page where a signed-in user of a private room changes their password. */
-export function passwordPage(room: RoomConfig, user: string, message: { error?: string; done?: boolean } = {}, status = 200, headers: Record<string, string> = {}): Response {
+export function passwordPage(
+  room: RoomConfig,
+  user: string,
+  message: { error?: string; done?: boolean } = {},
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   const body = html`<main class="password-page">
 <p class="breadcrumbs"><a href="/${room.name}/">${room.title}</a> &gt; Password</p>
 <h1>Change your password</h1>

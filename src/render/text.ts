@@ -25,8 +25,7 @@ export function renderUrl(href: string, imageMaxPx: number): SafeHtml {
     url = null;
   }
   if (url === null) return html`${href}`;
-  const link = (inner: SafeHtml | string) =>
-    html`<a href="${href}" rel="nofollow noopener" target="_blank">${inner}</a>`;
+  const link = (inner: SafeHtml | string) => html`<a href="${href}" rel="nofollow noopener" target="_blank">${inner}</a>`;
 
   const youtube = youtubeId(url);
   if (youtube !== null) {

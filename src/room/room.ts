@@ -186,7 +186,12 @@ export class Room extends DurableObject<Env> {
       published: () => told!.published(),
     });
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
-    const fanout = new Fanout([longpoll, sockets], news, () => clients.count(), () => this.ctx.storage.sync());
+    const fanout = new Fanout(
+      [longpoll, sockets],
+      news,
+      () => clients.count(),
+      () => this.ctx.storage.sync(),
+    );
     told = fanout;
     const admission = new Admission(config.name, this.blocklist, this.allowlist, limits, this.audit, clock);
     const authorSecrets = new AuthorSecrets(this.meta);
@@ -333,7 +338,10 @@ export class Room extends DurableObject<Env> {
   /** An import or export step (the Worker has checked the admin token). */
   transfer(roomName: string, command: TransferCommand): Promise<RoomResult<ImportStatus | ImportReply | ExportStatus | ExportDay>> {
     return this.rpc(roomName, (room) =>
-      runTransfer({ ...room, meta: this.meta, imported: this.imported, blocklist: this.blocklist, users: this.users, audit: this.audit, searchIndex: this.search.index }, command),
+      runTransfer(
+        { ...room, meta: this.meta, imported: this.imported, blocklist: this.blocklist, users: this.users, audit: this.audit, searchIndex: this.search.index },
+        command,
+      ),
     );
   }
 
@@ -346,7 +354,8 @@ export class Room extends DurableObject<Env> {
   configure(config: RoomConfig, closedAt: number | null): RoomResult<null> {
     if (siteConfig(this.env).rooms.has(config.name)) return { ok: false, status: 409, reason: `Room ${config.name} is declared in wrangler.toml`, headers: {} };
     const given = this.ctx.id.name;
-    if (given !== undefined && given !== config.name) return { ok: false, status: 409, reason: `This object is room ${given}, not ${config.name}`, headers: {} };
+    if (given !== undefined && given !== config.name)
+      return { ok: false, status: 409, reason: `This object is room ${given}, not ${config.name}`, headers: {} };
     this.settings.save(config, closedAt);
     this.meta.recordName(config.name);
     const closing = closedAt !== null && this.closedAt === null;

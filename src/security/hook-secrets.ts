@@ -7,7 +7,10 @@ const hex = (bytes: ArrayBuffer | Uint8Array) => Array.from(new Uint8Array(bytes
 /** `bytes` random bytes, base64url without padding. */
 export function randomToken(bytes: number): string {
   const random = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...random)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...random))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /** A webhook's id: 8 random bytes in hex, public (it is in the URL beside the secret). */

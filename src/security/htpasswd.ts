@@ -78,7 +78,12 @@ export interface KeptHtpasswdRecord {
 }
 
 export function isKeptHtpasswdRecord(record: unknown): record is KeptHtpasswdRecord {
-  return typeof record === "object" && record !== null && (record as { algorithm?: unknown }).algorithm === "htpasswd" && typeof (record as { hash?: unknown }).hash === "string";
+  return (
+    typeof record === "object" &&
+    record !== null &&
+    (record as { algorithm?: unknown }).algorithm === "htpasswd" &&
+    typeof (record as { hash?: unknown }).hash === "string"
+  );
 }
 
 export async function verifyHtpasswd(password: string, hash: string): Promise<boolean> {

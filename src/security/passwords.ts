@@ -22,7 +22,6 @@ export const PBKDF2_ITERATIONS = 100_000;
 export const SALT_BYTES = 16;
 export const HASH_BYTES = 32;
 
-
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function toBase64(bytes: Uint8Array): string {

@@ -13,10 +13,7 @@ export async function requireAdmin(request: Request, env: Env): Promise<void> {
   const expected = env.ADMIN_TOKEN;
   if (!expected) throw new HttpError(403, "The admin API is off: set the ADMIN_TOKEN secret");
   const given = /^bearer (.+)$/i.exec(request.headers.get("Authorization") ?? "")?.[1] ?? "";
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), crypto.subtle.digest("SHA-256", encoder.encode(expected))]);
   if (!crypto.subtle.timingSafeEqual(a, b)) throw new HttpError(401, "Wrong admin token", { "WWW-Authenticate": "Bearer" });
 }
 

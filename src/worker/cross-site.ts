@@ -32,6 +32,8 @@ export function crossSiteRefusal(request: Request, url: URL, allowed: readonly s
   });
   return new HttpError(
     403,
-    socket ? "Refused: a page on another site may not open this room's WebSocket" : "Refused: a page on another site may not post, delete or change anything here",
+    socket
+      ? "Refused: a page on another site may not open this room's WebSocket"
+      : "Refused: a page on another site may not post, delete or change anything here",
   );
 }

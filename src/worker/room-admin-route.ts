@@ -49,7 +49,9 @@ export async function roomAdminRoute(request: Request, env: Env, rest: string): 
   if (!method.split(", ").includes(request.method)) throw new HttpError(405, `Method not allowed; use ${method}`, { Allow: method });
 
   if (name === undefined && request.method === "GET") {
-    const declared = [...siteConfig(env).rooms.values()].map((config) => listing({ settings: roomTable(config), createdAt: 0, updatedAt: 0, closedAt: null }, "wrangler.toml"));
+    const declared = [...siteConfig(env).rooms.values()].map((config) =>
+      listing({ settings: roomTable(config), createdAt: 0, updatedAt: 0, closedAt: null }, "wrangler.toml"),
+    );
     const listed = (await directory.list()).map((room) => listing(room as ListedRoom, "directory"));
     return jsonResponse({ rooms: [...declared, ...listed] }, NO_STORE);
   }

@@ -4,7 +4,6 @@ import { decodeUtf8 } from "../http/utf8";
 import type { IndexedEntry } from "../protocol/admin";
 import { MAX_SEARCH_FILL_BYTES } from "../protocol/limits";
 
-
 const isTime = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 
 /**
@@ -24,7 +23,14 @@ export async function readSearchFill(request: Request): Promise<IndexedEntry[]> 
   return rows.map((row, i) => {
     if (!Array.isArray(row) || row.length !== 4) throw new HttpError(400, `Entry ${i} is not [nick, sec, usec, text]`);
     const [nick, sec, usec, text] = row as unknown[];
-    if (typeof nick !== "string" || typeof text !== "string" || !isTime(sec) || !isTime(usec) || usec >= 1_000_000 || !Number.isSafeInteger(sec * 1_000_000 + usec)) {
+    if (
+      typeof nick !== "string" ||
+      typeof text !== "string" ||
+      !isTime(sec) ||
+      !isTime(usec) ||
+      usec >= 1_000_000 ||
+      !Number.isSafeInteger(sec * 1_000_000 + usec)
+    ) {
       throw new HttpError(400, `Entry ${i} is not [nick, sec, usec, text]`);
     }
     return { nick, sec, usec, text };

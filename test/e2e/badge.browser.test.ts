@@ -9,7 +9,7 @@ const HOSTILE_TITLE = `Evil "Room" 'x' </script><script>alert(1)</script> <b>bol
 const HOSTILE_DESCRIPTION = `<img src=x onerror=alert(2)> "quoted" </script> & more`;
 const ROOMS = [
   { name: "lobby", title: "Chaton Lobby", description: "A place to chat.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
-  { name: "evil", title: HOSTILE_TITLE, description: HOSTILE_DESCRIPTION, icon: "/chaton.svg?a=\"b\"&c=<d>", login: "loose", image_max_px: 400 },
+  { name: "evil", title: HOSTILE_TITLE, description: HOSTILE_DESCRIPTION, icon: '/chaton.svg?a="b"&c=<d>', login: "loose", image_max_px: 400 },
 ];
 
 let dev: DevServer;
@@ -23,7 +23,9 @@ beforeAll(async () => {
   other = createServer((req, res) => {
     const room = (req.url ?? "/").slice(1) || "lobby";
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-    res.end(`<!DOCTYPE html><html><head><title>Someone's blog</title></head><body><p>My blog</p><script src="${dev.url}/${room}/b"></script><p id="after">after the badge</p></body></html>`);
+    res.end(
+      `<!DOCTYPE html><html><head><title>Someone's blog</title></head><body><p>My blog</p><script src="${dev.url}/${room}/b"></script><p id="after">after the badge</p></body></html>`,
+    );
   });
   await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
   otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;

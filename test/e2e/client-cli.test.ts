@@ -27,10 +27,7 @@ let scratch: string;
 const watchers: Watcher[] = [];
 
 beforeAll(async () => {
-  [dev] = await Promise.all([
-    startDev({ vars: { ROOMS: JSON.stringify(ROOMS), COMET_HOLD_SECONDS: "5", STATUS_CACHE_SECONDS: "0" } }),
-    buildClient(),
-  ]);
+  [dev] = await Promise.all([startDev({ vars: { ROOMS: JSON.stringify(ROOMS), COMET_HOLD_SECONDS: "5", STATUS_CACHE_SECONDS: "0" } }), buildClient()]);
   scratch = await mkdtemp(join(tmpdir(), "chaton-cli-e2e-"));
 });
 
@@ -82,7 +79,10 @@ describe("chaton post", () => {
     expect(second.code, second.stderr).toBe(0);
     expect(Number(second.stdout)).toBe(pos + 1);
     const stored = await entriesAfter("cli-post", pos - 1);
-    expect(stored.map((e) => [e.nick, e.text])).toEqual([["poster", "hello there"], ["poster", "two\nlines"]]);
+    expect(stored.map((e) => [e.nick, e.text])).toEqual([
+      ["poster", "hello there"],
+      ["poster", "two\nlines"],
+    ]);
   });
 
   it("should exit 3 with the reason when nothing is left to store, and store nothing", async () => {
@@ -105,7 +105,7 @@ describe("chaton watch", () => {
     const watcher = watch([roomUrl("cli-watch")], { TZ: "Asia/Tokyo" });
     await watcher.waitFor(() => /connected to Room cli-watch/.test(watcher.stderr), "connecting");
     const start = Number(await (await fetch(`${roomUrl("cli-watch")}var/seq`)).text());
-    const texts = ["first", "second, with ünïcödé and \"quotes\"", "a poem\nin two lines", "last"];
+    const texts = ["first", 'second, with ünïcödé and "quotes"', "a poem\nin two lines", "last"];
     for (const [i, text] of texts.entries()) await say("cli-watch", `nick${i}`, text);
     await watcher.waitFor(() => watcher.lines().length >= 5, "five lines");
     const stored = await entriesAfter("cli-watch", start);

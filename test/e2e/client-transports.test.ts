@@ -128,9 +128,17 @@ describe("the transports", () => {
     for (const text of ["h1", "h2", "h3", "h4"]) await poster.post("historian", text);
     for (const transport of ["ws", "comet"] as const) {
       const whole = collect(await connect(url, { transport, since: "log" }));
-      expect((await whole.until(4)).map((e) => [e.pos, e.text])).toEqual([[1, "h1"], [2, "h2"], [3, "h3"], [4, "h4"]]);
+      expect((await whole.until(4)).map((e) => [e.pos, e.text])).toEqual([
+        [1, "h1"],
+        [2, "h2"],
+        [3, "h3"],
+        [4, "h4"],
+      ]);
       const after = collect(await connect(url, { transport, since: 2 }));
-      expect((await after.until(2)).map((e) => [e.pos, e.text])).toEqual([[3, "h3"], [4, "h4"]]);
+      expect((await after.until(2)).map((e) => [e.pos, e.text])).toEqual([
+        [3, "h3"],
+        [4, "h4"],
+      ]);
     }
   });
 });

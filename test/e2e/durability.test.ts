@@ -127,7 +127,10 @@ describe("durability", () => {
       expect(mine).toHaveLength(EACH);
       // Each poster's own posts are stored in the order it made them.
       const where = mine.map((text) => at.get(text));
-      expect(where.every((i) => i !== undefined), `poster ${k} lost a post`).toBe(true);
+      expect(
+        where.every((i) => i !== undefined),
+        `poster ${k} lost a post`,
+      ).toBe(true);
       expect([...where].sort((x, y) => x! - y!)).toEqual(where);
       for (const text of mine) expect(log.entries[at.get(text)!]!.nick).toBe(`poster-${k}`);
     });
@@ -144,7 +147,11 @@ describe("durability", () => {
     /** Sent but not acknowledged: a crash may or may not have kept them. */
     const uncertain = new Set<string>();
     let server = await start(dir);
-    for (const [round, killAfter] of [[1, 150], [2, 250], [3, 350]] as const) {
+    for (const [round, killAfter] of [
+      [1, 150],
+      [2, 250],
+      [3, 350],
+    ] as const) {
       const postUri = `${server.url}/lobby/post`;
       let acks = 0;
       let killed: Promise<void> | null = null;
@@ -178,7 +185,10 @@ describe("durability", () => {
       for (const entry of log.entries) expect(sent.has(entry.text), `${entry.text} was never sent`).toBe(true);
       acknowledged.forEach((mine, k) => {
         const where = mine.map((text) => at.get(text));
-        expect(where.every((i) => i !== undefined), `round ${round}: poster ${k} lost an acknowledged post`).toBe(true);
+        expect(
+          where.every((i) => i !== undefined),
+          `round ${round}: poster ${k} lost an acknowledged post`,
+        ).toBe(true);
         expect([...where].sort((x, y) => x! - y!)).toEqual(where);
         for (const text of mine) expect(log.entries[at.get(text)!]!.nick).toBe(`poster-${k}`);
       });

@@ -46,7 +46,7 @@ describe("the Gauche client", () => {
     expect(watcher.cid).not.toBe(talker.cid);
 
     const held = observe(watcher.cometUri, watcher.cid, watcher.pos, { timeoutMs: (HOLD_SECONDS + 10) * 1000 });
-    const text = "おはよう\n二行目: \"quoted\" \\ ✓";
+    const text = 'おはよう\n二行目: "quoted" \\ ✓';
     const talked = await post(talker.postUri, "gosh", text, talker.cid);
     expect(talked.status).toBe(200);
     readPostReply(talked.body);

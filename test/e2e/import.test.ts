@@ -66,7 +66,14 @@ function postFrom(address: string, path: string, fields: Record<string, string>)
   const body = new URLSearchParams(fields).toString();
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress: address, headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        localAddress: address,
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
@@ -122,7 +129,10 @@ describe("npm run import of an original room", () => {
       expect(res.status).toBe(200);
       const page = elements(await res.text());
       const shown = page.filter((el) => el.attrs["class"] === "entry");
-      expect(shown.map((el) => el.attrs["id"]), day).toEqual(entries.map((e) => e.anchor));
+      expect(
+        shown.map((el) => el.attrs["id"]),
+        day,
+      ).toEqual(entries.map((e) => e.anchor));
       const permalinks = page.filter((el) => el.attrs["class"] === "permalink").map((el) => el.attrs["href"]);
       expect(permalinks).toEqual(entries.map((e) => `/moved/a/${day}#${e.anchor}`));
       // Texts as the page shows them (the HTML parser turns CR into LF), and exactly in the day's JSON.
@@ -145,7 +155,12 @@ describe("npm run import of an original room", () => {
     expect(comet.pos).toBe(generated.sequence);
     expect(comet.content).toEqual(generated.current.map((e) => [e.nick, [e.sec, e.usec], e.text]));
     const rules = await adminGet<{ blocklist: string }>("/moved/admin/blocklist");
-    expect(rules.blocklist.split("\n").filter(Boolean).map((line) => line.split(" ")[0])).toEqual(generated.rules);
+    expect(
+      rules.blocklist
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split(" ")[0]),
+    ).toEqual(generated.rules);
   });
 
   it("should add nothing when run again, and say so", async () => {
@@ -175,7 +190,9 @@ describe("npm run import of an original room", () => {
     for (const rel of generated.dayFiles) {
       const original = (await readFile(join(generated.dir, "data", rel), "utf8")).split("\n").slice(0, -1);
       const exported = (await readFile(join(out, "data", rel), "utf8")).split("\n").slice(0, -1);
-      const readable = original.map((line, i) => ({ line, at: `${rel}:${i + 1}` })).filter(({ at }) => !report.notes.some((n) => n.kind === "skipped" && `${n.file}:${n.line}` === at));
+      const readable = original
+        .map((line, i) => ({ line, at: `${rel}:${i + 1}` }))
+        .filter(({ at }) => !report.notes.some((n) => n.kind === "skipped" && `${n.file}:${n.line}` === at));
       readable.forEach(({ line, at }, i) => {
         if (reported.has(at)) return;
         expect(exported[i], at).toBe(line);
@@ -204,7 +221,12 @@ describe("npm run import of an original room", () => {
       expect(res.status, user).toBe(200);
     }
     const audit = await adminGet<{ audit: { actor: string; action: string }[] }>("/members/admin/audit");
-    expect(audit.audit.filter((a) => a.action === "upgrade-password").map((a) => a.actor).sort()).toEqual(generated.users.map((u) => u.user).sort());
+    expect(
+      audit.audit
+        .filter((a) => a.action === "upgrade-password")
+        .map((a) => a.actor)
+        .sort(),
+    ).toEqual(generated.users.map((u) => u.user).sort());
     // The header written another way is not in the Worker's memo of confirmed passwords: the room checks the new record.
     const apr = generated.users[0]!;
     expect((await get(`/members/var/seq`, { Authorization: basic(apr.user, apr.password, "basic") })).status).toBe(200);

@@ -94,10 +94,14 @@ describe.concurrent("limits that fit real rooms", () => {
   }, 60_000);
 
   it("should refuse none of 300 posts in a minute from an allowlisted address", async () => {
-    const { stdout } = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "--url", dev.url, "--room", "bridge", "allow", "127.0.0.33", "the", "bridge"], {
-      env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN },
-      timeout: 20_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(PROJECT_ROOT, "scripts", "admin.mjs"), "--url", dev.url, "--room", "bridge", "allow", "127.0.0.33", "the", "bridge"],
+      {
+        env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN },
+        timeout: 20_000,
+      },
+    );
     expect(JSON.parse(stdout)).toMatchObject({ added: ["127.0.0.33 # the bridge"] });
     const statuses = new Map<number, number>();
     const start = Date.now();
@@ -115,7 +119,9 @@ describe.concurrent("limits that fit real rooms", () => {
     const statuses = new Map<number, number>();
     let retryAfter: string | undefined;
     for (let batch = 0; batch < 100; batch++) {
-      const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => postFrom("127.0.0.34", "/bots/apilogin", { who: `bot-${batch * 10 + i}`, s: "0" })));
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => postFrom("127.0.0.34", "/bots/apilogin", { who: `bot-${batch * 10 + i}`, s: "0" })),
+      );
       for (const res of replies) {
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 429) retryAfter ??= res.headers.get("retry-after");

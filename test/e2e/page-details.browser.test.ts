@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 async function newPage(options: { timezoneId?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", timezoneId: options.timezoneId ?? "UTC", viewport: options.viewport ?? { width: 1000, height: 500 } });
+  const context = await browser.newContext({
+    locale: "en-US",
+    timezoneId: options.timezoneId ?? "UTC",
+    viewport: options.viewport ?? { width: 1000, height: 500 },
+  });
   contexts.push(context);
   context.setDefaultTimeout(5_000);
   // Only loopback: an image from elsewhere is answered here with a generated picture.

@@ -47,10 +47,7 @@ const openContexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  [dev, browser] = await Promise.all([
-    startDev({ vars: { ROOMS: JSON.stringify(ROOMS), ADMIN_TOKEN, COMET_HOLD_SECONDS: "5" } }),
-    launchChromium(),
-  ]);
+  [dev, browser] = await Promise.all([startDev({ vars: { ROOMS: JSON.stringify(ROOMS), ADMIN_TOKEN, COMET_HOLD_SECONDS: "5" } }), launchChromium()]);
   const added = await fetch(`${dev.url}/members/admin/users`, {
     method: "POST",
     headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -224,7 +221,10 @@ describe("mentions and notifications", () => {
     await page.locator("summary").click();
     // Headless Chromium denies a permission no one granted.
     await page.locator("#notify").check();
-    await page.locator("#notify-state").filter({ hasText: /blocked/ }).waitFor();
+    await page
+      .locator("#notify-state")
+      .filter({ hasText: /blocked/ })
+      .waitFor();
     expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
     expect(await page.locator("#notify").isChecked()).toBe(false);
   }, 20_000);
@@ -440,11 +440,19 @@ describe("screen readers and keyboards", () => {
     const log = page.getByRole("log", { name: "Messages" });
     expect(await log.getAttribute("aria-live")).toBe("polite");
     expect(await log.getAttribute("aria-relevant")).toBe("additions");
-    await page.locator("#view .entry").first().evaluate((el) => ((el as unknown as { __old: boolean }).__old = true));
+    await page
+      .locator("#view .entry")
+      .first()
+      .evaluate((el) => ((el as unknown as { __old: boolean }).__old = true));
     await httpPost("keys", "alice", "second");
     await entry(page, "second").waitFor();
     // The old entry is the same node (nothing re-read), the new one was added to the log.
-    expect(await page.locator("#view .entry").first().evaluate((el) => (el as unknown as { __old?: boolean }).__old)).toBe(true);
+    expect(
+      await page
+        .locator("#view .entry")
+        .first()
+        .evaluate((el) => (el as unknown as { __old?: boolean }).__old),
+    ).toBe(true);
     expect(await log.locator(".entry-text").allTextContents()).toEqual(["first", "second"]);
     for (const name of ["Dark mode", "Post"]) expect(await page.getByRole("button", { name }).count(), name).toBe(1);
     expect(await page.locator("summary").getAttribute("aria-label")).toBe("Settings");

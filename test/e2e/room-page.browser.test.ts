@@ -37,9 +37,7 @@ const CONNECTED = /^Connected \(\d+ users? chatting\)$/;
  * Every run writes the screenshots to test-results/screenshots; with
  * UPDATE_SCREENSHOTS=1 they replace the ones README shows, in docs/screenshots.
  */
-const SCREENSHOT_DIR = process.env["UPDATE_SCREENSHOTS"]
-  ? join(PROJECT_ROOT, "docs", "screenshots")
-  : join(PROJECT_ROOT, "test-results", "screenshots");
+const SCREENSHOT_DIR = process.env["UPDATE_SCREENSHOTS"] ? join(PROJECT_ROOT, "docs", "screenshots") : join(PROJECT_ROOT, "test-results", "screenshots");
 
 let server: DevServer;
 let persistDir: string;
@@ -416,7 +414,10 @@ describe.each(TRANSPORTS)("the room page in a browser, over %s", (name, query) =
     const huge = "x".repeat(40_000);
     await text.fill(huge);
     await postButton.click();
-    await error.filter({ hasText: "413" }).or(error.filter({ hasText: "Body over" })).waitFor({ timeout: 3_000 });
+    await error
+      .filter({ hasText: "413" })
+      .or(error.filter({ hasText: "Body over" }))
+      .waitFor({ timeout: 3_000 });
     expect(await error.textContent()).toMatch(/^Not posted: .*Body over \d+ bytes/);
     expect(await text.inputValue()).toBe(huge);
 

@@ -51,7 +51,20 @@ async function admin(args: string[]): Promise<{ code: number; stdout: string; st
 
 /** curl, as a script would call a hook: JSON on the command line; the body and the status code back. */
 async function curl(url: string, json: string): Promise<{ status: number; body: string }> {
-  const { stdout } = await run("curl", ["-sS", "--max-time", "10", "-X", "POST", "-H", "Content-Type: application/json", "-d", json, "-w", "\n%{http_code}", url]);
+  const { stdout } = await run("curl", [
+    "-sS",
+    "--max-time",
+    "10",
+    "-X",
+    "POST",
+    "-H",
+    "Content-Type: application/json",
+    "-d",
+    json,
+    "-w",
+    "\n%{http_code}",
+    url,
+  ]);
   const cut = stdout.lastIndexOf("\n");
   return { body: stdout.slice(0, cut), status: Number(stdout.slice(cut + 1)) };
 }
@@ -109,7 +122,10 @@ describe("rooms and webhooks made with npm run admin", () => {
     await entryWithText(other, "the roses are out").waitFor({ state: "visible" });
     await entryWithText(visitor, "the roses are out").waitFor({ state: "visible" });
 
-    const listed = (await admin(["room", "list"])).stdout.trim().split("\n").map((line) => line.split("\t"));
+    const listed = (await admin(["room", "list"])).stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\t"));
     expect(listed).toContainEqual(["lobby", "wrangler.toml", "open", "public", "Chaton Lobby"]);
     expect(listed).toContainEqual([ROOM, "directory", "open", "public", "Garden Room"]);
     expect(pageErrors).toEqual([]);
@@ -128,7 +144,14 @@ describe("rooms and webhooks made with npm run admin", () => {
     const nicks = await visitor.$$eval("#view .entry .entry-header .chatter", (els) => els.map((el) => el.textContent));
     expect(nicks).toEqual(["gardener", "deploy bot", "ci"]);
 
-    expect((await curl(url.replace(/.$/, (c) => (c === "A" ? "B" : "A")), '{"text": "forged"}')).status).toBe(404);
+    expect(
+      (
+        await curl(
+          url.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
+          '{"text": "forged"}',
+        )
+      ).status,
+    ).toBe(404);
     expect((await curl(url, "not json")).status).toBe(400);
     const [id] = (await admin(["webhook", "list", ROOM])).stdout.trim().split("\t");
     expect(url).toContain(`/hooks/${id}/`);

@@ -39,7 +39,10 @@ describe("search in the browser", () => {
 
     context = await browser.newContext({ locale: "ja-JP", timezoneId: "UTC", viewport: { width: 1000, height: 500 } });
     context.setDefaultTimeout(5_000);
-    await context.route((url) => url.hostname !== "127.0.0.1", (route) => route.abort("blockedbyclient"));
+    await context.route(
+      (url) => url.hostname !== "127.0.0.1",
+      (route) => route.abort("blockedbyclient"),
+    );
     const page = await context.newPage();
     await page.goto(`${dev.url}/lobby/`);
 

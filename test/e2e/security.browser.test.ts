@@ -88,7 +88,10 @@ describe("the Content-Security-Policy", () => {
   it("should let every page do all it does (the theme script, the socket, images, players, the badge) with no violation", async () => {
     const own = await browser.newContext({ httpCredentials: { username: "alice", password: PASSWORD } });
     // Nothing leaves loopback: other hosts are refused by the browser itself, after the policy allowed them.
-    await own.route((url) => url.hostname !== "127.0.0.1", (route) => route.abort("blockedbyclient"));
+    await own.route(
+      (url) => url.hostname !== "127.0.0.1",
+      (route) => route.abort("blockedbyclient"),
+    );
     await own.addInitScript(() => {
       const seen: string[] = [];
       (window as unknown as { violations: string[] }).violations = seen;
@@ -96,7 +99,10 @@ describe("the Content-Security-Policy", () => {
     });
     const posted = await fetch(`${dev.url}/lobby/post`, {
       method: "POST",
-      body: new URLSearchParams({ nick: "links", text: "see https://images.example/cat.png and https://www.youtube.com/watch?v=dQw4w9WgXcQ and https://www.nicovideo.jp/watch/sm9" }),
+      body: new URLSearchParams({
+        nick: "links",
+        text: "see https://images.example/cat.png and https://www.youtube.com/watch?v=dQw4w9WgXcQ and https://www.nicovideo.jp/watch/sm9",
+      }),
     });
     expect(posted.status).toBe(200);
     const today = new Date().toISOString().slice(0, 10).replaceAll("-", "/");
@@ -104,7 +110,12 @@ describe("the Content-Security-Policy", () => {
       const page = await own.newPage();
       await page.goto(`${dev.url}${path}`);
       await page.waitForLoadState("networkidle");
-      if (path === "/lobby/") await page.locator("#status", { hasText: /connected|live/i }).or(page.locator("iframe.embed")).first().waitFor();
+      if (path === "/lobby/")
+        await page
+          .locator("#status", { hasText: /connected|live/i })
+          .or(page.locator("iframe.embed"))
+          .first()
+          .waitFor();
       if (path === "/lobby/badge.html") await page.locator(".chaton-badge").waitFor();
       expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations), path).toEqual([]);
       await page.close();

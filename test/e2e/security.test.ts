@@ -49,11 +49,22 @@ afterAll(async () => {
 });
 
 const site = (path: string, init?: RequestInit) => fetch(`${dev.url}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
-const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({ method: "POST", body: new URLSearchParams(fields), headers });
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  body: new URLSearchParams(fields),
+  headers,
+});
 const sequence = async (room: string) => ((await (await site(`/${room}/admin/export`, { headers: ADMIN })).json()) as { sequence: number }).sequence;
 
 /** One request over its own TCP connection, byte for byte: a body with a Content-Length, or in chunks without one. */
-function sendRaw(method: string, path: string, headers: Record<string, string>, body: Uint8Array | null, streamed: boolean, localAddress?: string): Promise<RawResponse> {
+function sendRaw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Uint8Array | null,
+  streamed: boolean,
+  localAddress?: string,
+): Promise<RawResponse> {
   const lines = [`${method} ${path} HTTP/1.1`, `Host: ${new URL(dev.url).host}`, "Connection: close"];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   let payload: Uint8Array | null = body;
@@ -92,7 +103,13 @@ describe("1. cross-site requests", () => {
 
   it("should refuse a WebSocket handshake from another site, and accept the room's own", async () => {
     const handshake = (origin: string) =>
-      sendRaw("GET", "/lobby/ws?p=0", { Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", Origin: origin }, null, false);
+      sendRaw(
+        "GET",
+        "/lobby/ws?p=0",
+        { Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", Origin: origin },
+        null,
+        false,
+      );
     expect((await handshake("http://evil.example")).status).toBe(403);
     const opens = (origin: string | undefined) =>
       new Promise<boolean>((resolve) => {
@@ -117,7 +134,10 @@ describe("2. guessing passwords", () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 20; i++) {
-      const res = await site("/secret/password", form({ current: `guess ${i}`, next: "new password!", confirm: "new password!" }, { Authorization: basic("dave", "dave's password") }));
+      const res = await site(
+        "/secret/password",
+        form({ current: `guess ${i}`, next: "new password!", confirm: "new password!" }, { Authorization: basic("dave", "dave's password") }),
+      );
       statuses.push(res.status);
       if (res.status === 429) retryAfter ??= res.headers.get("Retry-After");
       await res.arrayBuffer();
@@ -212,7 +232,8 @@ describe("6. the smaller things", () => {
   });
 
   it("should take the admin token after Bearer in any case", async () => {
-    for (const scheme of ["Bearer", "bearer", "BEARER"]) expect((await site("/lobby/admin/audit", { headers: { Authorization: `${scheme} ${TOKEN}` } })).status, scheme).toBe(200);
+    for (const scheme of ["Bearer", "bearer", "BEARER"])
+      expect((await site("/lobby/admin/audit", { headers: { Authorization: `${scheme} ${TOKEN}` } })).status, scheme).toBe(200);
   });
 
   it("should print the usage and exit 0 for --help on every CLI", async () => {
@@ -227,7 +248,9 @@ describe("6. the smaller things", () => {
       expect(stdout, args.join(" ")).toMatch(/^usage: npm run (admin|import|export) --/);
     }
     // A mistake is still a mistake: usage on stderr, status 2.
-    const wrong = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "frobnicate"], { env: { ...process.env, CHATON_ADMIN_TOKEN: "x" } }).catch((e: { code: number; stderr: string }) => e);
+    const wrong = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "frobnicate"], {
+      env: { ...process.env, CHATON_ADMIN_TOKEN: "x" },
+    }).catch((e: { code: number; stderr: string }) => e);
     expect((wrong as { code: number }).code).toBe(2);
   });
 });
@@ -273,7 +296,10 @@ describe("2. throttles across a restart", () => {
     dev = await startDev({ vars: VARS, persistDir, port: dev.port });
     // A fresh process, a fresh object: the counts come from the room's storage.
     expect(await signIn("first password")).toBe(429);
-    const page = await site("/secret/password", form({ current: "still guessing", next: "new password!", confirm: "new password!" }, { Authorization: basic("dave", "dave's password") }));
+    const page = await site(
+      "/secret/password",
+      form({ current: "still guessing", next: "new password!", confirm: "new password!" }, { Authorization: basic("dave", "dave's password") }),
+    );
     expect(page.status).toBe(429);
     // Others are not held back.
     expect((await site("/secret/var/seq", { headers: { Authorization: ALICE } })).status).toBe(200);

@@ -94,7 +94,9 @@ function formTargets(options: CorpusOptions): { path: string; headers: Record<st
 }
 
 /** Malformed forms: bad types and charsets, broken encodings, files, and sizes over the cap. */
-function badForms(fields: Record<string, string>): { name: string; headers: Record<string, string>; body: Uint8Array; streamed?: boolean; status: number | "4xx" }[] {
+function badForms(
+  fields: Record<string, string>,
+): { name: string; headers: Record<string, string>; body: Uint8Array; streamed?: boolean; status: number | "4xx" }[] {
   const good = new URLSearchParams(fields).toString();
   const big = bytes(`${good}&pad=`, "x".repeat(3 * 1024 * 1024));
   const multipartOf = (...parts: (string | (string | number[])[])[]) => bytes(...parts.flat(), `--${BOUNDARY}--\r\n`);
@@ -105,21 +107,44 @@ function badForms(fields: Record<string, string>): { name: string; headers: Reco
     { name: "application/json", headers: { "Content-Type": "application/json" }, body: bytes(JSON.stringify(fields)), status: 415 },
     { name: "a malformed Content-Type", headers: { "Content-Type": "application/x-www-form-urlencoded;;=;" }, body: bytes(good), status: 400 },
     { name: "a charset other than UTF-8", headers: { "Content-Type": `${URLENCODED}; charset=iso-8859-1` }, body: bytes(good), status: 415 },
-    { name: "bytes that are not UTF-8", headers: { "Content-Type": URLENCODED }, body: bytes(`${good}&`, firstField, "=", [0xff, 0xfe, 0xc0, 0xaf]), status: 400 },
+    {
+      name: "bytes that are not UTF-8",
+      headers: { "Content-Type": URLENCODED },
+      body: bytes(`${good}&`, firstField, "=", [0xff, 0xfe, 0xc0, 0xaf]),
+      status: 400,
+    },
     { name: "a malformed percent escape", headers: { "Content-Type": URLENCODED }, body: bytes(`${good}&x=%zz`), status: 400 },
     { name: "an escaped surrogate", headers: { "Content-Type": URLENCODED }, body: bytes(`${firstField}=%ed%a0%80&${good}`), status: 400 },
     { name: "multipart without a boundary", headers: { "Content-Type": "multipart/form-data" }, body: multipartOf(part(firstField, "x")), status: 400 },
-    { name: "multipart with a file part", headers: { "Content-Type": MULTIPART }, body: multipartOf(...Object.entries(fields).map(([k, v]) => part(k, v)), part("upload", "data", '; filename="a.txt"')), status: 400 },
+    {
+      name: "multipart with a file part",
+      headers: { "Content-Type": MULTIPART },
+      body: multipartOf(...Object.entries(fields).map(([k, v]) => part(k, v)), part("upload", "data", '; filename="a.txt"')),
+      status: 400,
+    },
     {
       name: "multipart in base64",
       headers: { "Content-Type": MULTIPART },
-      body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${firstField}"\r\nContent-Transfer-Encoding: base64\r\n\r\neA==\r\n--${BOUNDARY}--\r\n`),
+      body: bytes(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${firstField}"\r\nContent-Transfer-Encoding: base64\r\n\r\neA==\r\n--${BOUNDARY}--\r\n`,
+      ),
       status: 415,
     },
-    { name: "multipart cut off before its closing boundary", headers: { "Content-Type": MULTIPART }, body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${firstField}"\r\n\r\nno end`), status: 400 },
+    {
+      name: "multipart cut off before its closing boundary",
+      headers: { "Content-Type": MULTIPART },
+      body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${firstField}"\r\n\r\nno end`),
+      status: 400,
+    },
     { name: "3 MiB declared", headers: { "Content-Type": URLENCODED }, body: big, status: 413 },
     { name: "3 MiB streamed without a length", headers: { "Content-Type": URLENCODED }, body: big, streamed: true, status: 413 },
-    { name: "one byte over the cap, streamed", headers: { "Content-Type": URLENCODED }, body: bytes(`${good}&pad=`, "y".repeat(MAX_FORM_BYTES - good.length - 5 + 1)), streamed: true, status: 413 },
+    {
+      name: "one byte over the cap, streamed",
+      headers: { "Content-Type": URLENCODED },
+      body: bytes(`${good}&pad=`, "y".repeat(MAX_FORM_BYTES - good.length - 5 + 1)),
+      streamed: true,
+      status: 413,
+    },
   ];
 }
 
@@ -135,7 +160,14 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
   // Methods a route does not take.
   for (const route of getRoutes(options.today)) {
     for (const method of ["PUT", "DELETE", "PATCH", "OPTIONS"]) {
-      add("methods", `${method} /lobby/${route}`, method, `/lobby/${route}`, "4xx", method === "PUT" || method === "PATCH" ? { ...form({ nick: "m", text: "t" }) } : {});
+      add(
+        "methods",
+        `${method} /lobby/${route}`,
+        method,
+        `/lobby/${route}`,
+        "4xx",
+        method === "PUT" || method === "PATCH" ? { ...form({ nick: "m", text: "t" }) } : {},
+      );
     }
     if (route.startsWith("comet") || route.startsWith("ws")) continue;
     add("methods", `POST a form to GET-only /lobby/${route}`, "POST", `/lobby/${route}`, "4xx", form({ nick: "m", text: "t" }));
@@ -147,7 +179,10 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
   add("methods", "PUT /", "PUT", "/", 405, form({ a: "b" }));
   add("methods", "POST /", "POST", "/", 405, form({ a: "b" }));
   add("methods", "DELETE /robots.txt", "DELETE", "/robots.txt", "4xx");
-  add("methods", "PUT on the admin API", "PUT", "/lobby/admin/block", 405, { headers: { ...admin, "Content-Type": URLENCODED }, body: bytes("rules=198.18.0.1") });
+  add("methods", "PUT on the admin API", "PUT", "/lobby/admin/block", 405, {
+    headers: { ...admin, "Content-Type": URLENCODED },
+    body: bytes("rules=198.18.0.1"),
+  });
   add("methods", "DELETE on the admin API", "DELETE", "/lobby/admin/blocklist", 405, { headers: admin });
   add("methods", "GET on a POST-only admin command", "GET", "/lobby/admin/block", 405, { headers: admin });
 
@@ -190,7 +225,10 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
     ["search-time", { q: "x", runs: "abc" }],
     ["search-time", { q: "x", runs: "1001" }],
   ] as const) {
-    add("missing fields", `admin ${command} ${JSON.stringify(fields)}`, "POST", `/secret/admin/${command}`, 400, { headers: { ...admin, "Content-Type": URLENCODED }, body: bytes(new URLSearchParams(fields).toString()) });
+    add("missing fields", `admin ${command} ${JSON.stringify(fields)}`, "POST", `/secret/admin/${command}`, 400, {
+      headers: { ...admin, "Content-Type": URLENCODED },
+      body: bytes(new URLSearchParams(fields).toString()),
+    });
   }
 
   // Query parameters.
@@ -200,12 +238,33 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
   for (const query of ["p=abc", "p=-1", "p=1.5"]) add("parameters", `ws?${query}`, "GET", `/lobby/ws?${query}`, 400, { headers: { Upgrade: "websocket" } });
   add("parameters", "ws without an upgrade", "GET", "/lobby/ws?p=0", 426);
   add("parameters", "ws with another upgrade", "GET", "/lobby/ws?p=0", 426, { headers: { Upgrade: "h2c" } });
-  for (const q of ['"unclosed', "x".repeat(MAX_SEARCH_QUERY_CHARS + 1), Array.from({ length: 17 }, (_, i) => `w${i}`).join(" "), "-only -exclusions", "on:2026-13-01", "after:yesterday", "from:", "bad\u0001control"]) {
+  for (const q of [
+    '"unclosed',
+    "x".repeat(MAX_SEARCH_QUERY_CHARS + 1),
+    Array.from({ length: 17 }, (_, i) => `w${i}`).join(" "),
+    "-only -exclusions",
+    "on:2026-13-01",
+    "after:yesterday",
+    "from:",
+    "bad\u0001control",
+  ]) {
     add("parameters", `search q=${q.slice(0, 30)}`, "GET", `/lobby/search?q=${encodeURIComponent(q)}`, 400);
   }
   add("parameters", "search with a cursor the room did not make", "GET", "/lobby/search?q=hello&cursor=zzzz", 400);
   add("parameters", "search with a cursor the room did not make, as JSON", "GET", "/lobby/search?q=hello&cursor=!!&format=json", 400);
-  for (const day of ["2026/13/01", "2026/02/30", "0000/01/01", "99999/01/01", "x/y/z", "2026/1/1", "2026/01/01.xml", "2026/01/01.json/x", "2026/01", "2026", `${options.today}/extra`]) {
+  for (const day of [
+    "2026/13/01",
+    "2026/02/30",
+    "0000/01/01",
+    "99999/01/01",
+    "x/y/z",
+    "2026/1/1",
+    "2026/01/01.xml",
+    "2026/01/01.json/x",
+    "2026/01",
+    "2026",
+    `${options.today}/extra`,
+  ]) {
     add("parameters", `a/${day}`, "GET", `/lobby/a/${day}`, "4xx");
   }
   for (const day of ["2026-01-01", "2026/13/01", ""]) {
@@ -215,25 +274,68 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
 
   // Sizes.
   const long = "x".repeat(MAX_URL_CHARS);
-  for (const path of [`/lobby/comet?p=0&t=${long}`, `/lobby/post?t=${long}`, `/?t=${long}`, `/lobby/a/${long}`, `/lobby/admin/audit?t=${long}`, `/nosuch/${long}`]) {
-    add("sizes", `a URL over ${MAX_URL_CHARS} characters: ${path.slice(0, 20)}`, path.includes("post") ? "POST" : "GET", path, 414, path.includes("post") ? form({ nick: "a", text: "b" }) : {});
+  for (const path of [
+    `/lobby/comet?p=0&t=${long}`,
+    `/lobby/post?t=${long}`,
+    `/?t=${long}`,
+    `/lobby/a/${long}`,
+    `/lobby/admin/audit?t=${long}`,
+    `/nosuch/${long}`,
+  ]) {
+    add(
+      "sizes",
+      `a URL over ${MAX_URL_CHARS} characters: ${path.slice(0, 20)}`,
+      path.includes("post") ? "POST" : "GET",
+      path,
+      414,
+      path.includes("post") ? form({ nick: "a", text: "b" }) : {},
+    );
   }
 
   // Credentials: the admin API's token, a private room's sign-in.
   const adminCommands: [string, string][] = [
-    ["GET", "blocklist"], ["GET", "allowlist"], ["GET", "users"], ["GET", "audit"], ["GET", "search-stats"], ["GET", "export"], ["GET", "import"],
-    ["POST", "block"], ["POST", "unblock"], ["POST", "allow"], ["POST", "disallow"], ["POST", "users"], ["POST", "delete"],
-    ["POST", "search-fill"], ["POST", "search-time"], ["POST", "search-merge"], ["POST", "import"],
+    ["GET", "blocklist"],
+    ["GET", "allowlist"],
+    ["GET", "users"],
+    ["GET", "audit"],
+    ["GET", "search-stats"],
+    ["GET", "export"],
+    ["GET", "import"],
+    ["POST", "block"],
+    ["POST", "unblock"],
+    ["POST", "allow"],
+    ["POST", "disallow"],
+    ["POST", "users"],
+    ["POST", "delete"],
+    ["POST", "search-fill"],
+    ["POST", "search-time"],
+    ["POST", "search-merge"],
+    ["POST", "import"],
   ];
   for (const [method, command] of adminCommands) {
-    const body: Partial<BadRequest> = method === "POST" ? form({ rules: "198.18.0.1", user: "x", password: "long enough password", permalink: "a/2026/01/01#entry-1-1", q: "x" }) : {};
+    const body: Partial<BadRequest> =
+      method === "POST" ? form({ rules: "198.18.0.1", user: "x", password: "long enough password", permalink: "a/2026/01/01#entry-1-1", q: "x" }) : {};
     add("credentials", `${method} admin/${command} without a token`, method, `/lobby/admin/${command}`, 401, body);
-    add("credentials", `${method} admin/${command} with a wrong token`, method, `/lobby/admin/${command}`, 401, { ...body, headers: { ...(body.headers ?? {}), Authorization: "Bearer wrong-token" } });
+    add("credentials", `${method} admin/${command} with a wrong token`, method, `/lobby/admin/${command}`, 401, {
+      ...body,
+      headers: { ...(body.headers ?? {}), Authorization: "Bearer wrong-token" },
+    });
   }
   for (const [method, path] of [
-    ["GET", "/secret/"], ["GET", "/secret/comet?p=0&s=0"], ["GET", "/secret/var/seq"], ["GET", "/secret/var/status.js"], ["GET", "/secret/a/today"],
-    ["GET", "/secret/b"], ["GET", "/secret/badge.html"], ["GET", "/secret/password"], ["GET", "/secret/admin/users/more"], ["GET", "/secret/search?q=x"],
-    ["POST", "/secret/post"], ["POST", "/secret/apilogin"], ["POST", "/secret/password"], ["POST", "/secret/delete"],
+    ["GET", "/secret/"],
+    ["GET", "/secret/comet?p=0&s=0"],
+    ["GET", "/secret/var/seq"],
+    ["GET", "/secret/var/status.js"],
+    ["GET", "/secret/a/today"],
+    ["GET", "/secret/b"],
+    ["GET", "/secret/badge.html"],
+    ["GET", "/secret/password"],
+    ["GET", "/secret/admin/users/more"],
+    ["GET", "/secret/search?q=x"],
+    ["POST", "/secret/post"],
+    ["POST", "/secret/apilogin"],
+    ["POST", "/secret/password"],
+    ["POST", "/secret/delete"],
   ] as const) {
     add("credentials", `${method} ${path} without signing in`, method, path, 401, method === "POST" ? form({ nick: "a", text: "b", who: "x" }) : {});
   }
@@ -245,11 +347,17 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
     `Basic ${base64("mallory:guess one")}`,
     `Basic ${base64("mallory:guess two")}`,
   ].forEach((authorization, i) => {
-    add("credentials", `sign-in with ${authorization.slice(0, 24)}`, "GET", "/secret/var/seq", 401, { headers: { Authorization: authorization }, ip: `127.0.0.${200 + i}` });
+    add("credentials", `sign-in with ${authorization.slice(0, 24)}`, "GET", "/secret/var/seq", 401, {
+      headers: { Authorization: authorization },
+      ip: `127.0.0.${200 + i}`,
+    });
   });
 
   // The admin API's JSON bodies.
-  const json = (value: unknown, type = "application/json") => ({ headers: { ...admin, "Content-Type": type }, body: bytes(typeof value === "string" ? value : JSON.stringify(value)) });
+  const json = (value: unknown, type = "application/json") => ({
+    headers: { ...admin, "Content-Type": type },
+    body: bytes(typeof value === "string" ? value : JSON.stringify(value)),
+  });
   const entry = (day: string) => [1, "n", Date.parse(`${day.replaceAll("/", "-")}T12:00:00Z`) / 1000, 0, "t", "192.0.2.1"];
   for (const [name, init, status] of [
     ["not JSON", json("{nope"), 400],
@@ -257,7 +365,17 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
     ["a form", json("kind=days", URLENCODED), 415],
     ["an unknown kind", json({ kind: "everything" }), 400],
     ["days that are not a list", json({ kind: "days", days: {} }), 400],
-    ["a day twice", json({ kind: "days", days: [{ day: "2011/01/01", entries: [entry("2011/01/01")] }, { day: "2011/01/01", entries: [entry("2011/01/01")] }] }), 400],
+    [
+      "a day twice",
+      json({
+        kind: "days",
+        days: [
+          { day: "2011/01/01", entries: [entry("2011/01/01")] },
+          { day: "2011/01/01", entries: [entry("2011/01/01")] },
+        ],
+      }),
+      400,
+    ],
     ["an entry of another day", json({ kind: "days", days: [{ day: "2011/01/02", entries: [entry("2011/01/01")] }] }), 400],
     // 400, or 409 first when the room has posts of its own.
     ["today, which is not over", json({ kind: "days", days: [{ day: options.today, entries: [entry(options.today)] }] }), "4xx"],
@@ -278,15 +396,29 @@ export function badInputCorpus(options: CorpusOptions): BadRequest[] {
   // From another site.
   const evil = { Origin: "http://evil.example", "Sec-Fetch-Site": "cross-site" };
   for (const target of formTargets(options)) {
-    add("cross-site", `a page on another site posting to ${target.path}`, "POST", target.path, 403, { headers: { ...target.headers, ...evil, "Content-Type": URLENCODED }, body: bytes(new URLSearchParams(target.fields).toString()) });
+    add("cross-site", `a page on another site posting to ${target.path}`, "POST", target.path, 403, {
+      headers: { ...target.headers, ...evil, "Content-Type": URLENCODED },
+      body: bytes(new URLSearchParams(target.fields).toString()),
+    });
   }
   add("cross-site", "the password page from another site", "POST", "/secret/password", 403, {
     headers: { ...member, ...evil, "Content-Type": URLENCODED },
     body: bytes("current=first+password&next=taken+over+1&confirm=taken+over+1"),
   });
-  add("cross-site", "a WebSocket from another site", "GET", "/lobby/ws?p=0", 403, { headers: { Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", Connection: "Upgrade", Origin: "http://evil.example" } });
+  add("cross-site", "a WebSocket from another site", "GET", "/lobby/ws?p=0", 403, {
+    headers: {
+      Upgrade: "websocket",
+      "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      Connection: "Upgrade",
+      Origin: "http://evil.example",
+    },
+  });
   add("cross-site", "Origin: null", "POST", "/lobby/post", 403, { headers: { Origin: "null", "Content-Type": URLENCODED }, body: bytes("nick=a&text=b") });
-  add("cross-site", "Sec-Fetch-Site: same-site without an Origin", "POST", "/lobby/apilogin", 403, { headers: { "Sec-Fetch-Site": "same-site", "Content-Type": URLENCODED }, body: bytes("who=x") });
+  add("cross-site", "Sec-Fetch-Site: same-site without an Origin", "POST", "/lobby/apilogin", 403, {
+    headers: { "Sec-Fetch-Site": "same-site", "Content-Type": URLENCODED },
+    body: bytes("who=x"),
+  });
 
   // Rooms and paths that do not exist.
   for (const [method, path, extra] of [

@@ -164,12 +164,7 @@ export async function observe(cometUri: string, cid: number, pos: number, option
  * The same request with `s=0` (JSON, as the browser's script reads it); `cid`
  * may be null to ask for a fresh client id.
  */
-export async function observeJson(
-  cometUri: string,
-  cid: number | null,
-  pos: number,
-  options?: RequestOptions,
-): Promise<CometReply> {
+export async function observeJson(cometUri: string, cid: number | null, pos: number, options?: RequestOptions): Promise<CometReply> {
   const res = await fetch(cometUrl(cometUri, cid, pos, "0"), { signal: requestSignal(options) });
   const reply = JSON.parse(await readOk(res, "comet")) as Record<string, unknown>;
   const content = reply["content"];
@@ -185,7 +180,10 @@ export async function observeJson(
 
 /** chaton-talk: POST `postUri` with the fields nick, text and (when given) cid, as rfc.http's multipart. */
 export async function post(postUri: string, nick: string, text: string, cid?: number, options?: RequestOptions): Promise<PostReply> {
-  const form: [string, string][] = [["nick", nick], ["text", text]];
+  const form: [string, string][] = [
+    ["nick", nick],
+    ["text", text],
+  ];
   if (cid !== undefined) form.push(["cid", String(cid)]);
   const res = await gaucheRequest(postUri, form, options);
   return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: res.body.toString("utf8") };

@@ -66,7 +66,10 @@ interface Line {
 
 const datLine = (e: Line) => e.raw ?? `(${writeString(e.nick)} (${e.sec} ${e.usec}) ${writeString(e.text)} ${writeString(e.ip ?? "0.0.0.0")})`;
 const currentLine = (e: Line) =>
-  e.raw ?? (e.threeElements ? `(${writeString(e.nick)} (${e.sec} ${e.usec}) ${writeString(e.text)})` : `(${writeString(e.nick)} (${e.sec} ${e.usec}) ${writeString(e.text)} ${e.ip === null ? "#f" : writeString(e.ip)})`);
+  e.raw ??
+  (e.threeElements
+    ? `(${writeString(e.nick)} (${e.sec} ${e.usec}) ${writeString(e.text)})`
+    : `(${writeString(e.nick)} (${e.sec} ${e.usec}) ${writeString(e.text)} ${e.ip === null ? "#f" : writeString(e.ip)})`);
 
 function expected(e: Line): ExpectedEntry {
   const sec = e.expect?.sec ?? e.sec;
@@ -99,20 +102,48 @@ export async function writeQuirkyRoom(dir: string, todayStart: number, options: 
   const days = new Map<number, Line[]>();
   const ip = (k: number) => `192.0.2.${k}`;
   const plain = (k: number, n: number, nick = `chatter${k}`): Line[] =>
-    Array.from({ length: n }, (_, i) => ({ nick, sec: dayStartOf(k) + 3600 + i * 97, usec: (i * 104_729) % 1_000_000, text: `day ${k}, entry ${i}: plain words`, ip: ip(k) }));
+    Array.from({ length: n }, (_, i) => ({
+      nick,
+      sec: dayStartOf(k) + 3600 + i * 97,
+      usec: (i * 104_729) % 1_000_000,
+      text: `day ${k}, entry ${i}: plain words`,
+      ip: ip(k),
+    }));
 
   // The first day: its first and last microsecond, and every escape Gauche writes today.
   const d12 = dayStartOf(12);
   days.set(12, [
     { nick: "early", sec: d12, usec: 0, text: "the first microsecond of the day", ip: ip(1) },
-    { nick: "esc", sec: d12 + 60, usec: 5, text: 'quote " backslash \\ newline\nand tab\tand return\r, form feed \f and NUL \0 kept? no', ip: ip(1), expect: { text: 'quote " backslash \\ newline\nand tab\tand return\r, form feed  and NUL  kept? no' } },
-    { nick: "esc", sec: d12 + 61, usec: 6, text: "bell \u0007, DEL \u007f, zero-width space \u200b, BOM \ufeff", ip: ip(1), expect: { text: "bell , DEL \u007f, zero-width space \u200b, BOM \ufeff" } },
+    {
+      nick: "esc",
+      sec: d12 + 60,
+      usec: 5,
+      text: 'quote " backslash \\ newline\nand tab\tand return\r, form feed \f and NUL \0 kept? no',
+      ip: ip(1),
+      expect: { text: 'quote " backslash \\ newline\nand tab\tand return\r, form feed  and NUL  kept? no' },
+    },
+    {
+      nick: "esc",
+      sec: d12 + 61,
+      usec: 6,
+      text: "bell \u0007, DEL \u007f, zero-width space \u200b, BOM \ufeff",
+      ip: ip(1),
+      expect: { text: "bell , DEL \u007f, zero-width space \u200b, BOM \ufeff" },
+    },
     { nick: "late", sec: d12 + DAY - 1, usec: 999_999, text: "the last microsecond of the day", ip: ip(1) },
   ]);
   // Older escape forms and uppercase hex, unreadable lines, control characters only.
   const d11 = dayStartOf(11);
   days.set(11, [
-    { nick: "legacy", sec: d11 + 10, usec: 1, text: "A via \\x41 without ;", ip: ip(2), raw: `("legacy" (${d11 + 10} 1) "A via \\x41 without ;" "${ip(2)}")`, expect: { text: "A via A without ;" } },
+    {
+      nick: "legacy",
+      sec: d11 + 10,
+      usec: 1,
+      text: "A via \\x41 without ;",
+      ip: ip(2),
+      raw: `("legacy" (${d11 + 10} 1) "A via \\x41 without ;" "${ip(2)}")`,
+      expect: { text: "A via A without ;" },
+    },
     { nick: "upper", sec: d11 + 11, usec: 2, text: "upper \u200b hex", ip: ip(2), raw: `("upper" (${d11 + 11} 2) "upper \\x200B; hex" "${ip(2)}")` },
     { nick: "", sec: 0, usec: 0, text: "", ip: null, raw: `("broken" (${d11 + 12} 3) "an unterminated string` },
     { nick: "", sec: 0, usec: 0, text: "", ip: null, raw: `("five" (${d11 + 13} 4) "elements" "${ip(2)}" extra)` },
@@ -216,7 +247,14 @@ export async function writeQuirkyRoom(dir: string, todayStart: number, options: 
     ].join("\n"),
   );
   const htpasswd = join(dir, "htpasswd");
-  await write(htpasswd, [...HTPASSWD.map((u) => `${u.user}:${u.hash}`), "sha512user:$6$e3Ot9wYEFt19lSce$9Bx5gO2tAucMu9icu3tBoXx6US1g1PHcCExbcoko0kN7dILVdu5NAZ3tQj.l4Xn8iGwqlGUDzqyx3owzxkxwQ.", ""].join("\n"));
+  await write(
+    htpasswd,
+    [
+      ...HTPASSWD.map((u) => `${u.user}:${u.hash}`),
+      "sha512user:$6$e3Ot9wYEFt19lSce$9Bx5gO2tAucMu9icu3tBoXx6US1g1PHcCExbcoko0kN7dILVdu5NAZ3tQj.l4Xn8iGwqlGUDzqyx3owzxkxwQ.",
+      "",
+    ].join("\n"),
+  );
 
   const allEntries = [...expectedDays].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, list]) => list);
   const current = [...allEntries.filter((e) => dayOf(e.sec) < today).slice(-(30 - todays.length)), ...expectedDays.get(today)!];
@@ -255,7 +293,9 @@ export async function writeLargeRoom(dir: string, todayStart: number, days: numb
     const lines: string[] = [];
     for (let i = 0; i < count; i++) {
       const sec = start + Math.floor((i * (DAY - 1)) / Math.max(count, 1));
-      lines.push(`(${writeString(`nick${i % 37}`)} (${sec} ${(i * 7919) % 1_000_000}) ${writeString(`entry ${i} of day ${k}: ${"lorem ipsum ".repeat(1 + (i % 8))}日本語`)} "192.0.2.${i % 250}")`);
+      lines.push(
+        `(${writeString(`nick${i % 37}`)} (${sec} ${(i * 7919) % 1_000_000}) ${writeString(`entry ${i} of day ${k}: ${"lorem ipsum ".repeat(1 + (i % 8))}日本語`)} "192.0.2.${i % 250}")`,
+      );
     }
     const day = dayOf(start);
     await write(join(data, `${day}.dat`), lines.map((l) => `${l}\n`).join(""));

@@ -35,7 +35,12 @@ function dechunk(data: Buffer): Buffer | null {
 }
 
 /** Sends `head` and `body` to `origin` (http://host:port) and reads one response. */
-export function rawRequest(origin: string, head: string, body: Uint8Array | null, options: { signal?: AbortSignal; localAddress?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  origin: string,
+  head: string,
+  body: Uint8Array | null,
+  options: { signal?: AbortSignal; localAddress?: string } = {},
+): Promise<RawResponse> {
   const { hostname, port } = new URL(origin);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port || 80), localAddress: options.localAddress });

@@ -60,7 +60,9 @@ describe("blacklist.txt", () => {
 
 describe("an htpasswd file", () => {
   it("should keep the formats the room verifies and report the others", () => {
-    const { users, skipped } = readHtpasswd("a:$apr1$2lG5sWKX$CzYx2Nrf4Jy7S.8e8ReqF1\n# comment\nb:{SHA}sSgq+8ocT8XjRYLUEw6RNbVInQs=\r\nc:$6$salt$hash\nd e:P/1Yql0QvpJJo\nnocolon\n");
+    const { users, skipped } = readHtpasswd(
+      "a:$apr1$2lG5sWKX$CzYx2Nrf4Jy7S.8e8ReqF1\n# comment\nb:{SHA}sSgq+8ocT8XjRYLUEw6RNbVInQs=\r\nc:$6$salt$hash\nd e:P/1Yql0QvpJJo\nnocolon\n",
+    );
     expect(users.map((u) => [u.line, u.user, u.format])).toEqual([
       [1, "a", "apr1"],
       [3, "b", "sha1"],
@@ -86,7 +88,13 @@ describe("the import plan", () => {
   it("should number entries in order so that the newest is at the original's sequence", () => {
     const plan = planImport(days, { now, sequence: 100, archivesOnly: false, firstOwnDay: null, importedDays: new Map() });
     expect(plan.sequence).toBe(100);
-    expect([...plan.firstSeq]).toEqual([["2026/01/01", 91], ["2026/01/02", 94], ["2026/01/03", 94], ["2026/01/09", 96], ["2026/01/10", 100]]);
+    expect([...plan.firstSeq]).toEqual([
+      ["2026/01/01", 91],
+      ["2026/01/02", 94],
+      ["2026/01/03", 94],
+      ["2026/01/09", 96],
+      ["2026/01/10", 100],
+    ]);
     expect(plan.toSend.map((d) => d.day)).toEqual(["2026/01/01", "2026/01/09"]);
     expect(plan.openDays.map((d) => d.day)).toEqual(["2026/01/10"]);
     expect(plan.quiet).toEqual(["2026/01/02"]);
@@ -100,7 +108,16 @@ describe("the import plan", () => {
   });
 
   it("should skip the days the room has whole, to continue an interrupted run", () => {
-    const plan = planImport(days, { now, sequence: 100, archivesOnly: false, firstOwnDay: null, importedDays: new Map([["2026/01/01", 3], ["2026/01/09", 2]]) });
+    const plan = planImport(days, {
+      now,
+      sequence: 100,
+      archivesOnly: false,
+      firstOwnDay: null,
+      importedDays: new Map([
+        ["2026/01/01", 3],
+        ["2026/01/09", 2],
+      ]),
+    });
     expect(plan.alreadyThere.map((d) => d.day)).toEqual(["2026/01/01"]);
     expect(plan.toSend.map((d) => d.day)).toEqual(["2026/01/09"]);
   });
@@ -116,4 +133,3 @@ describe("the import plan", () => {
     expect(batchDays([{ count: 3 }, { count: 3 }, { count: 10 }, { count: 1 }], 6).map((b) => b.map((d) => d.count))).toEqual([[3, 3], [10], [1]]);
   });
 });
-

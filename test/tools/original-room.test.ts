@@ -26,7 +26,11 @@ describe("an original room's data directory", () => {
     const read = new Map<string, { nick: string; sec: number; usec: number; text: string }[]>();
     for (const day of room.days()) {
       const loaded = await room.loadDay(day);
-      if (loaded.entries.length > 0) read.set(day, loaded.entries.map(({ nick, sec, usec, text }) => ({ nick, sec, usec, text })));
+      if (loaded.entries.length > 0)
+        read.set(
+          day,
+          loaded.entries.map(({ nick, sec, usec, text }) => ({ nick, sec, usec, text })),
+        );
     }
     const want = new Map([...generated.days].map(([day, list]) => [day, list.map(({ nick, sec, usec, text }) => ({ nick, sec, usec, text }))]));
     expect(read).toEqual(want);

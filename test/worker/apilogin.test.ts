@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { freshRoom, roomSequence, send } from "../support/rooms";
 import { alistToObject, Pair, readDatum, Sym } from "../../packages/client/src/sexpr";
 
-const login = (fields: Record<string, string>) =>
-  send("/lobby/apilogin", { method: "POST", body: new URLSearchParams(fields) });
+const login = (fields: Record<string, string>) => send("/lobby/apilogin", { method: "POST", body: new URLSearchParams(fields) });
 
 describe("apilogin", () => {
   it("should answer s=1 with the URIs, room name, cid and pos as an alist in order", async () => {

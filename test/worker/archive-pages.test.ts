@@ -304,7 +304,10 @@ describe("the archive navigation", () => {
 
       const month = day.slice(0, 7);
       const ofMonth = DAYS.filter(([d]) => d.startsWith(month));
-      expect(page.monthItems.map((item) => item.text), day).toEqual(ofMonth.map(([d, n]) => `${d} (${n})`));
+      expect(
+        page.monthItems.map((item) => item.text),
+        day,
+      ).toEqual(ofMonth.map(([d, n]) => `${d} (${n})`));
       expect(page.monthItems.map((item) => item.href && resolve(room, item.href))).toEqual(ofMonth.map(([d]) => dayUrl(room, d)));
       expectCurrentMarked(page, day);
     }
@@ -391,7 +394,10 @@ describe("a day not archived yet", () => {
 describe("a/today and a/yesterday", () => {
   it("should redirect with 302 to the dated page", async () => {
     const room = await archiveRoom("archive4");
-    for (const [path, back] of [["a/today", 0], ["a/yesterday", 1]] as const) {
+    for (const [path, back] of [
+      ["a/today", 0],
+      ["a/yesterday", 1],
+    ] as const) {
       const res = await room.get(path);
       expect(res.status, path).toBe(302);
       const location = new URL(res.headers.get("Location")!, `${ORIGIN}/${room.name}/${path}`).href;
@@ -471,7 +477,10 @@ describe("hostile entries on an archive page", () => {
     const tags = page.elements.map((e) => e.tag);
     for (const tag of ["img", "iframe", "object", "embed", "svg"]) expect(tags, label).not.toContain(tag);
     // The one script is the layout's own (the theme script in the head, inline).
-    expect(page.elements.filter((e) => e.tag === "script"), label).toEqual([{ tag: "script", attrs: {} }]);
+    expect(
+      page.elements.filter((e) => e.tag === "script"),
+      label,
+    ).toEqual([{ tag: "script", attrs: {} }]);
     for (const element of page.elements) {
       for (const [name, value] of Object.entries(element.attrs)) {
         expect(name, `${label}: <${element.tag} ${name}>`).not.toMatch(/^on/i);
@@ -486,10 +495,11 @@ describe("hostile entries on an archive page", () => {
     const room = await archiveRoom("archive6");
     const past = dayOf(daysAgo(2));
     const today = dayOf(todayStart());
-    const hostileAt = (sec: number) => HOSTILE.flatMap((s, i): Seed[] => [
-      [s, HOSTILE[(i + 1) % HOSTILE.length]!, (sec + i * 600) * 1000 + 1],
-      [`nick${i}`, s, (sec + i * 600 + 300) * 1000 + 2],
-    ]);
+    const hostileAt = (sec: number) =>
+      HOSTILE.flatMap((s, i): Seed[] => [
+        [s, HOSTILE[(i + 1) % HOSTILE.length]!, (sec + i * 600) * 1000 + 1],
+        [`nick${i}`, s, (sec + i * 600 + 300) * 1000 + 2],
+      ]);
     await room.add(hostileAt(at(past)));
     await room.add(hostileAt(todayStart()));
 

@@ -46,7 +46,11 @@ describe("the archiver", () => {
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
 
-    for (const [n, count] of [[4, 3], [3, 50], [1, 2]] as const) {
+    for (const [n, count] of [
+      [4, 3],
+      [3, 50],
+      [1, 2],
+    ] as const) {
       const archive = await archiveOf(name, dayOf(daysAgo(n)));
       expect(archive?.count).toBe(String(count));
       expect(archive?.entries).toHaveLength(count);
@@ -96,9 +100,18 @@ describe("the archiver", () => {
     const { name, stub, inside } = await archiveRoom();
     await inside((room) => seed(room, daysAgo(1), 3));
     const day = dayOf(daysAgo(1));
-    const earlier = await env.ARCHIVE.put(`${name}/${day}`, await inside((room) => room.log.all().map((e) => JSON.stringify([e.seq, e.nick, e.sec, e.usec, e.text, e.ip]) + "\n").join("")), {
-      customMetadata: { count: "3" },
-    });
+    const earlier = await env.ARCHIVE.put(
+      `${name}/${day}`,
+      await inside((room) =>
+        room.log
+          .all()
+          .map((e) => JSON.stringify([e.seq, e.nick, e.sec, e.usec, e.text, e.ip]) + "\n")
+          .join(""),
+      ),
+      {
+        customMetadata: { count: "3" },
+      },
+    );
     await runDurableObjectAlarm(stub);
     expect((await archiveOf(name, day))?.etag).toBe(earlier!.etag);
     expect(await inside((room) => room.archiveIndex.count(day))).toBe(3);

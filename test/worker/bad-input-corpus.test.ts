@@ -35,8 +35,7 @@ function requestOf(c: BadRequest): Request {
   return new Request(`${ORIGIN}${c.path}`, { method: c.method, headers, body, redirect: "manual", duplex: "half" } as RequestInit);
 }
 
-const chatters = () =>
-  Promise.all(["lobby", "strict", "secret"].map((room) => runInDurableObject(env.ROOM.getByName(room), (r: Room) => r.clients.count())));
+const chatters = () => Promise.all(["lobby", "strict", "secret"].map((room) => runInDurableObject(env.ROOM.getByName(room), (r: Room) => r.clients.count())));
 
 describe("the bad-input corpus", () => {
   it(`should have at least 300 requests over every group (${corpus.length})`, () => {

@@ -193,7 +193,12 @@ const BAD_CASES: Record<string, BadCase[]> = {
     { name: "a multipart post without text is 400", path: "/lobby/post", init: () => multipart(multipartBody(part("nick", "alice"))), status: 400 },
   ],
   "wrong content type": [
-    { name: "a text/plain body is 415", path: "/lobby/post", init: () => ({ method: "POST", headers: { "Content-Type": "text/plain" }, body: VALID }), status: 415 },
+    {
+      name: "a text/plain body is 415",
+      path: "/lobby/post",
+      init: () => ({ method: "POST", headers: { "Content-Type": "text/plain" }, body: VALID }),
+      status: 415,
+    },
     {
       name: "an application/json body is 415",
       path: "/lobby/post",
@@ -207,7 +212,12 @@ const BAD_CASES: Record<string, BadCase[]> = {
       init: () => ({ method: "POST", headers: { "Content-Type": "application/x-www-form-urlencodedx" }, body: VALID }),
       status: 415,
     },
-    { name: "a JSON body to apilogin is 415", path: "/lobby/apilogin", init: () => ({ method: "POST", headers: { "Content-Type": "application/json" }, body: '{"who":"bot"}' }), status: 415 },
+    {
+      name: "a JSON body to apilogin is 415",
+      path: "/lobby/apilogin",
+      init: () => ({ method: "POST", headers: { "Content-Type": "application/json" }, body: '{"who":"bot"}' }),
+      status: 415,
+    },
   ],
   "malformed forms": [
     { name: "a percent escape that is not hex is 400", path: "/lobby/post", init: () => form("nick=a&text=%zz"), status: 400 },
@@ -290,7 +300,12 @@ const BAD_CASES: Record<string, BadCase[]> = {
     { name: "cid=0x10 is 400", path: "/lobby/post", init: () => form(`${VALID}&cid=0x10`), status: 400 },
     { name: "an empty cid is 400", path: "/lobby/post", init: () => form(`${VALID}&cid=`), status: 400 },
     { name: "a cid of 40 digits is 400", path: "/lobby/post", init: () => form(`${VALID}&cid=${"9".repeat(40)}`), status: 400 },
-    { name: "a non-integer cid in multipart is 400", path: "/lobby/post", init: () => multipart(multipartBody(part("nick", "a"), part("text", "hi"), part("cid", "x1"))), status: 400 },
+    {
+      name: "a non-integer cid in multipart is 400",
+      path: "/lobby/post",
+      init: () => multipart(multipartBody(part("nick", "a"), part("text", "hi"), part("cid", "x1"))),
+      status: 400,
+    },
   ],
   "comet parameters": [
     { name: "p=abc is 400", path: "/lobby/comet?t=1&p=abc&c=1&s=0", status: 400 },

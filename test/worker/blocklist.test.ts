@@ -15,9 +15,7 @@ function reasonFor(entry: string): string | undefined {
 
 describe("parsing a blocklist", () => {
   it("should read IPv4 and IPv6 addresses and ranges, with their comments", () => {
-    const { rules, errors } = parseBlocklist(
-      ["203.0.113.7", "198.51.100.0/24 # spam wave, March", "2001:DB8::/32", "2001:db8:1::42 #  one host  "].join("\n"),
-    );
+    const { rules, errors } = parseBlocklist(["203.0.113.7", "198.51.100.0/24 # spam wave, March", "2001:DB8::/32", "2001:db8:1::42 #  one host  "].join("\n"));
     expect(errors).toEqual([]);
     expect(rules).toEqual([
       { family: "ipv4", network: 0xcb007107n, prefix: 32, comment: "" },

@@ -55,7 +55,11 @@ describe("a body over the cap", () => {
 
   it("should be refused with 413 by the Worker when it streams in without a length, the room never called", async () => {
     const before = await served("lobby");
-    for (const [path, size] of [["/lobby/post", 3 * 1024 * 1024], ["/lobby/apilogin", 3 * 1024 * 1024], ["/lobby/post", MAX_FORM_BYTES + 1]] as const) {
+    for (const [path, size] of [
+      ["/lobby/post", 3 * 1024 * 1024],
+      ["/lobby/apilogin", 3 * 1024 * 1024],
+      ["/lobby/post", MAX_FORM_BYTES + 1],
+    ] as const) {
       const res = await send(path, { method: "POST", headers: URLENCODED, body: streamed(size), duplex: "half" } as RequestInit);
       expect(res.status, `${path} ${size}`).toBe(413);
       expectNoServerDetail(await res.text());

@@ -12,7 +12,7 @@ const bodyText = async (res: Response) => decoder.decode(await res.arrayBuffer()
 async function roomWithEntries(configName = "lobby"): Promise<TestRoom> {
   const room = freshRoom(configName);
   await room.inside((context) => {
-    context.log.append({ nick: "alice", text: 'hello <b>&"\'' }, "192.0.2.1", ALICE_AT);
+    context.log.append({ nick: "alice", text: "hello <b>&\"'" }, "192.0.2.1", ALICE_AT);
     context.log.append({ nick: "alice", text: "see https://example.com/cat.png" }, "192.0.2.1", ALICE_AT + 1000);
     context.log.append({ nick: "bob", text: 'q"b\\s\nline2\tü日本' }, "192.0.2.2", ALICE_AT + 2000);
   });
@@ -56,9 +56,7 @@ describe("comet reply formats", () => {
     const res = await room.fetch(`comet?p=2&c=${cid}&s=0`);
     expect(res.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(res.headers.get("Cache-Control")).toBe("no-cache");
-    expect(await bodyText(res)).toBe(
-      `{"pos":3,"nc":1,"ver":"${VER}","cid":${cid},"content":[["bob",[1700000002,123000],"q\\"b\\\\s\\nline2\\tü日本"]]}`,
-    );
+    expect(await bodyText(res)).toBe(`{"pos":3,"nc":1,"ver":"${VER}","cid":${cid},"content":[["bob",[1700000002,123000],"q\\"b\\\\s\\nline2\\tü日本"]]}`);
   });
 
   it("should answer without s with JSON whose content is the rendered entries, byte for byte", async () => {
@@ -79,7 +77,9 @@ describe("comet reply formats", () => {
     const room = freshRoom();
     const cid = await room.issueCid();
     // An unknown cid is answered at once with a ping, in each format.
-    expect(await bodyText(await room.fetch(`comet?p=0&c=${cid + 1}&s=1`))).toMatch(/^\(\(pos \. 0\) \(nc \. 2\) \(ver \. "[^"]+"\) \(cid \. \d+\) \(content\)\)$/);
+    expect(await bodyText(await room.fetch(`comet?p=0&c=${cid + 1}&s=1`))).toMatch(
+      /^\(\(pos \. 0\) \(nc \. 2\) \(ver \. "[^"]+"\) \(cid \. \d+\) \(content\)\)$/,
+    );
     expect(await bodyText(await room.fetch(`comet?p=0&c=${cid + 1}&s=0`))).toMatch(/^\{"pos":0,"nc":\d,"ver":"[^"]+","cid":\d+,"content":\[\]\}$/);
     expect(await bodyText(await room.fetch(`comet?p=0&c=${cid + 1}`))).toMatch(/^\{"pos":0,"nc":\d,"ver":"[^"]+","cid":\d+,"content":""\}$/);
   });

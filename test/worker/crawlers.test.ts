@@ -25,8 +25,7 @@ describe("robots.txt", () => {
 });
 
 describe("the RSS alternate link", () => {
-  const alternates = async (res: Response) =>
-    (await parseHtml(await res.text())).elements.filter((e) => e.tag === "link" && e.attrs["rel"] === "alternate");
+  const alternates = async (res: Response) => (await parseHtml(await res.text())).elements.filter((e) => e.tag === "link" && e.attrs["rel"] === "alternate");
 
   it("is on the room page", async () => {
     const links = await alternates(await freshRoom().fetch(""));
@@ -39,6 +38,8 @@ describe("the RSS alternate link", () => {
     const day = await room.fetch("a/today", { redirect: "manual" });
     const page = await room.fetch(new URL(day.headers.get("Location")!).pathname.replace("/strict/", ""));
     expect(page.status).toBe(200);
-    expect(await alternates(page)).toEqual([{ tag: "link", attrs: { rel: "alternate", type: "application/rss+xml", title: "Strict &lt;Room&gt;", href: "/strict/var/index.rdf" } }]);
+    expect(await alternates(page)).toEqual([
+      { tag: "link", attrs: { rel: "alternate", type: "application/rss+xml", title: "Strict &lt;Room&gt;", href: "/strict/var/index.rdf" } },
+    ]);
   });
 });

@@ -61,7 +61,12 @@ describe("requests from another site", () => {
 
   it("should go by Sec-Fetch-Site when there is no Origin, and take Origin: null as another site", async () => {
     const before = await roomSequence("lobby");
-    const cases: Record<string, string>[] = [{ "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site" }, { Origin: "null" }, { Origin: "null", "Sec-Fetch-Site": "same-origin" }];
+    const cases: Record<string, string>[] = [
+      { "Sec-Fetch-Site": "cross-site" },
+      { "Sec-Fetch-Site": "same-site" },
+      { Origin: "null" },
+      { Origin: "null", "Sec-Fetch-Site": "same-origin" },
+    ];
     for (const headers of cases) {
       const res = await send("/lobby/post", form({ nick: "x", text: JSON.stringify(headers) }, headers));
       expect(res.status, JSON.stringify(headers)).toBe(403);

@@ -49,7 +49,11 @@ function restoreBucket(room: Room): void {
 async function postAll(room: string, texts: string[]): Promise<string[]> {
   const acknowledged: string[] = [];
   for (const text of texts) {
-    const res = await send(`/${room}/post`, { method: "POST", body: new URLSearchParams({ nick: "poster", text }), headers: { "CF-Connecting-IP": "192.0.2.10" } });
+    const res = await send(`/${room}/post`, {
+      method: "POST",
+      body: new URLSearchParams({ nick: "poster", text }),
+      headers: { "CF-Connecting-IP": "192.0.2.10" },
+    });
     if (res.status === 200) acknowledged.push(text);
     await res.arrayBuffer();
   }
@@ -61,7 +65,10 @@ async function history(room: string): Promise<{ texts: string[]; searchable: str
   const { days, log, searchable } = await runInDurableObject(stubOf(room), (r: Room, state) => ({
     days: r.archiveIndex.all().map((d) => d.day),
     log: r.log.all(),
-    searchable: state.storage.sql.exec<{ text: string }>("SELECT text FROM search_entries").toArray().map((row) => row.text),
+    searchable: state.storage.sql
+      .exec<{ text: string }>("SELECT text FROM search_entries")
+      .toArray()
+      .map((row) => row.text),
   }));
   const archived: Entry[] = [];
   for (const day of days) {
@@ -82,7 +89,10 @@ function expectEachOnce(all: string[], wanted: string[], what: string): void {
 }
 
 describe("an R2 failure during the archiver", () => {
-  for (const [room, fault] of [["archive0", "fails"], ["archive1", "answer lost"]] as const) {
+  for (const [room, fault] of [
+    ["archive0", "fails"],
+    ["archive1", "answer lost"],
+  ] as const) {
     it(`should keep every acknowledged entry exactly once when a day's write ${fault === "fails" ? "fails" : "is done but its answer lost"}, posts going on`, async () => {
       const stub = stubOf(room);
       await send(`/${room}/var/seq`);
@@ -90,7 +100,8 @@ describe("an R2 failure during the archiver", () => {
       const past = await runInDurableObject(stub, (r: Room) => {
         const made: string[] = [];
         for (let d = 3; d >= 1; d--) {
-          for (let i = 0; i < 15; i++) made.push(r.log.append({ nick: "old", text: `day -${d} #${i}` }, "192.0.2.1", ((TODAY - d * DAY_SECONDS) + i * 60) * 1000).text);
+          for (let i = 0; i < 15; i++)
+            made.push(r.log.append({ nick: "old", text: `day -${d} #${i}` }, "192.0.2.1", (TODAY - d * DAY_SECONDS + i * 60) * 1000).text);
         }
         return made;
       });
@@ -120,7 +131,7 @@ describe("an R2 failure during a moderation delete", () => {
     await send(`/${room}/var/seq`);
     const made = await runInDurableObject(stub, (r: Room) => {
       const entries: Entry[] = [];
-      for (let i = 0; i < 40; i++) entries.push(r.log.append({ nick: "alice", text: `yesterday ${i}` }, "192.0.2.1", ((TODAY - DAY_SECONDS) + i * 60) * 1000));
+      for (let i = 0; i < 40; i++) entries.push(r.log.append({ nick: "alice", text: `yesterday ${i}` }, "192.0.2.1", (TODAY - DAY_SECONDS + i * 60) * 1000));
       return entries;
     });
     await runDurableObjectAlarm(stub);
@@ -153,7 +164,10 @@ describe("an R2 failure during an import", () => {
   const entriesOf = (day: string, n: number, seq: number): TransferEntry[] =>
     Array.from({ length: n }, (_, i) => [seq + i, "orig", dayStart(day) + 3600 + i * 60, i, `${day} imported #${i}`, "192.0.2.7"]);
 
-  for (const [room, fault] of [["archive3", "fails"], ["archive4", "answer lost"]] as const) {
+  for (const [room, fault] of [
+    ["archive3", "fails"],
+    ["archive4", "answer lost"],
+  ] as const) {
     it(`should add every entry exactly once when the batch is sent again after a write that ${fault === "fails" ? "failed" : "was done but its answer lost"}`, async () => {
       const days = ["2011/03/01", "2011/03/02", "2011/03/03"];
       const batch = { kind: "days", archivesOnly: false, days: days.map((day, i) => ({ day, entries: entriesOf(day, 10, 1 + i * 10) })) };

@@ -33,7 +33,7 @@ async function refusal(body: string | Uint8Array, contentType: string | null): P
   }
 }
 
-const MULTILINE = "こんにちは\n二行目 ✓\r\n\"quoted\" \\ and 🐱";
+const MULTILINE = 'こんにちは\n二行目 ✓\r\n"quoted" \\ and 🐱';
 
 describe("the form reader", () => {
   it("reads Gauche's apilogin body: boundary quoted, the name unquoted, part headers in mixed case", async () => {
@@ -48,7 +48,14 @@ describe("the form reader", () => {
 
   it("reads Gauche's post body with a multi-line, non-ASCII text and a cid", async () => {
     const boundary = gaucheBoundary();
-    const body = gaucheMultipart([["nick", "gosh"], ["text", MULTILINE], ["cid", "1234567"]], boundary);
+    const body = gaucheMultipart(
+      [
+        ["nick", "gosh"],
+        ["text", MULTILINE],
+        ["cid", "1234567"],
+      ],
+      boundary,
+    );
     expect(await fieldsOf(body, gaucheContentType(boundary))).toEqual({ nick: "gosh", text: MULTILINE, cid: "1234567" });
   });
 
@@ -95,7 +102,14 @@ describe("the form reader", () => {
 
   it("keeps each name's first value and reads empty values", async () => {
     const boundary = gaucheBoundary();
-    const body = gaucheMultipart([["nick", "first"], ["nick", "second"], ["text", ""]], boundary);
+    const body = gaucheMultipart(
+      [
+        ["nick", "first"],
+        ["nick", "second"],
+        ["text", ""],
+      ],
+      boundary,
+    );
     expect(await fieldsOf(body, gaucheContentType(boundary))).toEqual({ nick: "first", text: "" });
   });
 
@@ -117,19 +131,79 @@ describe("the form reader", () => {
   });
 
   const refused: { name: string; body: string | Uint8Array; type: string | null; status: number; reason: RegExp }[] = [
-    { name: "a missing final boundary", body: "--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n", type: "multipart/form-data; boundary=b", status: 400, reason: /closing boundary/ },
-    { name: "a part cut off in its headers", body: "--b\r\nContent-Disposition: form-data; na", type: "multipart/form-data; boundary=b", status: 400, reason: /cut off/ },
+    {
+      name: "a missing final boundary",
+      body: "--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n",
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /closing boundary/,
+    },
+    {
+      name: "a part cut off in its headers",
+      body: "--b\r\nContent-Disposition: form-data; na",
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /cut off/,
+    },
     { name: "a boundary that never occurs", body: "--other\r\n\r\n--other--", type: "multipart/form-data; boundary=b", status: 400, reason: /does not occur/ },
     { name: "no boundary parameter", body: "--b--", type: "multipart/form-data", status: 400, reason: /no boundary/ },
-    { name: "a part without a name", body: "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--", type: "multipart/form-data; boundary=b", status: 400, reason: /without a name/ },
-    { name: "a part without a disposition", body: "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", type: "multipart/form-data; boundary=b", status: 400, reason: /Content-Disposition/ },
-    { name: "a header line without a colon", body: "--b\r\nnonsense\r\n\r\nx\r\n--b--", type: "multipart/form-data; boundary=b", status: 400, reason: /header/ },
-    { name: "a file part", body: '--b\r\nContent-Disposition: form-data; name="text"; filename="a.txt"\r\n\r\nx\r\n--b--', type: "multipart/form-data; boundary=b", status: 400, reason: /must not be a file/ },
-    { name: "a part in Shift_JIS", body: "--b\r\nContent-Disposition: form-data; name=text\r\nContent-Type: text/plain; charset=Shift_JIS\r\n\r\n\x82\xa0\r\n--b--", type: "multipart/form-data; boundary=b", status: 415, reason: /UTF-8/ },
+    {
+      name: "a part without a name",
+      body: "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--",
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /without a name/,
+    },
+    {
+      name: "a part without a disposition",
+      body: "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--",
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /Content-Disposition/,
+    },
+    {
+      name: "a header line without a colon",
+      body: "--b\r\nnonsense\r\n\r\nx\r\n--b--",
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /header/,
+    },
+    {
+      name: "a file part",
+      body: '--b\r\nContent-Disposition: form-data; name="text"; filename="a.txt"\r\n\r\nx\r\n--b--',
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /must not be a file/,
+    },
+    {
+      name: "a part in Shift_JIS",
+      body: "--b\r\nContent-Disposition: form-data; name=text\r\nContent-Type: text/plain; charset=Shift_JIS\r\n\r\n\x82\xa0\r\n--b--",
+      type: "multipart/form-data; boundary=b",
+      status: 415,
+      reason: /UTF-8/,
+    },
     { name: "a form declared ISO-8859-1", body: "nick=a&text=b", type: "application/x-www-form-urlencoded; charset=ISO-8859-1", status: 415, reason: /UTF-8/ },
-    { name: "a base64 part", body: "--b\r\nContent-Disposition: form-data; name=text\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--", type: "multipart/form-data; boundary=b", status: 415, reason: /transfer encoding base64/ },
-    { name: "invalid UTF-8 in a part", body: Uint8Array.from([...encoder.encode("--b\r\nContent-Disposition: form-data; name=text\r\n\r\n"), 0xff, 0xfe, ...encoder.encode("\r\n--b--")]), type: "multipart/form-data; boundary=b", status: 400, reason: /not valid UTF-8/ },
-    { name: "a malformed Content-Type parameter", body: "--b--", type: 'multipart/form-data; boundary="unterminated', status: 400, reason: /Malformed Content-Type/ },
+    {
+      name: "a base64 part",
+      body: "--b\r\nContent-Disposition: form-data; name=text\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--",
+      type: "multipart/form-data; boundary=b",
+      status: 415,
+      reason: /transfer encoding base64/,
+    },
+    {
+      name: "invalid UTF-8 in a part",
+      body: Uint8Array.from([...encoder.encode("--b\r\nContent-Disposition: form-data; name=text\r\n\r\n"), 0xff, 0xfe, ...encoder.encode("\r\n--b--")]),
+      type: "multipart/form-data; boundary=b",
+      status: 400,
+      reason: /not valid UTF-8/,
+    },
+    {
+      name: "a malformed Content-Type parameter",
+      body: "--b--",
+      type: 'multipart/form-data; boundary="unterminated',
+      status: 400,
+      reason: /Malformed Content-Type/,
+    },
     { name: "a JSON body", body: '{"nick":"a"}', type: "application/json", status: 415, reason: /Expected a form/ },
     { name: "a body without a Content-Type", body: "nick=a", type: null, status: 415, reason: /Expected a form/ },
   ];
@@ -147,7 +221,11 @@ describe("the endpoints read Gauche's forms", () => {
   it("apilogin without s answers the S-expression alist with charset and no-cache", async () => {
     const room = freshRoom();
     const boundary = gaucheBoundary();
-    const res = await room.fetch("apilogin", { method: "POST", headers: { "Content-Type": gaucheContentType(boundary), "User-Agent": "gauche.http/0.9.15" }, body: gaucheMultipart([["who", "watcher"]], boundary) });
+    const res = await room.fetch("apilogin", {
+      method: "POST",
+      headers: { "Content-Type": gaucheContentType(boundary), "User-Agent": "gauche.http/0.9.15" },
+      body: gaucheMultipart([["who", "watcher"]], boundary),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("application/x-sexpr; charset=utf-8");
     expect(res.headers.get("Cache-Control")).toBe("no-cache");
@@ -158,7 +236,17 @@ describe("the endpoints read Gauche's forms", () => {
   it("apilogin with s=0 answers compact JSON with charset and no-cache", async () => {
     const room = freshRoom();
     const boundary = gaucheBoundary();
-    const res = await room.fetch("apilogin", { method: "POST", headers: { "Content-Type": gaucheContentType(boundary) }, body: gaucheMultipart([["who", "watcher"], ["s", "0"]], boundary) });
+    const res = await room.fetch("apilogin", {
+      method: "POST",
+      headers: { "Content-Type": gaucheContentType(boundary) },
+      body: gaucheMultipart(
+        [
+          ["who", "watcher"],
+          ["s", "0"],
+        ],
+        boundary,
+      ),
+    });
     expect(res.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(res.headers.get("Cache-Control")).toBe("no-cache");
     const text = await res.text();
@@ -169,7 +257,18 @@ describe("the endpoints read Gauche's forms", () => {
   it("a Gauche post with a multi-line, non-ASCII text is stored as sent, and its reply reads", async () => {
     const room = freshRoom();
     const boundary = gaucheBoundary();
-    const res = await room.fetch("post", { method: "POST", headers: { "Content-Type": gaucheContentType(boundary) }, body: gaucheMultipart([["nick", "gosh"], ["text", MULTILINE], ["cid", "77"]], boundary) });
+    const res = await room.fetch("post", {
+      method: "POST",
+      headers: { "Content-Type": gaucheContentType(boundary) },
+      body: gaucheMultipart(
+        [
+          ["nick", "gosh"],
+          ["text", MULTILINE],
+          ["cid", "77"],
+        ],
+        boundary,
+      ),
+    });
     expect(res.status).toBe(200);
     readDatum(await res.text());
     const stored = await room.inside((context) => context.log.all());

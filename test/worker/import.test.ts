@@ -38,12 +38,17 @@ function freshImportRoom(name = `archive${counter % 12}`) {
 
 /** `n` entries of the day starting at `start`, positions from `seq`. */
 function entriesOf(start: number, n: number, seq: number, nick = "alice"): TransferEntry[] {
-  return Array.from({ length: n }, (_, i): TransferEntry => [seq + i, nick, start + 3600 + i * 60, (i * 7919) % 1_000_000, `entry ${i} of ${dayOf(start)}`, "192.0.2.7"]);
+  return Array.from(
+    { length: n },
+    (_, i): TransferEntry => [seq + i, nick, start + 3600 + i * 60, (i * 7919) % 1_000_000, `entry ${i} of ${dayOf(start)}`, "192.0.2.7"],
+  );
 }
 
 async function archived(name: string, day: string) {
   const object = await env.ARCHIVE.get(`${name}/${day}`);
-  return object === null ? null : { entries: decodeDay(await object.text()), count: object.customMetadata?.["count"], etag: object.etag, type: object.httpMetadata?.contentType };
+  return object === null
+    ? null
+    : { entries: decodeDay(await object.text()), count: object.customMetadata?.["count"], etag: object.etag, type: object.httpMetadata?.contentType };
 }
 
 describe("importing an original room", () => {
@@ -55,8 +60,21 @@ describe("importing an original room", () => {
     // The first and last microsecond of the day, and text longer than any post may be.
     first.push([4, "bob", room.firstDay, 0, "x".repeat(5000), "0.0.0.0"], [5, "bob", room.firstDay + DAY_SECONDS - 1, 999_999, "last\nof the day", "0.0.0.0"]);
     const second = entriesOf(room.firstDay + DAY_SECONDS, 2, 6);
-    const reply = await room.importBatch({ kind: "days", archivesOnly: false, days: [{ day: day1, entries: first }, { day: day2, entries: second }] });
-    expect(reply).toEqual({ kind: "days", days: [{ day: day1, added: 5, present: 0 }, { day: day2, added: 2, present: 0 }] });
+    const reply = await room.importBatch({
+      kind: "days",
+      archivesOnly: false,
+      days: [
+        { day: day1, entries: first },
+        { day: day2, entries: second },
+      ],
+    });
+    expect(reply).toEqual({
+      kind: "days",
+      days: [
+        { day: day1, added: 5, present: 0 },
+        { day: day2, added: 2, present: 0 },
+      ],
+    });
 
     const stored = await archived(room.name, day1);
     expect(stored?.count).toBe("5");
@@ -68,12 +86,19 @@ describe("importing an original room", () => {
     const { elements } = await parseHtml(await res.text());
     const ids = elements.filter((el) => el.attrs["class"] === "entry").map((el) => el.attrs["id"]);
     expect(ids).toEqual(first.map(([, , sec, usec]) => entryAnchor({ sec, usec })));
-    expect(elements.filter((el) => el.attrs["class"] === "permalink").map((el) => el.attrs["href"])).toContain(`/${room.name}/a/${day1}#entry-${room.firstDay.toString(16)}-00`);
+    expect(elements.filter((el) => el.attrs["class"] === "permalink").map((el) => el.attrs["href"])).toContain(
+      `/${room.name}/a/${day1}#entry-${room.firstDay.toString(16)}-00`,
+    );
     // The month panel lists both days with their counts.
-    expect(elements.filter((el) => el.tag === "a" && el.attrs["href"]?.startsWith(`/${room.name}/a/`)).map((el) => el.attrs["href"])).toContain(`/${room.name}/a/${day2}`);
+    expect(elements.filter((el) => el.tag === "a" && el.attrs["href"]?.startsWith(`/${room.name}/a/`)).map((el) => el.attrs["href"])).toContain(
+      `/${room.name}/a/${day2}`,
+    );
 
     const status = await room.ok<ImportStatus>({ action: "import-status" });
-    expect(status.importedDays).toEqual([{ day: day1, count: 5 }, { day: day2, count: 2 }]);
+    expect(status.importedDays).toEqual([
+      { day: day1, count: 5 },
+      { day: day2, count: 2 },
+    ]);
     expect(status.ownPosts).toBe(0);
   });
 
@@ -99,7 +124,19 @@ describe("importing an original room", () => {
     const room = freshImportRoom();
     const day = dayOf(room.firstDay);
     const text = "a\u0001b\u000bc\ufffe \u200b zero-width, 𠮷 non-BMP, 日本語, tab\tand CR\r";
-    await room.importBatch({ kind: "days", archivesOnly: false, days: [{ day, entries: [[1, " nick\u0007 ", room.firstDay, 5, text, "192.0.2.1"], [2, "n", room.firstDay, 6, "\u0001\u0002", "0.0.0.0"]] }] });
+    await room.importBatch({
+      kind: "days",
+      archivesOnly: false,
+      days: [
+        {
+          day,
+          entries: [
+            [1, " nick\u0007 ", room.firstDay, 5, text, "192.0.2.1"],
+            [2, "n", room.firstDay, 6, "\u0001\u0002", "0.0.0.0"],
+          ],
+        },
+      ],
+    });
     const stored = await archived(room.name, day);
     expect(stored?.entries.map((e) => [e.nick, e.text])).toEqual([
       [" nick ", "abc \u200b zero-width, 𠮷 non-BMP, 日本語, tab\tand CR\r"],
@@ -120,7 +157,11 @@ describe("importing an original room", () => {
     expect(comet.pos).toBe(1002);
     expect(comet.content.map((c) => c[1])).toEqual([...closed, ...today].map((e) => [e[2], e[3]]));
     // A new post takes the next position and a later time.
-    const posted = await room.page("post", { method: "POST", body: new URLSearchParams({ nick: "new", text: "after the move" }), headers: { Accept: "application/json" } });
+    const posted = await room.page("post", {
+      method: "POST",
+      body: new URLSearchParams({ nick: "new", text: "after the move" }),
+      headers: { Accept: "application/json" },
+    });
     expect(await posted.json()).toMatchObject({ stored: true, pos: 1003 });
     // The same batch again adds nothing; the room now has a post of its own, so it is refused.
     const again = await room.transfer({ action: "import", batch: { kind: "current", entries: today, sequence: 1000, lastPost: 0 } });
@@ -161,7 +202,10 @@ describe("importing an original room", () => {
 
   it("should refuse a day that is not over on the room's clock", async () => {
     const room = freshImportRoom();
-    const result = await room.transfer({ action: "import", batch: { kind: "days", archivesOnly: false, days: [{ day: dayOf(TODAY), entries: entriesOf(TODAY, 1, 1) }] } });
+    const result = await room.transfer({
+      action: "import",
+      batch: { kind: "days", archivesOnly: false, days: [{ day: dayOf(TODAY), entries: entriesOf(TODAY, 1, 1) }] },
+    });
     expect(result).toMatchObject({ ok: false, status: 400, reason: expect.stringMatching(/not over yet/) });
   });
 
@@ -170,7 +214,11 @@ describe("importing an original room", () => {
     const first = await room.importBatch({ kind: "blocklist", rules: "192.168.1.0/24 # imported\n127.0.0.66\n" });
     expect(first).toEqual({ kind: "blocklist", added: ["192.168.1.0/24", "127.0.0.66"], present: 0, errors: [] });
     expect(await room.importBatch({ kind: "blocklist", rules: "192.168.1.0/24\n127.0.0.66\n" })).toMatchObject({ added: [], present: 2 });
-    const blocked = await room.page("post", { method: "POST", body: new URLSearchParams({ nick: "spam", text: "spam" }), headers: { "CF-Connecting-IP": "127.0.0.66", Accept: "application/json" } });
+    const blocked = await room.page("post", {
+      method: "POST",
+      body: new URLSearchParams({ nick: "spam", text: "spam" }),
+      headers: { "CF-Connecting-IP": "127.0.0.66", Accept: "application/json" },
+    });
     expect(await blocked.json()).toMatchObject({ stored: true, pos: 0 });
   });
 
@@ -207,7 +255,10 @@ async function runInRoom<R>(stub: DurableObjectStub<Room>, fn: (room: Room) => R
 
 describe("the admin import and export routes", () => {
   const admin = (path: string, init: RequestInit = {}, token = TOKEN) =>
-    send(path, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.body ? { "Content-Type": "application/json" } : {}), ...(init.headers as Record<string, string>) } });
+    send(path, {
+      ...init,
+      headers: { Authorization: `Bearer ${token}`, ...(init.body ? { "Content-Type": "application/json" } : {}), ...(init.headers as Record<string, string>) },
+    });
 
   it("should need the admin token", async () => {
     expect((await admin("/archive11/admin/import", {}, "wrong")).status).toBe(401);
@@ -220,9 +271,28 @@ describe("the admin import and export routes", () => {
       ["not json", 400, /not UTF-8 JSON/],
       [JSON.stringify({ kind: "nothing" }), 400, /kind must be/],
       [JSON.stringify({ kind: "days", days: [{ day: "2010/02/30", entries: [] }] }), 400, /not a day/],
-      [JSON.stringify({ kind: "days", days: [{ day, entries: [[1, "n", dayStart("2010/01/02"), 0, "t", ""]] }] }), 400, /2010\/01\/01 entry 1: its time is on 2010\/01\/02/],
+      [
+        JSON.stringify({ kind: "days", days: [{ day, entries: [[1, "n", dayStart("2010/01/02"), 0, "t", ""]] }] }),
+        400,
+        /2010\/01\/01 entry 1: its time is on 2010\/01\/02/,
+      ],
       [JSON.stringify({ kind: "days", days: [{ day, entries: [[1, "n", dayStart(day), 1_000_000, "t", ""]] }] }), 400, /usec/],
-      [JSON.stringify({ kind: "days", days: [{ day, entries: [[1, "n", dayStart(day), 1, "t", ""], [2, "n", dayStart(day), 1, "u", ""]] }] }), 400, /two entries at/],
+      [
+        JSON.stringify({
+          kind: "days",
+          days: [
+            {
+              day,
+              entries: [
+                [1, "n", dayStart(day), 1, "t", ""],
+                [2, "n", dayStart(day), 1, "u", ""],
+              ],
+            },
+          ],
+        }),
+        400,
+        /two entries at/,
+      ],
       [JSON.stringify({ kind: "users", users: [{ user: "a b", hash: "x" }] }), 400, /user name/],
       ["{}", 415, /application\/json/, { "Content-Type": "text/plain" }],
     ];

@@ -11,7 +11,11 @@ const stubOf = (name: string) => env.ROOM.getByName(name);
 
 async function freshRoom(settings: Record<string, unknown> = {}): Promise<string> {
   const name = `hooked${crypto.randomUUID().slice(0, 8)}`;
-  const res = await send("/_admin/rooms", { method: "POST", headers: { ...ADMIN, "Content-Type": "application/json" }, body: JSON.stringify({ name, ...settings }) });
+  const res = await send("/_admin/rooms", {
+    method: "POST",
+    headers: { ...ADMIN, "Content-Type": "application/json" },
+    body: JSON.stringify({ name, ...settings }),
+  });
   expect(res.status).toBe(201);
   return name;
 }
@@ -54,7 +58,15 @@ describe("incoming webhooks", () => {
     const multipart = new FormData();
     multipart.set("text", "multipart, no nick");
     expect((await postTo(hook.url, multipart, null)).status).toBe(200);
-    expect((await postTo(hook.url, new URLSearchParams({ payload: JSON.stringify({ text: "slack form", username: "slacker" }) }), "application/x-www-form-urlencoded")).status).toBe(200);
+    expect(
+      (
+        await postTo(
+          hook.url,
+          new URLSearchParams({ payload: JSON.stringify({ text: "slack form", username: "slacker" }) }),
+          "application/x-www-form-urlencoded",
+        )
+      ).status,
+    ).toBe(200);
     expect((await entries(room)).map(({ nick, text }) => [nick, text])).toEqual([
       ["formed", "from a form"],
       ["former", "multipart, no nick"],

@@ -78,7 +78,10 @@ describe("posting limits", () => {
       // Someone else behind the same address, and the same nick on a socket, are other clients.
       return {
         verdicts: made,
-        neighbours: [admission.admit({ ip: "203.0.113.6", client: null, nick: "neighbour" }), admission.admit({ ip: "203.0.113.6", client: "socket:42", nick: "flooder" })],
+        neighbours: [
+          admission.admit({ ip: "203.0.113.6", client: null, nick: "neighbour" }),
+          admission.admit({ ip: "203.0.113.6", client: "socket:42", nick: "flooder" }),
+        ],
       };
     });
     expect(verdicts.slice(0, CLIENT_POST_BURST)).toEqual(Array(CLIENT_POST_BURST).fill(0));
@@ -151,7 +154,11 @@ describe("posting limits", () => {
 describe("the allowlist through the admin API", () => {
   it("should be edited like the blocklist and let its address post past the limits", async () => {
     await withDefaultLimits("archive7");
-    const added = await send("/archive7/admin/allow", { method: "POST", body: new URLSearchParams({ rules: "192.0.2.128/25 # school gateway\nnot an address" }), headers: ADMIN });
+    const added = await send("/archive7/admin/allow", {
+      method: "POST",
+      body: new URLSearchParams({ rules: "192.0.2.128/25 # school gateway\nnot an address" }),
+      headers: ADMIN,
+    });
     expect(added.status).toBe(200);
     const report = (await added.json()) as { added: string[]; errors: { line: number }[]; allowlist: string };
     expect(report.added).toEqual(["192.0.2.128/25 # school gateway"]);
@@ -183,7 +190,11 @@ describe("new clients per address", () => {
     const counts = new Map<number, number>();
     let retryAfter: string | null = null;
     for (let i = 0; i < 1000; i++) {
-      const res = await send("/archive8/apilogin", { method: "POST", body: new URLSearchParams({ who: `bot-${i}`, s: "0" }), headers: { "CF-Connecting-IP": "203.0.113.50" } });
+      const res = await send("/archive8/apilogin", {
+        method: "POST",
+        body: new URLSearchParams({ who: `bot-${i}`, s: "0" }),
+        headers: { "CF-Connecting-IP": "203.0.113.50" },
+      });
       counts.set(res.status, (counts.get(res.status) ?? 0) + 1);
       if (res.status === 429) retryAfter ??= res.headers.get("Retry-After");
       await res.arrayBuffer();
@@ -196,7 +207,10 @@ describe("new clients per address", () => {
     const nc = await runInDurableObject(env.ROOM.getByName("archive8"), (room: Room) => room.clients.count());
     expect(nc).toBeLessThanOrEqual(ok);
     // Another address is not held back.
-    expect((await send("/archive8/apilogin", { method: "POST", body: new URLSearchParams({ who: "other" }), headers: { "CF-Connecting-IP": "203.0.113.51" } })).status).toBe(200);
+    expect(
+      (await send("/archive8/apilogin", { method: "POST", body: new URLSearchParams({ who: "other" }), headers: { "CF-Connecting-IP": "203.0.113.51" } }))
+        .status,
+    ).toBe(200);
   });
 
   it("should count a comet request that gets a new client id, and serve a known one as before", async () => {
@@ -214,7 +228,11 @@ describe("new clients per address", () => {
     expect(statuses.slice(NEW_CLIENTS_PER_MINUTE).every((s) => s === 429)).toBe(true);
     // A client with its id is not a new client: it waits for news as ever (a post wakes it).
     const waiting = send(`/archive9/comet?p=0&s=0&c=${known}`, { headers: ip });
-    await send("/archive9/post", { method: "POST", body: new URLSearchParams({ nick: "a", text: "wake up" }), headers: { "CF-Connecting-IP": "203.0.113.61" } });
+    await send("/archive9/post", {
+      method: "POST",
+      body: new URLSearchParams({ nick: "a", text: "wake up" }),
+      headers: { "CF-Connecting-IP": "203.0.113.61" },
+    });
     expect((await waiting).status).toBe(200);
   });
 });

@@ -15,7 +15,9 @@ function withStorage<R>(fn: (storage: DurableObjectStorage) => R): Promise<R> {
 /** Drops every table of ours, leaving a database as a new object has it. */
 function blank(storage: DurableObjectStorage): void {
   const tables = storage.sql
-    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
     .toArray();
   // Dropping a virtual table (search's FTS5 index) drops its shadow tables with it.
   for (const { name } of tables) storage.sql.exec(`DROP TABLE IF EXISTS "${name}"`);
@@ -23,7 +25,15 @@ function blank(storage: DurableObjectStorage): void {
 
 function addEntries(storage: DurableObjectStorage, count: number): void {
   for (let i = 1; i <= count; i++) {
-    storage.sql.exec("INSERT INTO entries (seq, nick, sec, usec, text, ip) VALUES (?, ?, ?, ?, ?, ?)", i, `nick${i}`, 1700000000 + i, i, `text ${i} ü`, "192.0.2.9");
+    storage.sql.exec(
+      "INSERT INTO entries (seq, nick, sec, usec, text, ip) VALUES (?, ?, ?, ?, ?, ?)",
+      i,
+      `nick${i}`,
+      1700000000 + i,
+      i,
+      `text ${i} ü`,
+      "192.0.2.9",
+    );
   }
 }
 

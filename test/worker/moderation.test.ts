@@ -89,7 +89,7 @@ describe("deleting an entry", () => {
     await send(`/${room}/var/seq`);
     const entries = await runInDurableObject(stub, (r: Room) => {
       const made: Entry[] = [];
-      for (let i = 0; i < 40; i++) made.push(r.log.append({ nick: "n", text: `old ${i}` }, "ip", ((TODAY - 2 * DAY_SECONDS) + i) * 1000));
+      for (let i = 0; i < 40; i++) made.push(r.log.append({ nick: "n", text: `old ${i}` }, "ip", (TODAY - 2 * DAY_SECONDS + i) * 1000));
       return made;
     });
     await runDurableObjectAlarm(stub);
@@ -127,9 +127,12 @@ describe("the blocklist", () => {
     for (const ip of ["192.0.3.0", "192.0.1.255", "2001:db9::1"]) expect((await postFrom(room, ip, `from ${ip}`)).status).toBe(200);
     expect(await sequence(room)).toBe(before + 3);
     const audit = (await (await admin(room, "audit")).json()) as { audit: { action: string; actor: string }[] };
-    expect(audit.audit.filter((e) => e.action === "post-blocked").map((e) => e.actor).sort()).toEqual(
-      ["192.0.2.0", "192.0.2.255", "::ffff:192.0.2.7", "2001:db8::1", "2001:db8:ffff::1"].sort(),
-    );
+    expect(
+      audit.audit
+        .filter((e) => e.action === "post-blocked")
+        .map((e) => e.actor)
+        .sort(),
+    ).toEqual(["192.0.2.0", "192.0.2.255", "::ffff:192.0.2.7", "2001:db8::1", "2001:db8:ffff::1"].sort());
     const list = (await (await admin(room, "blocklist")).json()) as { blocklist: string };
     expect(list.blocklist).toBe("192.0.2.0/24 # spammer\n2001:db8::/32\n");
     await admin(room, "unblock", { rules: "192.0.2.0/24" });

@@ -106,7 +106,15 @@ describe("outgoing webhooks", () => {
     const [delivery] = target.seen;
     expect(delivery).toMatchObject({ key: `${room}:1`, event: "entry", contentType: "application/json; charset=utf-8", answered: 200 });
     const event = JSON.parse(delivery!.body) as EntryEvent;
-    expect(event).toEqual({ event: "entry", room, pos: 1, nick: "alice", time: [expect.any(Number), expect.any(Number)], text: "hello, receiver", permalink: expect.any(String) });
+    expect(event).toEqual({
+      event: "entry",
+      room,
+      pos: 1,
+      nick: "alice",
+      time: [expect.any(Number), expect.any(Number)],
+      text: "hello, receiver",
+      permalink: expect.any(String),
+    });
     expect(delivery!.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(await verifies(hook.secret!, delivery!.body, delivery!.signature)).toBe(true);
     expect(await verifies(hook.secret!, delivery!.body.replace("hello", "jello"), delivery!.signature)).toBe(false);
@@ -127,7 +135,10 @@ describe("outgoing webhooks", () => {
     // Armed an hour ahead; this instance does not know it and reads it once.
     expect((await post(room, "queued")).status).toBe(200);
     const [queued, alarm] = await runInDurableObject(stubOf(room), async (_r: Room, state) => [
-      state.storage.sql.exec("SELECT key FROM hook_outbox").toArray().map((row) => row["key"]),
+      state.storage.sql
+        .exec("SELECT key FROM hook_outbox")
+        .toArray()
+        .map((row) => row["key"]),
       await state.storage.getAlarm(),
     ]);
     expect(queued).toEqual([`${room}:1`]);
@@ -186,7 +197,9 @@ describe("outgoing webhooks", () => {
     const tries = target.seen.length;
     expect(tries).toBeGreaterThan(HOOK_GIVE_UP_MS / HOOK_RETRY_MAX_MS - 5);
 
-    const audit = (await (await send(`/${room}/admin/audit`, { headers: ADMIN })).json()) as { audit: { actor: string; action: string; target: string; detail: string }[] };
+    const audit = (await (await send(`/${room}/admin/audit`, { headers: ADMIN })).json()) as {
+      audit: { actor: string; action: string; target: string; detail: string }[];
+    };
     const off = audit.audit.find((a) => a.action === "hook-off")!;
     expect(off).toMatchObject({ actor: "room", target: hook.id });
     expect(JSON.parse(off.detail)).toMatchObject({ name: "mirror", to: RECEIVER, dropped: 1, lastError: expect.stringMatching(/connection refused/) });

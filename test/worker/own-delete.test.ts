@@ -146,7 +146,10 @@ describe("deleting one's own post", () => {
     expect(decoy).toMatchObject({ stored: true, permalink: expect.any(String), secret: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
     // A post that lands on the decoy's very timestamp still cannot be deleted with it.
     const anchor = decoy.permalink.split("#")[1]!;
-    const [sec, usec] = anchor.slice("entry-".length).split("-").map((h) => parseInt(h, 16)) as [number, number];
+    const [sec, usec] = anchor
+      .slice("entry-".length)
+      .split("-")
+      .map((h) => parseInt(h, 16)) as [number, number];
     await room.inside((context) => context.log.append({ nick: "honest", text: "same instant" }, "192.0.2.2", sec * 1000 + usec / 1000));
     expect(await room.inside((context) => entryAnchor(context.log.all()[0]!))).toBe(anchor);
     expect((await deleteOwn(room, { permalink: decoy.permalink, secret: decoy.secret })).status).toBe(403);

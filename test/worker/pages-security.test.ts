@@ -19,7 +19,12 @@ async function sha256Base64(text: string): Promise<string> {
 
 /** A policy as directive -> sources. */
 function directives(policy: string): Map<string, string[]> {
-  return new Map(policy.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...sources]) => [name!, sources]));
+  return new Map(
+    policy
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...sources]) => [name!, sources]),
+  );
 }
 
 const basic = `Basic ${btoa("alice:first password")}`;
@@ -36,28 +41,31 @@ const PAGES: { path: string; frameAncestors: string[]; headers?: Record<string, 
 ];
 
 describe("security headers", () => {
-  it.each(PAGES)("$path: a CSP allowing only our scripts, the theme script by its hash and the players; its framing rule; nosniff; Referrer-Policy", async ({ path, frameAncestors, headers }) => {
-    const res = await send(path, { headers, redirect: "manual" });
-    expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
-    const policy = directives(res.headers.get("Content-Security-Policy") ?? "");
-    const page = await res.text();
-    const inline = findElements(page, (tag, attrs) => tag === "script" && attrs["src"] === undefined);
-    expect(inline.length).toBeGreaterThan(0);
-    const hashes = await Promise.all(inline.map((s) => sha256Base64(s.text)));
-    expect(policy.get("script-src")).toEqual(["'self'", ...new Set(hashes.map((h) => `'sha256-${h}'`))]);
-    // Every external script is ours.
-    for (const script of findElements(page, (tag, attrs) => tag === "script" && attrs["src"] !== undefined)) {
-      expect(new URL(script.attrs["src"]!, `${ORIGIN}${path}`).origin).toBe(ORIGIN);
-    }
-    expect(policy.get("default-src")).toEqual(["'self'"]);
-    expect(policy.get("object-src")).toEqual(["'none'"]);
-    expect(policy.get("base-uri")).toEqual(["'none'"]);
-    expect(policy.get("frame-src")).toEqual(["https://www.youtube-nocookie.com", "https://embed.nicovideo.jp"]);
-    expect(policy.get("frame-ancestors")).toEqual(frameAncestors);
-    expect(res.headers.get("X-Frame-Options")).toBe(frameAncestors.length === 1 && frameAncestors[0] === "'self'" ? "SAMEORIGIN" : null);
-    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
-    expect(res.headers.get("Referrer-Policy")).toBe("strict-origin-when-cross-origin");
-  });
+  it.each(PAGES)(
+    "$path: a CSP allowing only our scripts, the theme script by its hash and the players; its framing rule; nosniff; Referrer-Policy",
+    async ({ path, frameAncestors, headers }) => {
+      const res = await send(path, { headers, redirect: "manual" });
+      expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
+      const policy = directives(res.headers.get("Content-Security-Policy") ?? "");
+      const page = await res.text();
+      const inline = findElements(page, (tag, attrs) => tag === "script" && attrs["src"] === undefined);
+      expect(inline.length).toBeGreaterThan(0);
+      const hashes = await Promise.all(inline.map((s) => sha256Base64(s.text)));
+      expect(policy.get("script-src")).toEqual(["'self'", ...new Set(hashes.map((h) => `'sha256-${h}'`))]);
+      // Every external script is ours.
+      for (const script of findElements(page, (tag, attrs) => tag === "script" && attrs["src"] !== undefined)) {
+        expect(new URL(script.attrs["src"]!, `${ORIGIN}${path}`).origin).toBe(ORIGIN);
+      }
+      expect(policy.get("default-src")).toEqual(["'self'"]);
+      expect(policy.get("object-src")).toEqual(["'none'"]);
+      expect(policy.get("base-uri")).toEqual(["'none'"]);
+      expect(policy.get("frame-src")).toEqual(["https://www.youtube-nocookie.com", "https://embed.nicovideo.jp"]);
+      expect(policy.get("frame-ancestors")).toEqual(frameAncestors);
+      expect(res.headers.get("X-Frame-Options")).toBe(frameAncestors.length === 1 && frameAncestors[0] === "'self'" ? "SAMEORIGIN" : null);
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Referrer-Policy")).toBe("strict-origin-when-cross-origin");
+    },
+  );
 
   it("should put nosniff and the Referrer-Policy on every other response, from the Worker or the room, and no CSP", async () => {
     const cases: [string, RequestInit?][] = [
@@ -96,14 +104,33 @@ describe("the room icon setting", () => {
   const withIcon = (icon: string) => () => parseSiteConfig({ ROOMS: [{ name: "r", icon }] });
 
   it("should take an http(s) URL or a path on this site", () => {
-    for (const icon of ["/chaton.svg", "/icons/a b.png".replace(" ", "%20"), "/chaton.svg?a=\"b\"&c=<d>", "https://example.com/i.png", "http://example.com:8080/i.png"]) {
+    for (const icon of [
+      "/chaton.svg",
+      "/icons/a b.png".replace(" ", "%20"),
+      '/chaton.svg?a="b"&c=<d>',
+      "https://example.com/i.png",
+      "http://example.com:8080/i.png",
+    ]) {
       expect(isIconUrl(icon), icon).toBe(true);
       expect(withIcon(icon)().rooms.get("r")!.icon).toBe(icon);
     }
   });
 
   it("should refuse javascript:, data: and other schemes, other sites written as paths, and what does not parse", () => {
-    for (const icon of ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", "vbscript:x", "ftp://example.com/i.png", "//evil.example/i.png", "/\\evil.example/i.png", "chaton.svg", "", "https://exa mple.com/i.png", "/a\nb"]) {
+    for (const icon of [
+      "javascript:alert(1)",
+      "JavaScript:alert(1)",
+      " javascript:alert(1)",
+      "data:image/svg+xml,<svg onload=alert(1)>",
+      "vbscript:x",
+      "ftp://example.com/i.png",
+      "//evil.example/i.png",
+      "/\\evil.example/i.png",
+      "chaton.svg",
+      "",
+      "https://exa mple.com/i.png",
+      "/a\nb",
+    ]) {
       expect(isIconUrl(icon), JSON.stringify(icon)).toBe(false);
       expect(withIcon(icon), JSON.stringify(icon)).toThrow(/icon must be an http\(s\) URL or a path starting with \//);
     }
@@ -113,7 +140,11 @@ describe("the room icon setting", () => {
 describe("ALLOWED_ORIGINS", () => {
   it("should read origins separated by spaces or commas, and refuse what is not an origin", () => {
     const site = (value: string) => parseSiteConfig({ ROOMS: [{ name: "r" }], ALLOWED_ORIGINS: value });
-    expect(site("https://a.example, http://b.example:8080  https://c.example/").allowedOrigins).toEqual(["https://a.example", "http://b.example:8080", "https://c.example"]);
+    expect(site("https://a.example, http://b.example:8080  https://c.example/").allowedOrigins).toEqual([
+      "https://a.example",
+      "http://b.example:8080",
+      "https://c.example",
+    ]);
     expect(site("").allowedOrigins).toEqual([]);
     for (const bad of ["a.example", "https://a.example/path", "ftp://a.example", "*"]) expect(() => site(bad), bad).toThrow(/ALLOWED_ORIGINS/);
   });
@@ -152,6 +183,14 @@ describe("the logs", () => {
   it("should write one JSON line with the event, its level and its fields", () => {
     const line = eventLine({ event: "post-limited", room: "lobby", ip: "192.0.2.1", limit: "client", client: "socket:7", retryAfter: 2 });
     expect(line).not.toContain("\n");
-    expect(JSON.parse(line)).toEqual({ level: "warn", event: "post-limited", room: "lobby", ip: "192.0.2.1", limit: "client", client: "socket:7", retryAfter: 2 });
+    expect(JSON.parse(line)).toEqual({
+      level: "warn",
+      event: "post-limited",
+      room: "lobby",
+      ip: "192.0.2.1",
+      limit: "client",
+      client: "socket:7",
+      retryAfter: 2,
+    });
   });
 });

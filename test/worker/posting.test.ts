@@ -53,7 +53,12 @@ describe("posting", () => {
 
   it("should store nothing, and still answer 200, when the nick or the text is empty", async () => {
     const room = freshRoom();
-    for (const fields of [{ nick: "", text: "x" }, { nick: "   ", text: "x" }, { nick: "a", text: "" }, { nick: "a", text: "\n\t " }]) {
+    for (const fields of [
+      { nick: "", text: "x" },
+      { nick: "   ", text: "x" },
+      { nick: "a", text: "" },
+      { nick: "a", text: "\n\t " },
+    ]) {
       expect((await room.post(fields)).status).toBe(200);
     }
     expect(await storedEntries(room)).toEqual([]);

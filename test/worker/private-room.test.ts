@@ -112,7 +112,9 @@ describe("a private room", () => {
     const { cid } = (await login.json()) as { cid: number };
     const reply = (await (await send(`/${ROOM}/comet?p=0&s=0&c=${cid}`, { headers: { Authorization: RIGHT } })).json()) as { cid: number; pos: number };
     expect(reply).toMatchObject({ cid: -1, pos: 0 });
-    const own = (await (await send(`/${ROOM}/apilogin`, { method: "POST", body: new URLSearchParams({ who: "x", s: "0" }), headers: { Authorization: RIGHT } })).json()) as { cid: number };
+    const own = (await (
+      await send(`/${ROOM}/apilogin`, { method: "POST", body: new URLSearchParams({ who: "x", s: "0" }), headers: { Authorization: RIGHT } })
+    ).json()) as { cid: number };
     expect(own.cid).toBeGreaterThan(0);
   });
 
@@ -131,7 +133,11 @@ describe("a private room", () => {
 
   it("should let a signed-in user change their own password", async () => {
     const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
-    const added = await send(`/${ROOM}/admin/users`, { method: "POST", body: new URLSearchParams({ user: "bob", password: "bob's old password" }), headers: admin });
+    const added = await send(`/${ROOM}/admin/users`, {
+      method: "POST",
+      body: new URLSearchParams({ user: "bob", password: "bob's old password" }),
+      headers: admin,
+    });
     expect(added.status).toBe(200);
     const bobOld = basic("bob", "bob's old password");
     const bobNew = basic("bob", "bob's new password");

@@ -47,7 +47,12 @@ describe("long-poll as a listener", () => {
     const longpoll = new LongPoll(60_000, "v1", (cid) => released.push(cid));
     const answers = new Map<number, string>();
     const hold = (cid: number, pos: number, format: CometFormat) =>
-      longpoll.hold({ cid, pos, format, answer: (header: ReplyHeader, content) => answers.set(cid, writeReply(header, content)) }, () => ({ pos, nc: 0, ver: "v1", cid }));
+      longpoll.hold({ cid, pos, format, answer: (header: ReplyHeader, content) => answers.set(cid, writeReply(header, content)) }, () => ({
+        pos,
+        nc: 0,
+        ver: "v1",
+        cid,
+      }));
     hold(1, 0, "json");
     hold(2, 0, "json");
     hold(3, 1, "sexpr");
@@ -56,7 +61,16 @@ describe("long-poll as a listener", () => {
     longpoll.entries(news);
     // It asks the news for each waiter's (position, format); the news encodes each pair once.
     expect(encodings.sort()).toEqual(["0:json", "0:json", "1:sexpr"]);
-    expect(JSON.parse(answers.get(1)!)).toEqual({ pos: 2, nc: 7, ver: "v1", cid: 1, content: [["alice", [1_700_000_000, 1], "first"], ["bob", [1_700_000_001, 2], 'second <b>"&']] });
+    expect(JSON.parse(answers.get(1)!)).toEqual({
+      pos: 2,
+      nc: 7,
+      ver: "v1",
+      cid: 1,
+      content: [
+        ["alice", [1_700_000_000, 1], "first"],
+        ["bob", [1_700_000_001, 2], 'second <b>"&'],
+      ],
+    });
     expect(answers.get(2)).toBe(answers.get(1)!.replace('"cid":1', '"cid":2'));
     expect(answers.get(3)).toBe('((pos . 2) (nc . 7) (ver . "v1") (cid . 3) (content ("bob" (1700000001 2) "second <b>\\"&")))');
     // At the end already: still held.
@@ -71,7 +85,12 @@ describe("long-poll as a listener", () => {
     const pinged: { cid: number; at: number }[] = [];
     const start = Date.now();
     const hold = (cid: number) =>
-      longpoll.hold({ cid, pos: 2, format: "json", answer: (header) => pinged.push({ cid: header.cid, at: Date.now() - start }) }, () => ({ pos: 2, nc: 0, ver: "v1", cid }));
+      longpoll.hold({ cid, pos: 2, format: "json", answer: (header) => pinged.push({ cid: header.cid, at: Date.now() - start }) }, () => ({
+        pos: 2,
+        nc: 0,
+        ver: "v1",
+        cid,
+      }));
     hold(1);
     await new Promise((resolve) => setTimeout(resolve, 80));
     hold(2);
@@ -88,8 +107,16 @@ describe("long-poll as a listener", () => {
   it("answers held pages with a deletion marker and leaves API clients waiting", () => {
     const longpoll = new LongPoll(60_000, "v1", () => {});
     const answers = new Map<number, string>();
-    for (const [cid, format] of [[1, "html"], [2, "json"]] as const) {
-      longpoll.hold({ cid, pos: 2, format, answer: (header, content) => answers.set(cid, writeReply(header, content)) }, () => ({ pos: 2, nc: 0, ver: "v1", cid }));
+    for (const [cid, format] of [
+      [1, "html"],
+      [2, "json"],
+    ] as const) {
+      longpoll.hold({ cid, pos: 2, format, answer: (header, content) => answers.set(cid, writeReply(header, content)) }, () => ({
+        pos: 2,
+        nc: 0,
+        ver: "v1",
+        cid,
+      }));
     }
     longpoll.deleted("entry-6553f100-01", 3);
     const page = JSON.parse(answers.get(1)!) as { pos: number; nc: number; content: string };
@@ -115,7 +142,16 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(3);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 3, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
+    const sockets = new Sockets({
+      ctx,
+      clients,
+      news: null as unknown as NewsEncoder,
+      ver: "v1",
+      clock,
+      submit: () => ({ kind: "empty", pos: 0 }),
+      publishNow: () => {},
+      published: () => Promise.resolve(),
+    });
     const { news, encodings } = handMadeNews(0, 3);
     sockets.entries(news);
     expect(encodings.sort()).toEqual(["0:html", "0:json"]);
@@ -123,7 +159,10 @@ describe("sockets as a listener", () => {
     expect(new Set(sent.map((frames) => frames[0])).size).toBe(1);
     const frame = JSON.parse(sent[0]![0]!) as Extract<ServerFrame, { type: "entries" }>;
     expect(frame).toMatchObject({ type: "entries", pos: 2, nc: 3, reset: false });
-    expect(frame.entries).toEqual([["alice", [1_700_000_000, 1], "first"], ["bob", [1_700_000_001, 2], 'second <b>"&']]);
+    expect(frame.entries).toEqual([
+      ["alice", [1_700_000_000, 1], "first"],
+      ["bob", [1_700_000_001, 2], 'second <b>"&'],
+    ]);
     expect(frame.html).toContain("second &lt;b&gt;&quot;&amp;");
   });
 
@@ -131,7 +170,16 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(9, ["html", "entries", "both"]);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 9, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
+    const sockets = new Sockets({
+      ctx,
+      clients,
+      news: null as unknown as NewsEncoder,
+      ver: "v1",
+      clock,
+      submit: () => ({ kind: "empty", pos: 0 }),
+      publishNow: () => {},
+      published: () => Promise.resolve(),
+    });
     const { news, encodings } = handMadeNews(1, 9);
     sockets.entries(news);
     // The html frame, the entries frame, and the frame with both: four encodings asked for, not one per socket.
@@ -149,7 +197,16 @@ describe("sockets as a listener", () => {
   it("encodes nothing when no socket listens", () => {
     const { ctx } = fakeSockets(0);
     const clock = new Clock();
-    const sockets = new Sockets({ ctx, clients: new ClientRegistry(clock, 0, () => {}), news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
+    const sockets = new Sockets({
+      ctx,
+      clients: new ClientRegistry(clock, 0, () => {}),
+      news: null as unknown as NewsEncoder,
+      ver: "v1",
+      clock,
+      submit: () => ({ kind: "empty", pos: 0 }),
+      publishNow: () => {},
+      published: () => Promise.resolve(),
+    });
     const { news, encodings } = handMadeNews(0, 0);
     sockets.entries(news);
     expect(encodings).toEqual([]);
@@ -159,9 +216,21 @@ describe("sockets as a listener", () => {
     const { ctx, sent } = fakeSockets(2);
     const clock = new Clock();
     const clients = new ClientRegistry(clock, 2, () => {});
-    const sockets = new Sockets({ ctx, clients, news: null as unknown as NewsEncoder, ver: "v1", clock, submit: () => ({ kind: "empty", pos: 0 }), publishNow: () => {}, published: () => Promise.resolve() });
+    const sockets = new Sockets({
+      ctx,
+      clients,
+      news: null as unknown as NewsEncoder,
+      ver: "v1",
+      clock,
+      submit: () => ({ kind: "empty", pos: 0 }),
+      publishNow: () => {},
+      published: () => Promise.resolve(),
+    });
     sockets.deleted("entry-1-01");
-    expect(sent.map((frames) => JSON.parse(frames[0]!))).toEqual([{ type: "deleted", anchor: "entry-1-01" }, { type: "deleted", anchor: "entry-1-01" }]);
+    expect(sent.map((frames) => JSON.parse(frames[0]!))).toEqual([
+      { type: "deleted", anchor: "entry-1-01" },
+      { type: "deleted", anchor: "entry-1-01" },
+    ]);
     sockets.presence();
     sockets.presence();
     expect(sent[0]!.slice(1).map((f) => JSON.parse(f))).toEqual([{ type: "presence", nc: 2 }]);
@@ -175,8 +244,19 @@ describe("the publish path tells entries once they are durable", () => {
     const heard: { from: number; end: number }[] = [];
     const listener = { entries: (news: News) => heard.push({ from: news.from, end: news.end }), deleted: () => {}, presence: () => {} };
     let end = 5;
-    const news = { get end() { return end; }, encodeSince: () => ({ format: "json", text: "[]" }), invalidate: () => {} } as unknown as NewsEncoder;
-    const fanout = new Fanout([listener], news, () => 1, () => new Promise<void>((resolve) => (commit = resolve)));
+    const news = {
+      get end() {
+        return end;
+      },
+      encodeSince: () => ({ format: "json", text: "[]" }),
+      invalidate: () => {},
+    } as unknown as NewsEncoder;
+    const fanout = new Fanout(
+      [listener],
+      news,
+      () => 1,
+      () => new Promise<void>((resolve) => (commit = resolve)),
+    );
     return { fanout, heard, commit: () => commit(), grow: (to: number) => (end = to) };
   }
 
@@ -227,12 +307,17 @@ describe("one write path for every transport", () => {
     const nick = "carol";
     const text = "same post\nover two ways";
 
-    const httpAck = await viaHttp.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json", "CF-Connecting-IP": "192.0.2.9" }, body: new URLSearchParams({ nick, text }) });
+    const httpAck = await viaHttp.fetch(`${ORIGIN}/lobby/post`, {
+      method: "POST",
+      headers: { Accept: "application/json", "CF-Connecting-IP": "192.0.2.9" },
+      body: new URLSearchParams({ nick, text }),
+    });
     expect(await httpAck.json()).toMatchObject({ stored: true, pos: 1 });
     b.ws.send(JSON.stringify({ type: "post", id: "p1", nick, text }));
 
     const [heardA, heardB] = await Promise.all([a.held, b.held]);
-    const stored = async (stub: DurableObjectStub) => runInDurableObject(stub, (room: Room) => room.log.all().map(({ seq, nick, text, ip }) => ({ seq, nick, text, ip })));
+    const stored = async (stub: DurableObjectStub) =>
+      runInDurableObject(stub, (room: Room) => room.log.all().map(({ seq, nick, text, ip }) => ({ seq, nick, text, ip })));
     expect(await stored(viaHttp)).toEqual([{ seq: 1, nick, text, ip: "192.0.2.9" }]);
     expect(await stored(viaSocket)).toEqual(await stored(viaHttp));
 
@@ -245,7 +330,11 @@ describe("one write path for every transport", () => {
     const frameA = entriesFrame(a.frames) as Extract<ServerFrame, { type: "entries" }>;
     const frameB = entriesFrame(b.frames) as Extract<ServerFrame, { type: "entries" }>;
     expect(frameA.entries.map(([n, , t]) => [n, t])).toEqual([[nick, text]]);
-    expect({ ...frameB, entries: frameB.entries.map(([n, , t]) => [n, t]), html: "" }).toEqual({ ...frameA, entries: frameA.entries.map(([n, , t]) => [n, t]), html: "" });
+    expect({ ...frameB, entries: frameB.entries.map(([n, , t]) => [n, t]), html: "" }).toEqual({
+      ...frameA,
+      entries: frameA.entries.map(([n, , t]) => [n, t]),
+      html: "",
+    });
     const ack = b.frames.map((f) => JSON.parse(f) as ServerFrame).find((f) => f.type === "ack");
     expect(ack).toMatchObject({ type: "ack", id: "p1", stored: true, pos: 1 });
     a.ws.close(1000);
@@ -254,12 +343,24 @@ describe("one write path for every transport", () => {
 
   it("stores a post repeated with the same msgid once, by HTTP and over a socket alike, and answers it as the first", async () => {
     const stub = stubOf();
-    const first = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }) });
+    const first = await stub.fetch(`${ORIGIN}/lobby/post`, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }),
+    });
     const firstAck = (await first.json()) as { permalink: string; secret: string };
     expect(firstAck).toMatchObject({ stored: true, pos: 1 });
-    const again = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }) });
+    const again = await stub.fetch(`${ORIGIN}/lobby/post`, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }),
+    });
     expect(await again.json()).toEqual(firstAck);
-    const other = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "someone else", text: "once", msgid: "m-123" }) });
+    const other = await stub.fetch(`${ORIGIN}/lobby/post`, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams({ nick: "someone else", text: "once", msgid: "m-123" }),
+    });
     expect(await other.json()).toMatchObject({ stored: true, pos: 2 });
 
     const { ws, frames } = await listened(stub);
@@ -270,7 +371,11 @@ describe("one write path for every transport", () => {
 
     // Ten minutes later the id is forgotten.
     await runInDurableObject(stub, (room: Room) => room.clock.advance(10 * 60_000 + 1));
-    const later = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }) });
+    const later = await stub.fetch(`${ORIGIN}/lobby/post`, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams({ nick: "bot", text: "once", msgid: "m-123" }),
+    });
     expect(await later.json()).toMatchObject({ stored: true, pos: 3 });
     const bad = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", body: new URLSearchParams({ nick: "bot", text: "x", msgid: "has space" }) });
     expect(bad.status).toBe(400);

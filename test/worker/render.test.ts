@@ -93,7 +93,9 @@ describe("rendering entries", () => {
   });
 
   it("should show a text with a newline preformatted and a one-line text as a line", async () => {
-    const { elements } = await parseHtml(renderEntries([entry({ seq: 1, text: "one" }), entry({ seq: 2, sec: 1700000300, text: "a\nb" })], null, options).value);
+    const { elements } = await parseHtml(
+      renderEntries([entry({ seq: 1, text: "one" }), entry({ seq: 2, sec: 1700000300, text: "a\nb" })], null, options).value,
+    );
     expect(elements.filter((e) => e.attrs["class"] === "entry-text").map((e) => e.tag)).toEqual(["span", "pre"]);
   });
 

@@ -31,7 +31,11 @@ async function listRooms(): Promise<RoomListing[]> {
 }
 
 const postTo = (name: string, text: string, ip = "192.0.2.7") =>
-  send(`/${name}/post`, { method: "POST", body: new URLSearchParams({ nick: "visitor", text }), headers: { "CF-Connecting-IP": ip, Accept: "application/json" } });
+  send(`/${name}/post`, {
+    method: "POST",
+    body: new URLSearchParams({ nick: "visitor", text }),
+    headers: { "CF-Connecting-IP": ip, Accept: "application/json" },
+  });
 
 /** The front page's room links, read with the runtime's HTML parser. */
 async function frontPageRooms(): Promise<string[]> {
@@ -45,7 +49,12 @@ describe("the room directory", () => {
     const made = await createRoom({ name, title: "Made at <run> time", description: "A test room" });
     expect(made.status).toBe(201);
     const { room } = (await made.json()) as { room: RoomListing };
-    expect(room).toMatchObject({ name, source: "directory", closedAt: null, settings: { name, title: "Made at <run> time", login: "loose", image_max_px: 400 } });
+    expect(room).toMatchObject({
+      name,
+      source: "directory",
+      closedAt: null,
+      settings: { name, title: "Made at <run> time", login: "loose", image_max_px: 400 },
+    });
 
     const page = await send(`/${name}/`);
     expect(page.status).toBe(200);
@@ -79,10 +88,19 @@ describe("the room directory", () => {
     expect(await refusal({ name })).toEqual({ status: 409, reason: `Room ${name} exists` });
     expect(await refusal({ name: name.toUpperCase() })).toEqual({ status: 409, reason: `Room ${name} exists` });
     expect((await closeRoom(name)).status).toBe(200);
-    expect(await refusal({ name })).toMatchObject({ status: 409, reason: expect.stringMatching(new RegExp(`^Room ${name} was closed on \\d{4}-\\d{2}-\\d{2}; the name of a closed room is not used again$`)) });
+    expect(await refusal({ name })).toMatchObject({
+      status: 409,
+      reason: expect.stringMatching(new RegExp(`^Room ${name} was closed on \\d{4}-\\d{2}-\\d{2}; the name of a closed room is not used again$`)),
+    });
     expect(await refusal({ name: freshName(), colour: "red" })).toMatchObject({ status: 400, reason: expect.stringMatching(/^Unknown room setting "colour"/) });
-    expect(await refusal({ name: freshName(), login: "sometimes" })).toMatchObject({ status: 400, reason: expect.stringMatching(/login must be loose or strict/) });
-    expect(await refusal({ name: freshName(), private: true, login: "loose" })).toMatchObject({ status: 400, reason: expect.stringMatching(/private room uses strict login/) });
+    expect(await refusal({ name: freshName(), login: "sometimes" })).toMatchObject({
+      status: 400,
+      reason: expect.stringMatching(/login must be loose or strict/),
+    });
+    expect(await refusal({ name: freshName(), private: true, login: "loose" })).toMatchObject({
+      status: 400,
+      reason: expect.stringMatching(/private room uses strict login/),
+    });
     expect(await refusal({ name: freshName(), posts_per_minute: 0 })).toMatchObject({ status: 400, reason: expect.stringMatching(/posts_per_minute/) });
     const notJson = await send("/_admin/rooms", { method: "POST", headers: { ...ADMIN, "Content-Type": "text/plain" }, body: "{}" });
     expect(notJson.status).toBe(415);
@@ -213,7 +231,14 @@ describe("the Worker's cache of the directory", () => {
     let now = 0;
     let calls = 0;
     let up = true;
-    const listed = [{ settings: { name: "kept", title: "Kept", description: "", icon: "/chaton.svg", login: "loose", image_max_px: 400, private: false }, createdAt: 0, updatedAt: 0, closedAt: null }];
+    const listed = [
+      {
+        settings: { name: "kept", title: "Kept", description: "", icon: "/chaton.svg", login: "loose", image_max_px: 400, private: false },
+        createdAt: 0,
+        updatedAt: 0,
+        closedAt: null,
+      },
+    ];
     const unreliable = {
       DIRECTORY: { getByName: () => ({ list: () => (calls++, up ? Promise.resolve(listed) : Promise.reject(new Error("directory down"))) }) },
     } as unknown as Env;
@@ -241,10 +266,7 @@ describe("the Worker's cache of the directory", () => {
 describe("per-room settings in wrangler.toml", () => {
   it("should read posts_per_minute and hold_seconds of a room, and leave them out when absent", () => {
     const site = parseSiteConfig({
-      ROOMS: [
-        { name: "busy", posts_per_minute: 120, hold_seconds: 50 },
-        { name: "plain" },
-      ],
+      ROOMS: [{ name: "busy", posts_per_minute: 120, hold_seconds: 50 }, { name: "plain" }],
       POSTS_PER_MINUTE: "30",
     });
     expect(site.rooms.get("busy")).toMatchObject({ postsPerMinute: 120, holdSeconds: 50 });

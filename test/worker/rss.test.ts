@@ -20,7 +20,6 @@ import { ORIGIN } from "../support/rooms";
 /** An item's title: "nick: text", each isolated (U+2068 ... U+2069) so that neither can reorder the other. */
 const isolatedTitle = (nick: string, text: string) => `\u2068${nick}\u2069: \u2068${text}\u2069`;
 
-
 const CONTENT_NS = "http://purl.org/rss/1.0/modules/content/";
 const IP = "192.0.2.1";
 
@@ -102,7 +101,10 @@ function parseFeed(xml: string): Feed {
   const bad = NOT_XML_CHAR.exec(xml);
   expect(bad && `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} at ${bad.index}`, "a character XML forbids").toBeNull();
   // Outside CDATA sections, "&" only starts a predefined entity or a character reference.
-  const outsideCdata = xml.split("<![CDATA[").map((part, i) => (i === 0 ? part : part.slice(part.indexOf("]]>") + 3))).join("");
+  const outsideCdata = xml
+    .split("<![CDATA[")
+    .map((part, i) => (i === 0 ? part : part.slice(part.indexOf("]]>") + 3)))
+    .join("");
   expect(outsideCdata.match(/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)[^\s]{0,12}/g)).toBeNull();
   return parser.parse(xml) as Feed;
 }

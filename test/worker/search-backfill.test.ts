@@ -19,8 +19,18 @@ import { ORIGIN } from "../support/rooms";
 
 const TODAY = startOfDay(Math.floor(Date.now() / 1000));
 /** Entries per day, for the days 8 to 2 days ago (archived), yesterday and today (in the log). */
-const ARCHIVED_DAYS: [number, number][] = [[8, 5], [7, 1500], [5, 40], [4, 2200], [3, 1], [2, 300]];
-const LOG_DAYS: [number, number][] = [[1, 70], [0, 12]];
+const ARCHIVED_DAYS: [number, number][] = [
+  [8, 5],
+  [7, 1500],
+  [5, 40],
+  [4, 2200],
+  [3, 1],
+  [2, 300],
+];
+const LOG_DAYS: [number, number][] = [
+  [1, 70],
+  [0, 12],
+];
 
 /** A text only this entry has. */
 const textOf = (n: number) => `old e${String(n).padStart(5, "0")}x 過去ログ`;
@@ -116,9 +126,14 @@ describe("the search backfill", () => {
       }
       if (postedDuring === null) {
         // A post during the backfill is found at once.
-        await stub.fetch(`${ORIGIN}/${name}/post`, { method: "POST", body: new URLSearchParams({ nick: "live", text: "posted during the backfill 過去ログ" }) });
+        await stub.fetch(`${ORIGIN}/${name}/post`, {
+          method: "POST",
+          body: new URLSearchParams({ nick: "live", text: "posted during the backfill 過去ログ" }),
+        });
         postedDuring = "posted during the backfill 過去ログ";
-        const found = (await (await stub.fetch(`${ORIGIN}/${name}/search?q=${encodeURIComponent("during the backfill")}&format=json`)).json()) as { results: { text: string }[] };
+        const found = (await (await stub.fetch(`${ORIGIN}/${name}/search?q=${encodeURIComponent("during the backfill")}&format=json`)).json()) as {
+          results: { text: string }[];
+        };
         expect(found.results.map((r) => r.text)).toEqual([postedDuring]);
       }
     }
@@ -133,7 +148,10 @@ describe("the search backfill", () => {
     const all = await everyEntry(name, (fn) => inside(fn));
     expect(all.size).toBe(expectedEntries + 1);
     const result = await inside(async (room, sql) => {
-      const ids = sql.exec<{ id: number }>("SELECT id FROM search_entries").toArray().map((r) => `${Math.floor(r.id / 1e6)}.${r.id % 1e6}`);
+      const ids = sql
+        .exec<{ id: number }>("SELECT id FROM search_entries")
+        .toArray()
+        .map((r) => `${Math.floor(r.id / 1e6)}.${r.id % 1e6}`);
       // Each entry's own word finds it, once.
       const unfound: string[] = [];
       for (const e of all.values()) {
@@ -174,7 +192,10 @@ describe("the search backfill", () => {
     const victim = decodeDay(stale)[7]!;
     const result = await inside(async (room) => {
       const deleted = await room.admin(name, { action: "delete", permalink: permalink(victim) });
-      const staleBucket = { get: async (key: string) => (key === `${name}/${day}` ? new Response(stale) : room.archiveBucket.get(key)) } as unknown as Pick<R2Bucket, "get">;
+      const staleBucket = { get: async (key: string) => (key === `${name}/${day}` ? new Response(stale) : room.archiveBucket.get(key)) } as unknown as Pick<
+        R2Bucket,
+        "get"
+      >;
       while (await room.search.backfill.run(name, staleBucket));
       return { deleted, indexed: room.search.index.has(victim.sec, victim.usec), found: room.search.find(parseQuery(`"${victim.text}"`), null).hits.length };
     });
@@ -190,7 +211,12 @@ describe("the search backfill", () => {
     const before = await inside((room) => {
       for (let batch = 0; batch < 24; batch++) {
         room.search.index.indexImported(
-          Array.from({ length: 50 }, (_, i) => ({ nick: "imp", sec: 1_600_000_000 + batch * 10_000 + i * 60, usec: 0, text: `${i % 3 === 0 ? "merge" : "keep"} ${batch}-${i} 統合` })),
+          Array.from({ length: 50 }, (_, i) => ({
+            nick: "imp",
+            sec: 1_600_000_000 + batch * 10_000 + i * 60,
+            usec: 0,
+            text: `${i % 3 === 0 ? "merge" : "keep"} ${batch}-${i} 統合`,
+          })),
         );
       }
       const found: number[] = [];
@@ -223,7 +249,11 @@ describe("the search backfill", () => {
     const states = await runInDurableObject(stub, (_room, state) => {
       const storage = state.storage;
       const fresh = backfillState(storage.sql);
-      for (const { name } of storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").toArray()) {
+      for (const { name } of storage.sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        )
+        .toArray()) {
         storage.sql.exec(`DROP TABLE IF EXISTS "${name}"`);
       }
       migrate(storage, MIGRATIONS.slice(0, 3));

@@ -13,23 +13,17 @@ function withSql<R>(fn: (sql: SqlStorage, storage: DurableObjectStorage) => R): 
   return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql, state.storage));
 }
 
-const DOCS = [
-  "Hello World",
-  "ΣΊΣΥΦΟΣ",
-  "Élan",
-  "ＡＢＣ",
-  "東京タワーに行く",
-  "東京",
-  "🍣🍺🍶 sushi",
-  "a🍣b",
-  "İstanbul",
-];
+const DOCS = ["Hello World", "ΣΊΣΥΦΟΣ", "Élan", "ＡＢＣ", "東京タワーに行く", "東京", "🍣🍺🍶 sushi", "a🍣b", "İstanbul"];
 
 /** Fills a trigram table with DOCS (rowid = index + 1) and returns a function: the rowids a MATCH finds. */
 function trigramTable(sql: SqlStorage, name: string, options: string): (match: string) => number[] {
   sql.exec(`CREATE VIRTUAL TABLE ${name} USING fts5(x, tokenize = 'trigram ${options}')`);
   DOCS.forEach((doc, i) => sql.exec(`INSERT INTO ${name} (rowid, x) VALUES (?, ?)`, i + 1, doc));
-  return (match) => sql.exec<{ rowid: number }>(`SELECT rowid FROM ${name} WHERE ${name} MATCH ? ORDER BY rowid`, match).toArray().map((r) => r.rowid);
+  return (match) =>
+    sql
+      .exec<{ rowid: number }>(`SELECT rowid FROM ${name} WHERE ${name} MATCH ? ORDER BY rowid`, match)
+      .toArray()
+      .map((r) => r.rowid);
 }
 
 const phrase = (s: string) => `"${s}"`;
@@ -43,13 +37,13 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
     expect(found).toEqual({
       hello: [1],
       HELLO: [1],
-      "σίσ": [2],
-      "élan": [3],
-      "ÉLAN": [3],
+      σίσ: [2],
+      élan: [3],
+      ÉLAN: [3],
       abc: [],
-      "ａｂｃ": [4],
+      ａｂｃ: [4],
       ist: [],
-      "İst": [9],
+      İst: [9],
     });
   });
 
@@ -58,7 +52,7 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
       const match = trigramTable(sql, "exact", "case_sensitive 1");
       return Object.fromEntries(["hello", "Hello", "σίσ", "ΣΊΣ", "élan", "Élan"].map((t) => [t, match(phrase(t))]));
     });
-    expect(found).toEqual({ hello: [], Hello: [1], "σίσ": [], "ΣΊΣ": [2], "élan": [], "Élan": [3] });
+    expect(found).toEqual({ hello: [], Hello: [1], σίσ: [], ΣΊΣ: [2], élan: [], Élan: [3] });
   });
 
   it("should have lower() fold A-Z only, so it can fold text for a case_sensitive 1 index as queries are folded", async () => {
@@ -72,7 +66,7 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
       const match = trigramTable(sql, "cjk", "case_sensitive 1");
       return Object.fromEntries(["東京タ", "タワーに行く", "🍣🍺🍶", "a🍣b", "🍶 s"].map((t) => [t, match(phrase(t))]));
     });
-    expect(found).toEqual({ "東京タ": [5], "タワーに行く": [5], "🍣🍺🍶": [7], "a🍣b": [8], "🍶 s": [7] });
+    expect(found).toEqual({ 東京タ: [5], タワーに行く: [5], "🍣🍺🍶": [7], "a🍣b": [8], "🍶 s": [7] });
   });
 
   it("should find nothing, without an error, for terms under 3 characters, also as a prefix query", async () => {
@@ -86,8 +80,15 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
   it("should answer LIKE with a 2-character pattern correctly, but by reading every row", async () => {
     const [rows, planDetail] = await withSql((sql) => {
       trigramTable(sql, "liked", "case_sensitive 1");
-      const rows = sql.exec<{ rowid: number }>("SELECT rowid FROM liked WHERE x LIKE ? ORDER BY rowid", "%東京%").toArray().map((r) => r.rowid);
-      const plan = sql.exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT rowid FROM liked WHERE x LIKE ?", "%東京%").toArray().map((r) => r.detail).join(" ");
+      const rows = sql
+        .exec<{ rowid: number }>("SELECT rowid FROM liked WHERE x LIKE ? ORDER BY rowid", "%東京%")
+        .toArray()
+        .map((r) => r.rowid);
+      const plan = sql
+        .exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT rowid FROM liked WHERE x LIKE ?", "%東京%")
+        .toArray()
+        .map((r) => r.detail)
+        .join(" ");
       return [rows, plan] as const;
     });
     expect(rows).toEqual([5, 6]);
@@ -101,11 +102,27 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
       sql.exec("CREATE VIRTUAL TABLE padded_terms USING fts5vocab(padded, 'col')");
       for (const [i, doc] of ["東京", "東京タワー", "京都", "🍣"].entries()) sql.exec("INSERT INTO padded (rowid, x) VALUES (?, ? || char(1, 1))", i + 1, doc);
       const range = (prefix: string, pad: number) =>
-        sql.exec<{ term: string }>("SELECT term FROM padded_terms WHERE col = 'x' AND term >= ? AND term <= ?", prefix, prefix + "\u{10FFFF}".repeat(pad)).toArray().map((r) => r.term);
-      const plan = sql.exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT term FROM padded_terms WHERE term >= ? AND term <= ?", "a", "b").toArray()[0]!.detail;
+        sql
+          .exec<{ term: string }>("SELECT term FROM padded_terms WHERE col = 'x' AND term >= ? AND term <= ?", prefix, prefix + "\u{10FFFF}".repeat(pad))
+          .toArray()
+          .map((r) => r.term);
+      const plan = sql
+        .exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT term FROM padded_terms WHERE term >= ? AND term <= ?", "a", "b")
+        .toArray()[0]!.detail;
       const rowsOf = (trigrams: string[]) =>
-        sql.exec<{ rowid: number }>("SELECT rowid FROM padded WHERE padded MATCH ? ORDER BY rowid", trigrams.map(phrase).join(" OR ")).toArray().map((r) => r.rowid);
-      return { tokyo: range("東京", 1), east: range("東", 2), capital: range("京", 2), sushi: range("🍣", 2), plan, tokyoRows: rowsOf(range("東京", 1)), capitalRows: rowsOf(range("京", 2)) };
+        sql
+          .exec<{ rowid: number }>("SELECT rowid FROM padded WHERE padded MATCH ? ORDER BY rowid", trigrams.map(phrase).join(" OR "))
+          .toArray()
+          .map((r) => r.rowid);
+      return {
+        tokyo: range("東京", 1),
+        east: range("東", 2),
+        capital: range("京", 2),
+        sushi: range("🍣", 2),
+        plan,
+        tokyoRows: rowsOf(range("東京", 1)),
+        capitalRows: rowsOf(range("京", 2)),
+      };
     });
     expect(terms.tokyo).toEqual(["東京\u0001", "東京タ"]);
     expect(terms.east).toEqual(["東京\u0001", "東京タ"]);
@@ -121,7 +138,11 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
     const result = await withSql((sql) => {
       sql.exec("CREATE VIRTUAL TABLE cl USING fts5(body, who, content = '', contentless_delete = 1, tokenize = 'trigram case_sensitive 1')");
       sql.exec("INSERT INTO cl (rowid, body, who) VALUES (1, 'alice text', 'bob'), (2, 'bob text', 'alice'), (3, 'carol', 'dave')");
-      const match = (m: string) => sql.exec<{ rowid: number }>("SELECT rowid FROM cl WHERE cl MATCH ? ORDER BY rowid", m).toArray().map((r) => r.rowid);
+      const match = (m: string) =>
+        sql
+          .exec<{ rowid: number }>("SELECT rowid FROM cl WHERE cl MATCH ? ORDER BY rowid", m)
+          .toArray()
+          .map((r) => r.rowid);
       const before = { body: match('body : ("bob" OR "car")'), who: match('who : ("bob" OR "dav")'), not: match('(body : "tex") NOT (who : "bob")') };
       sql.exec("DELETE FROM cl WHERE rowid = 2");
       return { ...before, afterDelete: match('body : "tex"'), count: sql.exec<{ n: number }>("SELECT count(*) AS n FROM cl").one().n };
@@ -155,7 +176,10 @@ describe("FTS5 with the trigram tokenizer in Durable Object SQLite", () => {
       storage.transactionSync(() => {
         for (let i = 1; i <= 40_000; i++) sql.exec("INSERT INTO bounded (rowid, x) VALUES (?, 'say abcdefghij once')", i);
       });
-      const oldest = (bound: string) => sql.exec<{ rowid: number }>(`SELECT rowid FROM bounded WHERE bounded MATCH '"abcdefghij"' AND rowid < ${bound} ORDER BY rowid DESC LIMIT 1`, 3).toArray();
+      const oldest = (bound: string) =>
+        sql
+          .exec<{ rowid: number }>(`SELECT rowid FROM bounded WHERE bounded MATCH '"abcdefghij"' AND rowid < ${bound} ORDER BY rowid DESC LIMIT 1`, 3)
+          .toArray();
       const median = (f: () => unknown) => {
         const times: number[] = [];
         for (let run = 0; run < 15; run++) {

@@ -62,14 +62,35 @@ function corpus(): Omit<Entry, "seq">[] {
 // The brute-force filter: A-Z fold, everything else as written; substrings.
 type Filter = (e: Omit<Entry, "seq">) => boolean;
 const fold = (s: string) => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-const has = (term: string): Filter => (e) => fold(e.text).includes(fold(term));
-const not = (f: Filter): Filter => (e) => !f(e);
-const from = (...nicks: string[]): Filter => (e) => nicks.some((n) => fold(n) === fold(e.nick));
+const has =
+  (term: string): Filter =>
+  (e) =>
+    fold(e.text).includes(fold(term));
+const not =
+  (f: Filter): Filter =>
+  (e) =>
+    !f(e);
+const from =
+  (...nicks: string[]): Filter =>
+  (e) =>
+    nicks.some((n) => fold(n) === fold(e.nick));
 const dayStartOf = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 1000;
-const on = (iso: string): Filter => (e) => e.sec >= dayStartOf(iso) && e.sec < dayStartOf(iso) + DAY_SECONDS;
-const after = (iso: string): Filter => (e) => e.sec >= dayStartOf(iso);
-const before = (iso: string): Filter => (e) => e.sec < dayStartOf(iso);
-const all = (...filters: Filter[]): Filter => (e) => filters.every((f) => f(e));
+const on =
+  (iso: string): Filter =>
+  (e) =>
+    e.sec >= dayStartOf(iso) && e.sec < dayStartOf(iso) + DAY_SECONDS;
+const after =
+  (iso: string): Filter =>
+  (e) =>
+    e.sec >= dayStartOf(iso);
+const before =
+  (iso: string): Filter =>
+  (e) =>
+    e.sec < dayStartOf(iso);
+const all =
+  (...filters: Filter[]): Filter =>
+  (e) =>
+    filters.every((f) => f(e));
 
 const isoDay = (sec: number) => dayOf(sec).replaceAll("/", "-");
 const D1 = isoDay(FIRST_DAY + DAY_SECONDS);
@@ -235,10 +256,12 @@ describe("search", () => {
     const upgrade = await room.fetch("ws?p=0", { headers: { Upgrade: "websocket" } });
     const socket = upgrade.webSocket!;
     socket.accept();
-    const acked = new Promise<unknown>((resolve) => socket.addEventListener("message", (event) => {
-      const frame = JSON.parse(event.data as string) as { type: string };
-      if (frame.type === "ack") resolve(frame);
-    }));
+    const acked = new Promise<unknown>((resolve) =>
+      socket.addEventListener("message", (event) => {
+        const frame = JSON.parse(event.data as string) as { type: string };
+        if (frame.type === "ack") resolve(frame);
+      }),
+    );
     socket.send(JSON.stringify({ type: "post", id: "m1", nick: "socket", text: "sent over a socket 新着" }));
     expect(await acked).toMatchObject({ type: "ack", stored: true });
     socket.close(1000);
@@ -271,7 +294,9 @@ describe("search", () => {
     expect(texts).toHaveLength(38);
     expect(texts).not.toContain(inLog.text);
     expect(texts).not.toContain(archivedOnly.text);
-    expect(await room.inside((instance) => [instance.search.index.has(inLog.sec, inLog.usec), instance.search.index.has(archivedOnly.sec, archivedOnly.usec)])).toEqual([false, false]);
+    expect(
+      await room.inside((instance) => [instance.search.index.has(inLog.sec, inLog.usec), instance.search.index.has(archivedOnly.sec, archivedOnly.usec)]),
+    ).toEqual([false, false]);
   });
 
   it("should keep every entry searchable after the archiver trims the log", async () => {
@@ -287,12 +312,19 @@ describe("search", () => {
 
   it("should index a batch an import hands over, once, however often it is handed over", async () => {
     const room = freshRoom();
-    const batch = Array.from({ length: 20 }, (_, i) => ({ nick: "imported", sec: FIRST_DAY - 400 * DAY_SECONDS + i * 3600, usec: i, text: `from the old server ${i} 移行` }));
+    const batch = Array.from({ length: 20 }, (_, i) => ({
+      nick: "imported",
+      sec: FIRST_DAY - 400 * DAY_SECONDS + i * 3600,
+      usec: i,
+      text: `from the old server ${i} 移行`,
+    }));
     const added = await room.inside((instance) => [instance.search.index.indexImported(batch), instance.search.index.indexImported(batch.slice(5))]);
     expect(added).toEqual([20, 0]);
     const found = (await allPages(room, "移行 from:imported")).flatMap((p) => p.results.map((r) => r.time));
     expect(found).toEqual(batch.map((e) => [e.sec, e.usec]).reverse());
-    await expect(room.inside((instance) => instance.search.index.indexImported([{ nick: "n", sec: 1, usec: 1_000_000, text: "bad" }]))).rejects.toThrow(RangeError);
+    await expect(room.inside((instance) => instance.search.index.indexImported([{ nick: "n", sec: 1, usec: 1_000_000, text: "bad" }]))).rejects.toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -389,7 +421,10 @@ describe("search requests", () => {
       const { elements } = await parseHtml(await (await room.fetch(path)).text());
       const form = elements.find((el) => el.tag === "form" && el.attrs["role"] === "search");
       expect(form?.attrs, path).toMatchObject({ action: "/lobby/search", method: "get" });
-      expect(elements.some((el) => el.tag === "input" && el.attrs["name"] === "q"), path).toBe(true);
+      expect(
+        elements.some((el) => el.tag === "input" && el.attrs["name"] === "q"),
+        path,
+      ).toBe(true);
     }
   });
 

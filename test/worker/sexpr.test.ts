@@ -32,8 +32,14 @@ describe("the S-expression writer", () => {
   });
 
   it("should write an association list that Scheme's read takes back", () => {
-    const text = "line1\nline2\t\"quoted\" \\ ü";
-    const written = writeSexpr(alist([["pos", 3], ["ver", "k2x9"], ["content", [["bob", [1700000001, 5], text]]]]));
+    const text = 'line1\nline2\t"quoted" \\ ü';
+    const written = writeSexpr(
+      alist([
+        ["pos", 3],
+        ["ver", "k2x9"],
+        ["content", [["bob", [1700000001, 5], text]]],
+      ]),
+    );
     const read = readDatum(written) as unknown[];
     expect(read[0]).toEqual(new Pair(new Sym("pos"), 3));
     expect(read[1]).toEqual(new Pair(new Sym("ver"), "k2x9"));

@@ -123,7 +123,14 @@ describe("the room's WebSocket", () => {
     const a = await connect(stub);
     const b = await connect(stub);
     a.send({ type: "post", id: "m1", nick: "  sock ", text: "hi\u0001 there  " });
-    expect(await a.next("ack")).toEqual({ type: "ack", id: "m1", stored: true, pos: 1, permalink: expect.stringMatching(/^a\/\d{4}\/\d\d\/\d\d#entry-/), secret: expect.any(String) });
+    expect(await a.next("ack")).toEqual({
+      type: "ack",
+      id: "m1",
+      stored: true,
+      pos: 1,
+      permalink: expect.stringMatching(/^a\/\d{4}\/\d\d\/\d\d#entry-/),
+      secret: expect.any(String),
+    });
     // The poster's own socket hears its entry before its ack.
     expect(a.frames.findIndex((f) => f.type === "entries")).toBeLessThan(a.frames.findIndex((f) => f.type === "ack"));
     const seen = await b.next("entries");
@@ -267,7 +274,13 @@ describe("what a socket asks for with frames", () => {
 
     const apiFrame = JSON.parse(entriesFrames(api)[0]!) as Record<string, unknown>;
     expect(Object.keys(apiFrame).sort()).toEqual(["entries", "nc", "pos", "reset", "type"]);
-    expect(apiFrame).toMatchObject({ type: "entries", pos: 1, nc: 3, reset: false, entries: [["alice", [expect.any(Number), expect.any(Number)], "hello <world>"]] });
+    expect(apiFrame).toMatchObject({
+      type: "entries",
+      pos: 1,
+      nc: 3,
+      reset: false,
+      entries: [["alice", [expect.any(Number), expect.any(Number)], "hello <world>"]],
+    });
 
     // Without the parameter, the frame is today's: both parts, which are exactly what the others got.
     const plainFrame = JSON.parse(entriesFrames(plain)[0]!) as Record<string, unknown>;
@@ -319,7 +332,11 @@ describe("what a socket asks for with frames", () => {
 
   it("should keep telling every kind of socket of deletions and presence", async () => {
     const stub = roomStub();
-    const posted = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", headers: { Accept: "application/json" }, body: new URLSearchParams({ nick: "alice", text: "to be deleted" }) });
+    const posted = await stub.fetch(`${ORIGIN}/lobby/post`, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams({ nick: "alice", text: "to be deleted" }),
+    });
     const grant = (await posted.json()) as { permalink: string; secret: string };
     const page = await connect(stub, 1, "lobby", "html");
     const api = await connect(stub, 1, "lobby", "entries");
@@ -344,7 +361,10 @@ describe("what a socket asks for with frames", () => {
       const parts = room["room"]();
       // Stored, and told only once its write is durable: the socket joins in between.
       parts.writePath.submit({ nick: "bob", text: "in between", ip: "192.0.2.7", msgid: null, client: null });
-      const res = parts.sockets.accept(new Request(`${ORIGIN}/lobby/ws?p=1&frames=entries`, { headers: { Upgrade: "websocket" } }), new URL(`${ORIGIN}/lobby/ws?p=1&frames=entries`));
+      const res = parts.sockets.accept(
+        new Request(`${ORIGIN}/lobby/ws?p=1&frames=entries`, { headers: { Upgrade: "websocket" } }),
+        new URL(`${ORIGIN}/lobby/ws?p=1&frames=entries`),
+      );
       const ws = res.webSocket!;
       const got: ServerFrame<"entries">[] = [];
       ws.addEventListener("message", (event) => got.push(JSON.parse(event.data as string)));

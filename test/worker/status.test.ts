@@ -9,11 +9,9 @@ import { readDatum, alistToObject } from "../../packages/client/src/sexpr";
 /** The test configuration's STATUS_CACHE_SECONDS. */
 const INTERVAL_MS = 2000;
 
-const requestsServed = (room: string) =>
-  runInDurableObject(env.ROOM.get(env.ROOM.idFromName(room)), (instance: Room) => instance.requestsServed);
+const requestsServed = (room: string) => runInDurableObject(env.ROOM.get(env.ROOM.idFromName(room)), (instance: Room) => instance.requestsServed);
 
-const postTo = (room: string, text: string) =>
-  send(`/${room}/post`, { method: "POST", body: new URLSearchParams({ nick: "poster", text }) });
+const postTo = (room: string, text: string) => send(`/${room}/post`, { method: "POST", body: new URLSearchParams({ nick: "poster", text }) });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -128,6 +126,8 @@ describe("the badge and the front page", () => {
     await postTo("archive9", "hello front page");
     const page = await (await send("/")).text();
     expect(page).toContain('href="/archive9/"');
-    expect(page).toMatch(/Archive 9<\/span><\/a>\s*<p class="room-description"><\/p>\s*<p class="room-activity"><span class="room-chatters">No chatters<\/span> · <span class="room-updated">\d+ seconds? ago<\/span>/);
+    expect(page).toMatch(
+      /Archive 9<\/span><\/a>\s*<p class="room-description"><\/p>\s*<p class="room-activity"><span class="room-chatters">No chatters<\/span> · <span class="room-updated">\d+ seconds? ago<\/span>/,
+    );
   });
 });

@@ -110,9 +110,7 @@ describe("failed sign-ins", () => {
       const rowsBefore = store.current("sign-in-address", attempt.ip, now, FAILED_LOGIN_WINDOW_MS);
       // Another failure, later: the ended rows go.
       throttle.failed({ ip: "203.0.113.78", user: "other" }, now + FAILED_LOGIN_WINDOW_MS + 1);
-      const left = state.storage.sql
-        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM throttles WHERE key IN ('203.0.113.77', 'ghost')")
-        .one().n;
+      const left = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM throttles WHERE key IN ('203.0.113.77', 'ghost')").one().n;
       return { during, after, count: rowsBefore?.count, left };
     });
     expect(result).toEqual({ during: 1, after: 0, count: MAX_FAILED_LOGINS, left: 0 });

@@ -139,7 +139,7 @@ export class ChatonClient {
     if (!Number.isSafeInteger(start.pos) || start.pos < 0) throw new RangeError(`since must be "now", "log" or a position, not ${String(since)}`);
 
     const WebSocketImpl = options.WebSocket === undefined ? (globalThis.WebSocket as SocketConstructor | undefined) : options.WebSocket;
-    if (mode === "ws" && !WebSocketImpl) throw new ConnectionError("this runtime has no WebSocket: pass options.WebSocket, or use transport \"comet\"");
+    if (mode === "ws" && !WebSocketImpl) throw new ConnectionError('this runtime has no WebSocket: pass options.WebSocket, or use transport "comet"');
     const socket =
       mode !== "comet" && WebSocketImpl ? new SocketTransport(session.roomUrl, { WebSocket: WebSocketImpl, pingIntervalMs: options.pingIntervalMs }) : null;
     const comet = new CometTransport(session, { format, fetch: options.fetch, requestTimeoutMs: options.cometTimeoutMs, relogin });
@@ -439,7 +439,8 @@ export class ChatonClient {
       fetch: this.parts.fetch,
       signal: this.controller.signal,
     }).then(
-      (reply) => this.settle(post, reply.stored ? { stored: true, pos: reply.pos, msgid: post.msgid } : new PostRefusedError("nothing left once cleaned; not stored")),
+      (reply) =>
+        this.settle(post, reply.stored ? { stored: true, pos: reply.pos, msgid: post.msgid } : new PostRefusedError("nothing left once cleaned; not stored")),
       (error: ChatonError) => this.settle(post, error),
     );
   }

@@ -35,7 +35,7 @@ export async function send(url: string, init: RequestInit, timeoutMs: number, op
   } catch (error) {
     if (options.signal?.aborted) throw error;
     const cause = error as Error;
-    const detail = cause.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (cause.cause as Error | undefined)?.message ?? cause.message;
+    const detail = cause.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : ((cause.cause as Error | undefined)?.message ?? cause.message);
     throw new ConnectionError(`${url}: ${detail}`);
   }
 }

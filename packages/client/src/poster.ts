@@ -57,7 +57,12 @@ export async function postOverHttp(post: OutgoingPost, options: HttpPostOptions)
     let res: Response;
     let body: string;
     try {
-      res = await send(options.postUri, { method: "POST", body: form, headers: { Accept: accept } }, Math.min(left, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), options);
+      res = await send(
+        options.postUri,
+        { method: "POST", body: form, headers: { Accept: accept } },
+        Math.min(left, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        options,
+      );
       body = await res.text();
     } catch {
       // No answer, or half of one: the room may have stored it or not. The same msgid again cannot store it twice.

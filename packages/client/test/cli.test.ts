@@ -5,7 +5,14 @@ import type { Io } from "../src/cli/io.js";
 import { cut, fakeFetch, json, text, type Answer } from "./support/fake-fetch.js";
 
 const ROOM = "http://chat.test/lobby/";
-const LOGIN = { "post-uri": `${ROOM}post`, "comet-uri": `${ROOM}comet`, "icon-uri": "http://chat.test/chaton.svg", "room-name": "Chaton Lobby", cid: 5, pos: 10 };
+const LOGIN = {
+  "post-uri": `${ROOM}post`,
+  "comet-uri": `${ROOM}comet`,
+  "icon-uri": "http://chat.test/chaton.svg",
+  "room-name": "Chaton Lobby",
+  cid: 5,
+  pos: 10,
+};
 
 /** Runs the command in this process with a fake fetch; `stop` plays Ctrl-C. */
 function run(argv: string[], answers: Answer[] = [], stdin = "") {
@@ -86,7 +93,10 @@ describe("chaton post", () => {
   });
 
   it("should pass a given msgid, and print stored when the server does not tell the position", async () => {
-    const result = run(["post", ROOM, "-n", "bot", "--msgid", "bridge:42", "hi"], [json(LOGIN), new Response("<html></html>", { headers: { "Content-Type": "text/html" } })]);
+    const result = run(
+      ["post", ROOM, "-n", "bot", "--msgid", "bridge:42", "hi"],
+      [json(LOGIN), new Response("<html></html>", { headers: { "Content-Type": "text/html" } })],
+    );
     expect(await result.done).toBe(0);
     expect(result.out()).toBe("stored\n");
     expect(result.requests[1]!.form!.get("msgid")).toBe("bridge:42");
@@ -115,13 +125,26 @@ describe("chaton post", () => {
 
 describe("chaton watch", () => {
   it("should print one JSON object per entry, and stop with exit 0 when asked to", async () => {
-    const reply = { pos: 12, nc: 2, ver: "v", cid: 5, content: [["alice", [1700000000, 123456], "hi"], ["bob", [1700000001, 5], "a\nb"]] };
+    const reply = {
+      pos: 12,
+      nc: 2,
+      ver: "v",
+      cid: 5,
+      content: [
+        ["alice", [1700000000, 123456], "hi"],
+        ["bob", [1700000001, 5], "a\nb"],
+      ],
+    };
     const hold = () => new Promise<Response>(() => {});
     const result = run(["watch", ROOM, "--json", "--transport", "comet"], [json(LOGIN), json(reply), hold]);
     while (!result.out().includes("bob")) await new Promise((r) => setTimeout(r, 5));
     result.stop();
     expect(await result.done).toBe(0);
-    const lines = result.out().trim().split("\n").map((line) => JSON.parse(line));
+    const lines = result
+      .out()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual([
       { pos: 11, nick: "alice", time: [1700000000, 123456], text: "hi", permalink: `${ROOM}a/2023/11/14#entry-6553f100-1e240` },
       { pos: 12, nick: "bob", time: [1700000001, 5], text: "a\nb", permalink: `${ROOM}a/2023/11/14#entry-6553f101-05` },

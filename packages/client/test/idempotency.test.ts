@@ -180,9 +180,7 @@ describe("posting through the poster", () => {
   });
 
   it("should read the S-expression acknowledgement when asking for it", async () => {
-    const { fetch, requests } = fakeFetch([
-      new Response("((stored . 1) (pos . 30))", { headers: { "Content-Type": "application/x-sexpr; charset=utf-8" } }),
-    ]);
+    const { fetch, requests } = fakeFetch([new Response("((stored . 1) (pos . 30))", { headers: { "Content-Type": "application/x-sexpr; charset=utf-8" } })]);
     const room = onComet(fetch, "sexpr");
     expect(await room.post("bot", "x")).toMatchObject({ stored: true, pos: 30 });
     expect(requests[0]!.headers.get("Accept")).toBe("application/x-sexpr");

@@ -71,7 +71,9 @@ describe("the library's sources", () => {
     });
 
   it("should use nothing of Node outside cli/ and node/", () => {
-    const offenders = portable(join(PACKAGE_DIR, "src")).filter((path) => /from "node:|\bprocess\.[a-z]|\bBuffer\.|\brequire\(/.test(readFileSync(path, "utf8")));
+    const offenders = portable(join(PACKAGE_DIR, "src")).filter((path) =>
+      /from "node:|\bprocess\.[a-z]|\bBuffer\.|\brequire\(/.test(readFileSync(path, "utf8")),
+    );
     expect(offenders.map((path) => relative(PACKAGE_DIR, path))).toEqual([]);
   });
 });

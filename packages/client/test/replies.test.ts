@@ -13,7 +13,14 @@ describe("reading the room's replies", () => {
       "sexpr",
     );
     const json = readLogin(
-      JSON.stringify({ "post-uri": "http://h/lobby/post", "comet-uri": "http://h/lobby/comet", "icon-uri": "http://h/chaton.svg", "room-name": 'Chaton "Lobby"', cid: 1234567, pos: 42 }),
+      JSON.stringify({
+        "post-uri": "http://h/lobby/post",
+        "comet-uri": "http://h/lobby/comet",
+        "icon-uri": "http://h/chaton.svg",
+        "room-name": 'Chaton "Lobby"',
+        cid: 1234567,
+        pos: 42,
+      }),
       "json",
     );
     expect(sexpr).toEqual(json);
@@ -48,7 +55,13 @@ describe("reading the room's replies", () => {
 
 describe("permalinks", () => {
   it("should be the server's own permalinks", () => {
-    for (const [sec, usec] of [[1700000000, 123456], [1700000001, 5], [0, 0], [1796136725, 999999], [1735689599, 16]] as const) {
+    for (const [sec, usec] of [
+      [1700000000, 123456],
+      [1700000001, 5],
+      [0, 0],
+      [1796136725, 999999],
+      [1735689599, 16],
+    ] as const) {
       expect(permalinkOf("http://h/lobby/", sec, usec)).toBe(`http://h/lobby/${serverPermalink({ sec, usec })}`);
       expect(permalinkOf("http://h/lobby/", sec, usec).endsWith(serverAnchor({ sec, usec }))).toBe(true);
     }

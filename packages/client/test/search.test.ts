@@ -5,7 +5,12 @@ import { search, searchPage } from "../src/search.js";
 import { fakeFetch, json, text } from "./support/fake-fetch.js";
 
 const ROOM = "http://chat.test/lobby/";
-const result = (n: number) => ({ nick: "alice", time: [1700000000 + n, n], text: `match ${n}`, permalink: `${ROOM}a/2023/11/14#entry-${(1700000000 + n).toString(16)}-${n.toString(16).padStart(2, "0")}` });
+const result = (n: number) => ({
+  nick: "alice",
+  time: [1700000000 + n, n],
+  text: `match ${n}`,
+  permalink: `${ROOM}a/2023/11/14#entry-${(1700000000 + n).toString(16)}-${n.toString(16).padStart(2, "0")}`,
+});
 
 describe("searching a room", () => {
   it("should ask for the query as JSON and read a page", async () => {
@@ -55,7 +60,13 @@ describe("chaton search", () => {
   it("should print one JSON object per result with --json, across pages", async () => {
     const r = run([ROOM, "match", "--json"], [json({ q: "match", results: [result(1)], next: "x" }), json({ q: "match", results: [result(2)], next: null })]);
     expect(await r.done).toBe(0);
-    expect(r.out().trim().split("\n").map((line) => JSON.parse(line))).toEqual([result(1), result(2)]);
+    expect(
+      r
+        .out()
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual([result(1), result(2)]);
   });
 
   it("should print each result's time, nick, text and permalink", async () => {

@@ -38,7 +38,16 @@ describe("the comet transport", () => {
     expect(Object.fromEntries(second!.searchParams)).toMatchObject({ c: "43", p: "12", s: "1" });
     expect(heard).toEqual([
       "greeted",
-      { from: 10, end: 12, reset: false, nc: 2, entries: [["alice", [1700000000, 123456], 'hi "you"'], ["bob", [1700000001, 5], "line1\nline2"]] },
+      {
+        from: 10,
+        end: 12,
+        reset: false,
+        nc: 2,
+        entries: [
+          ["alice", [1700000000, 123456], 'hi "you"'],
+          ["bob", [1700000001, 5], "line1\nline2"],
+        ],
+      },
       ["presence", 3],
     ]);
     link.close();
@@ -46,7 +55,19 @@ describe("the comet transport", () => {
   });
 
   it("should take a reply whose position is behind its own as a reset", async () => {
-    const { fetch } = fakeFetch([json({ pos: 2, nc: 1, ver: "v", cid: 42, content: [["a", [1, 0], "x"], ["a", [2, 0], "y"]] }), never]);
+    const { fetch } = fakeFetch([
+      json({
+        pos: 2,
+        nc: 1,
+        ver: "v",
+        cid: 42,
+        content: [
+          ["a", [1, 0], "x"],
+          ["a", [2, 0], "y"],
+        ],
+      }),
+      never,
+    ]);
     const { heard, sink } = recorder();
     new CometTransport(session(), { format: "json", fetch, relogin: async () => session() }).open(50, sink);
     while (heard.length < 2) await new Promise((r) => setTimeout(r, 5));
@@ -135,7 +156,16 @@ describe("the socket transport", () => {
     expect(ws.url).toBe("ws://chat.test/lobby/ws?p=3&frames=entries");
     expect(link.send({ type: "post", id: "m1", nick: "a", text: "b" })).toBe(false);
     ws.serverSays({ type: "hello", cid: 9, ver: "v", nc: 2, pos: 5 });
-    ws.serverSays({ type: "entries", pos: 5, nc: 2, reset: false, entries: [["a", [1, 0], "x"], ["a", [2, 0], "y"]] });
+    ws.serverSays({
+      type: "entries",
+      pos: 5,
+      nc: 2,
+      reset: false,
+      entries: [
+        ["a", [1, 0], "x"],
+        ["a", [2, 0], "y"],
+      ],
+    });
     ws.serverSays({ type: "entries", pos: 6, nc: 3, reset: false, entries: [["b", [3, 0], "z"]] });
     ws.serverSays("pong");
     ws.serverSays({ type: "presence", nc: 4 });
@@ -147,7 +177,16 @@ describe("the socket transport", () => {
     expect(heard.slice(0, 7)).toEqual([
       "greeted",
       ["presence", 2],
-      { from: 3, end: 5, reset: false, nc: 2, entries: [["a", [1, 0], "x"], ["a", [2, 0], "y"]] },
+      {
+        from: 3,
+        end: 5,
+        reset: false,
+        nc: 2,
+        entries: [
+          ["a", [1, 0], "x"],
+          ["a", [2, 0], "y"],
+        ],
+      },
       { from: 5, end: 6, reset: false, nc: 3, entries: [["b", [3, 0], "z"]] },
       ["presence", 4],
       ["deleted", "entry-1-00"],

@@ -46,7 +46,10 @@ export async function checkLogin(
   }
   await seedFirstUser(room, firstUser);
   const record = room.users.record(attempt.user);
-  const ok = record !== null ? await verifyUserPassword(room, attempt.user, attempt.password, record) : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
+  const ok =
+    record !== null
+      ? await verifyUserPassword(room, attempt.user, attempt.password, record)
+      : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
   if (ok) {
     throttle.succeeded(attempt);
     return { ok: true };

@@ -1,5 +1,12 @@
 import type { Clock } from "../../clock";
-import { HOOK_DELIVERIES_PER_RUN, HOOK_DELIVERY_TIMEOUT_MS, HOOK_GIVE_UP_MS, HOOK_RETRY_FIRST_MS, HOOK_RETRY_MAX_MS, HOOK_RUN_BUDGET_MS } from "../../protocol/limits";
+import {
+  HOOK_DELIVERIES_PER_RUN,
+  HOOK_DELIVERY_TIMEOUT_MS,
+  HOOK_GIVE_UP_MS,
+  HOOK_RETRY_FIRST_MS,
+  HOOK_RETRY_MAX_MS,
+  HOOK_RUN_BUDGET_MS,
+} from "../../protocol/limits";
 import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER } from "../../protocol/webhooks";
 import { signBody } from "../../security/hook-secrets";
 import type { HookOutbox, OutboxEvent } from "../storage/hook-outbox";

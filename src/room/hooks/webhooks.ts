@@ -99,7 +99,13 @@ export class Webhooks {
     const dropped = outbox.dropAll(id);
     hooks.remove(id);
     this.anyOutgoing = null;
-    audit.record({ at: clock.now(), actor: ACTOR, action: "hook-remove", target: id, detail: JSON.stringify({ name: hook.name, direction: hook.direction, dropped }) });
+    audit.record({
+      at: clock.now(),
+      actor: ACTOR,
+      action: "hook-remove",
+      target: id,
+      detail: JSON.stringify({ name: hook.name, direction: hook.direction, dropped }),
+    });
   }
 
   /** The incoming hook with this id whose secret is `secret`, or null (a wrong secret and no hook look the same). */

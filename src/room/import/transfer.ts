@@ -97,7 +97,10 @@ export async function runTransfer(room: TransferRoom, command: TransferCommand):
 
 function refuseOwnPosts(count: number): void {
   if (count > 0) {
-    throw new HttpError(409, `The room has ${count} post${count === 1 ? "" : "s"} of its own; only --archives-only can add to it (the days before its first post)`);
+    throw new HttpError(
+      409,
+      `The room has ${count} post${count === 1 ? "" : "s"} of its own; only --archives-only can add to it (the days before its first post)`,
+    );
   }
 }
 

@@ -17,7 +17,13 @@ function acknowledge(request: Request, stored: boolean, pos: number, grant: Dele
   const accept = request.headers.get("Accept") ?? "";
   if (accept.includes("application/json")) return jsonResponse({ stored, pos, ...grant });
   if (accept.includes("application/x-sexpr")) {
-    const granted = grant === null ? [] : ([["permalink", grant.permalink], ["secret", grant.secret]] as const);
+    const granted =
+      grant === null
+        ? []
+        : ([
+            ["permalink", grant.permalink],
+            ["secret", grant.secret],
+          ] as const);
     return sexprResponse(writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos], ...granted])));
   }
   return new Response("<html></html>", { headers: { "Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8" } });

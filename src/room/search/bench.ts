@@ -4,7 +4,6 @@ import { parseQuery, QueryError, type SearchQuery } from "../../protocol/search-
 import type { RoomSearch } from "./room-search";
 import type { SearchPage } from "./searcher";
 
-
 const timesOf = (page: SearchPage) => page.hits.map((hit): [number, number] => [hit.sec, hit.usec]);
 
 function parsed(q: string): SearchQuery {

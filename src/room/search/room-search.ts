@@ -1,9 +1,4 @@
-import {
-  SEARCH_MAX_SEGMENTS,
-  SEARCH_MERGE_PAGES,
-  SEARCH_MERGE_STEPS_PER_RUN,
-  SEARCH_MERGED_SEGMENTS,
-} from "../../protocol/limits";
+import { SEARCH_MAX_SEGMENTS, SEARCH_MERGE_PAGES, SEARCH_MERGE_STEPS_PER_RUN, SEARCH_MERGED_SEGMENTS } from "../../protocol/limits";
 import type { SearchQuery } from "../../protocol/search-query";
 import { SearchBackfill, type BackfillBucket } from "./backfill";
 import type { ArchiveIndex } from "../storage/archive-days";

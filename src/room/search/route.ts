@@ -32,7 +32,8 @@ export function searchRoute(room: { config: RoomConfig; search: RoomSearch }, re
   const progress = room.search.backfill.progress();
   const headers = { "Cache-Control": "no-store" };
 
-  if (!json && q.trim() === "") return htmlResponse(searchPage({ room: room.config, q, query: null, hits: [], nextHref: null, progress, error: null }), 200, headers);
+  if (!json && q.trim() === "")
+    return htmlResponse(searchPage({ room: room.config, q, query: null, hits: [], nextHref: null, progress, error: null }), 200, headers);
   let query: SearchQuery;
   try {
     query = parseQuery(q);
@@ -48,7 +49,12 @@ export function searchRoute(room: { config: RoomConfig; search: RoomSearch }, re
     return jsonResponse(
       {
         q,
-        results: page.hits.map((hit) => ({ nick: hit.nick, time: [hit.sec, hit.usec], text: hit.text, permalink: new URL(roomPath + permalink(hit), url).href })),
+        results: page.hits.map((hit) => ({
+          nick: hit.nick,
+          time: [hit.sec, hit.usec],
+          text: hit.text,
+          permalink: new URL(roomPath + permalink(hit), url).href,
+        })),
         next,
         ...(progress === null ? {} : { indexing: { ...progress, note: indexingNote(progress) } }),
       },

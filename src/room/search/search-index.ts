@@ -94,7 +94,9 @@ export class SearchIndex {
   stats(): IndexStats {
     const sql = this.storage.sql;
     const text = sql
-      .exec<{ n: number; bytes: number | null }>("SELECT count(*) AS n, sum(length(CAST(text AS BLOB)) + length(CAST(nick AS BLOB))) AS bytes FROM search_entries")
+      .exec<{ n: number; bytes: number | null }>(
+        "SELECT count(*) AS n, sum(length(CAST(text AS BLOB)) + length(CAST(nick AS BLOB))) AS bytes FROM search_entries",
+      )
       .one();
     const index = sql
       .exec<{ bytes: number | null }>(

@@ -189,7 +189,10 @@ export function searchEntries(sql: SqlStorage, query: SearchQuery, before: numbe
 function fetchHits(sql: SqlStorage, ids: readonly number[]): SearchHit[] {
   if (ids.length === 0) return [];
   const rows = sql
-    .exec<{ id: number; nick: string; text: string }>("SELECT id, nick, text FROM search_entries WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids))
+    .exec<{ id: number; nick: string; text: string }>(
+      "SELECT id, nick, text FROM search_entries WHERE id IN (SELECT value FROM json_each(?))",
+      JSON.stringify(ids),
+    )
     .toArray();
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => {

@@ -62,6 +62,8 @@ export class AddressRules {
 
   /** The list as text, as it would be written in a file. */
   text(): string {
-    return this.list().rules.map((rule) => `${formatRule(rule)}\n`).join("");
+    return this.list()
+      .rules.map((rule) => `${formatRule(rule)}\n`)
+      .join("");
   }
 }

@@ -23,7 +23,10 @@ export class ArchiveIndex {
   /** How many days are archived before `day` (all of them when null), and the newest of those. */
   before(day: string | null): { count: number; newest: string | null } {
     const row = this.sql
-      .exec<{ n: number; newest: string | null }>(`SELECT count(*) AS n, max(day) AS newest FROM archive_days${day === null ? "" : " WHERE day < ?"}`, ...(day === null ? [] : [day]))
+      .exec<{ n: number; newest: string | null }>(
+        `SELECT count(*) AS n, max(day) AS newest FROM archive_days${day === null ? "" : " WHERE day < ?"}`,
+        ...(day === null ? [] : [day]),
+      )
       .one();
     return { count: row.n, newest: row.newest };
   }

@@ -24,9 +24,7 @@ export class CurrentLog {
     private readonly storage: DurableObjectStorage,
     private readonly onAppend: (entry: Entry) => void = () => {},
   ) {
-    this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>(
-      "SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1",
-    ).one();
+    this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>("SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1").one();
   }
 
   /** The position of the newest entry ever stored: the post sequence; 0 for an empty room. */
@@ -86,7 +84,10 @@ export class CurrentLog {
         if (sql.exec("SELECT 1 FROM entries WHERE sec = ? AND usec = ?", e.sec, e.usec).toArray().length > 0) continue;
         const taken = sql.exec<{ sec: number; usec: number }>("SELECT sec, usec FROM entries WHERE seq = ?", e.seq).toArray()[0];
         if (taken !== undefined) {
-          throw new HttpError(409, `Position ${e.seq} already holds another entry (${taken.sec} ${taken.usec}): the original's sequence changed since the last import`);
+          throw new HttpError(
+            409,
+            `Position ${e.seq} already holds another entry (${taken.sec} ${taken.usec}): the original's sequence changed since the last import`,
+          );
         }
         sql.exec(INSERT_ENTRY, e.seq, e.nick, e.sec, e.usec, e.text, e.ip);
         this.onAppend(e);
@@ -152,9 +153,7 @@ export class CurrentLog {
    * entries of the whole log; the post sequence stays. Returns how many went.
    */
   trimBetween(from: number, to: number, keep: number): number {
-    const kept = this.storage.sql
-      .exec<{ seq: number }>("SELECT seq FROM entries ORDER BY seq DESC LIMIT 1 OFFSET ?", Math.max(keep - 1, 0))
-      .toArray()[0];
+    const kept = this.storage.sql.exec<{ seq: number }>("SELECT seq FROM entries ORDER BY seq DESC LIMIT 1 OFFSET ?", Math.max(keep - 1, 0)).toArray()[0];
     if (kept === undefined) return 0;
     return this.storage.sql.exec("DELETE FROM entries WHERE sec >= ? AND sec < ? AND seq < ?", from, to, kept.seq).rowsWritten;
   }

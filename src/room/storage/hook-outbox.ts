@@ -17,7 +17,9 @@ export class HookOutbox {
 
   /** The oldest event waiting for the hook. */
   head(hookId: string): OutboxEvent | null {
-    return this.sql.exec<OutboxEvent>("SELECT id, hook_id, event, key, body FROM hook_outbox WHERE hook_id = ? ORDER BY id LIMIT 1", hookId).toArray()[0] ?? null;
+    return (
+      this.sql.exec<OutboxEvent>("SELECT id, hook_id, event, key, body FROM hook_outbox WHERE hook_id = ? ORDER BY id LIMIT 1", hookId).toArray()[0] ?? null
+    );
   }
 
   remove(id: number): void {

@@ -88,10 +88,7 @@ export class Hooks {
 
   /** The oldest event went through: the hook is well again. */
   delivered(id: string): void {
-    this.sql.exec(
-      "UPDATE hooks SET queued = max(queued - 1, 0), attempts = 0, next_attempt_at = 0, failing_since = NULL, last_error = NULL WHERE id = ?",
-      id,
-    );
+    this.sql.exec("UPDATE hooks SET queued = max(queued - 1, 0), attempts = 0, next_attempt_at = 0, failing_since = NULL, last_error = NULL WHERE id = ?", id);
   }
 
   /** A try failed: the next waits until `nextAt`; `failing_since` keeps the first failure of the run. */

@@ -4,9 +4,7 @@ export class PostIds {
 
   /** The position of the post stored with this (nick, msgid) at or after `since`, if any. */
   find(nick: string, msgid: string, since: number): number | null {
-    return (
-      this.sql.exec<{ seq: number }>("SELECT seq FROM post_ids WHERE nick = ? AND msgid = ? AND at >= ?", nick, msgid, since).toArray()[0]?.seq ?? null
-    );
+    return this.sql.exec<{ seq: number }>("SELECT seq FROM post_ids WHERE nick = ? AND msgid = ? AND at >= ?", nick, msgid, since).toArray()[0]?.seq ?? null;
   }
 
   /** Records a stored post's id, forgetting those older than `forgetBefore`. */

@@ -42,11 +42,7 @@ export function schemaVersion(sql: SqlStorage): number {
  * transaction together with the row that records it, so a crash leaves the
  * database at a whole version.
  */
-export function migrate(
-  storage: DurableObjectStorage,
-  migrations: readonly Migration[] = MIGRATIONS,
-  nowMs: number = Date.now(),
-): number {
+export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[] = MIGRATIONS, nowMs: number = Date.now()): number {
   let version = schemaVersion(storage.sql);
   for (const migration of migrations) {
     if (migration.version <= version) continue;
@@ -55,12 +51,7 @@ export function migrate(
     }
     storage.transactionSync(() => {
       storage.sql.exec(migration.sql);
-      storage.sql.exec(
-        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-        migration.version,
-        migration.name,
-        nowMs,
-      );
+      storage.sql.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", migration.version, migration.name, nowMs);
     });
     version = migration.version;
   }

@@ -35,12 +35,20 @@ export class Users {
   /** Adds a user with a record kept as it came (an htpasswd line), unless the user exists; returns whether it was added. */
   addIfAbsent(name: string, record: object, nowMs: number): boolean {
     return (
-      this.sql.exec("INSERT INTO users (name, password, created_at, changed_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING", name, JSON.stringify(record), nowMs, nowMs)
-        .rowsWritten > 0
+      this.sql.exec(
+        "INSERT INTO users (name, password, created_at, changed_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+        name,
+        JSON.stringify(record),
+        nowMs,
+        nowMs,
+      ).rowsWritten > 0
     );
   }
 
   names(): string[] {
-    return this.sql.exec<{ name: string }>("SELECT name FROM users ORDER BY name").toArray().map((row) => row.name);
+    return this.sql
+      .exec<{ name: string }>("SELECT name FROM users ORDER BY name")
+      .toArray()
+      .map((row) => row.name);
   }
 }

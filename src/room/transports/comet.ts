@@ -1,13 +1,6 @@
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
-import {
-  CONTENT_TYPES,
-  emptyContent,
-  writeReply,
-  type CometFormat,
-  type EncodedContent,
-  type ReplyHeader,
-} from "../../protocol/comet-reply";
+import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
 import { issueCid, type ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
@@ -59,8 +52,7 @@ export function comet(room: CometRoom, url: URL, ip: string): Response | Promise
   };
   const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: clients.count(), ver, cid }, emptyContent(format));
   /** Answers at once: the entries after `pos` when there are any, else a ping. */
-  const now = (cid: number) =>
-    pos === news.end ? ping(cid) : cometResponse({ pos: news.end, nc: clients.count(), ver, cid }, news.encodeSince(pos, format));
+  const now = (cid: number) => (pos === news.end ? ping(cid) : cometResponse({ pos: news.end, nc: clients.count(), ver, cid }, news.encodeSince(pos, format)));
 
   // A replaced client id is answered at once with the news it asked for, so a
   // client that came back late (a busy room, a restarted server) loses no round trip.
@@ -76,9 +68,11 @@ export function comet(room: CometRoom, url: URL, ip: string): Response | Promise
   if (pos !== news.end) return now(c);
   clients.startWaiting(c);
   return new Promise<Response>((resolve) => {
-    longpoll.hold(
-      { cid: c, pos, format, answer: (header, content) => resolve(cometResponse(header, content)) },
-      () => ({ pos, nc: clients.count(), ver, cid: c }),
-    );
+    longpoll.hold({ cid: c, pos, format, answer: (header, content) => resolve(cometResponse(header, content)) }, () => ({
+      pos,
+      nc: clients.count(),
+      ver,
+      cid: c,
+    }));
   });
 }

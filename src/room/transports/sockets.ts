@@ -3,14 +3,7 @@ import { clientAddress } from "../../http/client-address";
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
 import { FRAME_BURST, FRAME_RATE_PER_SECOND, MAX_FRAME_BYTES, PRESENCE_INTERVAL_MS } from "../../protocol/limits";
-import {
-  CLOSE_POLICY_VIOLATION,
-  CLOSE_TOO_BIG,
-  CLOSE_UNSUPPORTED_DATA,
-  type ServerFrame,
-  type SocketErrorCode,
-  type SocketFrames,
-} from "../../protocol/wire";
+import { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED_DATA, type ServerFrame, type SocketErrorCode, type SocketFrames } from "../../protocol/wire";
 import { TokenBucket } from "../../security/token-bucket";
 import type { ClientRegistry } from "../live/clients";
 import type { Listener, News } from "../live/fanout";

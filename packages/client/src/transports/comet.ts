@@ -89,10 +89,15 @@ export class CometTransport implements Transport {
   private async poll(pos: number, signal: AbortSignal) {
     const { format } = this.options;
     const url = cometUrl(this.session.cometUri, this.session.cid, pos, format);
-    const res = await send(url, { headers: { Accept: format === "sexpr" ? "application/x-sexpr" : "application/json" } }, this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, {
-      fetch: this.options.fetch,
-      signal,
-    });
+    const res = await send(
+      url,
+      { headers: { Accept: format === "sexpr" ? "application/x-sexpr" : "application/json" } },
+      this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        fetch: this.options.fetch,
+        signal,
+      },
+    );
     if (res.status !== 200) throw new ConnectionError(`comet: ${await reasonOf(res)}`, res.status);
     return readCometReply(await res.text(), format);
   }

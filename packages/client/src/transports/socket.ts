@@ -84,7 +84,6 @@ export class SocketTransport implements Transport {
       finish({ greeted, reason });
     };
 
-
     const receive = (data: unknown) => {
       lastHeard = Date.now();
       if (typeof data !== "string" || data === "pong") return;
