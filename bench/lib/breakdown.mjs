@@ -87,7 +87,7 @@ export function partOf(file, fn) {
  */
 export function partOfStack(frames) {
   const leaf = frames[0];
-  let nativePart = leaf?.native ? (NATIVE[leaf.fn] ?? null) : null;
+  const nativePart = leaf?.native ? (NATIVE[leaf.fn] ?? null) : null;
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
     if (frame.native) continue;

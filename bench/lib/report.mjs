@@ -466,11 +466,10 @@ export function printReport(results, meta) {
         `  ${run}: ${prof.samples} samples, ~${fmt(prof.busy_ms)} ms busy (GC ${fmt(prof.gc_ms)} ms)${prof.mapped ? "" : " (no source map)"}; ${prof.file}`,
       );
       out.push(
-        "    by file:     " +
-          prof.files
-            .slice(0, 8)
-            .map((f) => `${f.name} ${fmt(f.pct)}%`)
-            .join(", "),
+        `    by file:     ${prof.files
+          .slice(0, 8)
+          .map((f) => `${f.name} ${fmt(f.pct)}%`)
+          .join(", ")}`,
       );
       for (const f of prof.functions.slice(0, 10)) out.push(`    ${fmt(f.pct).padStart(5)}%  ${fmt(f.self_ms).padStart(8)} ms  ${f.name}`);
     }

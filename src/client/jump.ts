@@ -6,7 +6,7 @@ export class JumpButton {
 
   constructor(
     private readonly button: HTMLButtonElement,
-    private readonly view: LiveView,
+    readonly view: LiveView,
     viewElement: HTMLElement,
   ) {
     button.addEventListener("click", () => {

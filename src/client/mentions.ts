@@ -23,7 +23,7 @@ export class Mentions {
   constructor(
     private readonly nick: HTMLInputElement,
     private readonly words: HTMLInputElement,
-    private readonly onChange: () => void,
+    readonly onChange: () => void,
   ) {
     words.value = prefs.watchWords();
     this.update();
@@ -50,7 +50,7 @@ export class Mentions {
     const marked: HTMLElement[] = [];
     for (const entry of entries) {
       const text = entry.querySelector(".entry-text")?.textContent ?? "";
-      const mention = this.pattern !== null && this.pattern.test(text) && nickOf(entry).toLowerCase() !== me;
+      const mention = this.pattern?.test(text) && nickOf(entry).toLowerCase() !== me;
       entry.classList.toggle("mention", mention);
       if (mention) marked.push(entry);
     }

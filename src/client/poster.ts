@@ -11,7 +11,7 @@ export class PostForm {
   private readonly fieldset: HTMLFieldSetElement;
 
   constructor(
-    private readonly form: HTMLFormElement,
+    readonly form: HTMLFormElement,
     private readonly onPosted: (ack: PostAck) => void,
   ) {
     this.nick = form.querySelector("#nick")!;

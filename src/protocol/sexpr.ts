@@ -49,8 +49,8 @@ const ESCAPED = /["\\\u0000-\u001f\u007f]|[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/gu;
 
 export function writeString(s: string): string {
   const body = s.replace(ESCAPED, (c) => {
-    const escape = STRING_ESCAPES[c];
-    if (escape !== undefined) return escape;
+    const named = STRING_ESCAPES[c];
+    if (named !== undefined) return named;
     const code = c.codePointAt(0)!;
     return `\\x${code.toString(16).padStart(code < 0x80 ? 2 : 4, "0")};`;
   });

@@ -198,7 +198,6 @@ export class Room extends DurableObject<Env> {
     // Outgoing webhooks queue each stored entry inside the transaction that stores it.
     const onStored = [(entry: Entry) => this.webhooks.entryStored(config.name, entry)];
     writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, authorSecrets, clock, onStored);
-    const room = this;
     return {
       config,
       ver,
@@ -220,8 +219,8 @@ export class Room extends DurableObject<Env> {
       search: this.search,
       searchIndex: this.search.index,
       archiveIndex: this.archiveIndex,
-      archive: () => room.archiveBucket,
-      requestsServed: () => room.requestsServed,
+      archive: () => this.archiveBucket,
+      requestsServed: () => this.requestsServed,
     };
   }
 

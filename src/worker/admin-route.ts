@@ -2,7 +2,7 @@ import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { jsonResponse } from "../http/responses";
 import type { AdminCommand } from "../protocol/admin";
-import { valueOf, type RoomHandle } from "./rooms";
+import { answerOf, type RoomHandle } from "./rooms";
 import { readSearchFill } from "./search-fill";
 import { transferCommand } from "./transfer-route";
 
@@ -65,10 +65,10 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
 export async function adminRoute(request: Request, env: Env, room: RoomHandle, action: string): Promise<Response> {
   await requireAdmin(request, env);
   if (action === "import" || action === "export") {
-    const moved = await valueOf(room.stub.transfer(room.config.name, await transferCommand(request, action)));
+    const moved = await answerOf(room.stub.transfer(room.config.name, await transferCommand(request, action)));
     return jsonResponse(moved, { "Cache-Control": "no-store" });
   }
   const command = await commandOf(request, action);
-  const report = await valueOf(room.stub.admin(room.config.name, command));
+  const report = await answerOf(room.stub.admin(room.config.name, command));
   return jsonResponse({ ok: true, ...report }, { "Cache-Control": "no-store" });
 }

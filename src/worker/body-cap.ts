@@ -5,7 +5,7 @@ import { MAX_FORM_BYTES, MAX_IMPORT_BATCH_BYTES, MAX_SEARCH_FILL_BYTES } from ".
 
 /** The most a request below a room may send: a form, or for the admin API an import batch or a search fill. */
 function capFor(rest: string | null): number {
-  return rest !== null && rest.startsWith("admin/") ? Math.max(MAX_IMPORT_BATCH_BYTES, MAX_SEARCH_FILL_BYTES) : MAX_FORM_BYTES;
+  return rest?.startsWith("admin/") ? Math.max(MAX_IMPORT_BATCH_BYTES, MAX_SEARCH_FILL_BYTES) : MAX_FORM_BYTES;
 }
 
 function tooLarge(request: Request, url: URL, cap: number, declared: number | null): HttpError {

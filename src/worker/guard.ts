@@ -2,7 +2,7 @@ import { clientAddress } from "../http/client-address";
 import { errorResponse, HttpError } from "../http/errors";
 import { VERIFIED_PASSWORD_MS } from "../protocol/limits";
 import { parseBasicAuth } from "../security/passwords";
-import { valueOf, type RoomHandle } from "./rooms";
+import { answerOf, type RoomHandle } from "./rooms";
 
 const verified = new Map<string, number>();
 
@@ -27,7 +27,7 @@ export async function signIn(request: Request, room: RoomHandle): Promise<{ user
   const key = await digest(`${room.config.name}\n${header}`);
   const now = Date.now();
   if ((verified.get(key) ?? 0) > now) return { user: credentials.user };
-  const result = await valueOf(room.stub.authenticate(room.config.name, credentials.user, credentials.password, clientAddress(request)));
+  const result = await answerOf(room.stub.authenticate(room.config.name, credentials.user, credentials.password, clientAddress(request)));
   if (result.ok) {
     if (verified.size > 10_000) verified.clear();
     verified.set(key, now + VERIFIED_PASSWORD_MS);

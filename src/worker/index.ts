@@ -61,7 +61,7 @@ async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContex
   const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
   if (admin) return adminRoute(request, env, room, admin[1]!);
   // An incoming webhook's URL is its own credential, in a private room too.
-  if (rest !== null && rest.startsWith("hooks/")) return room.stub.fetch(await withBodyRead(request, url));
+  if (rest?.startsWith("hooks/")) return room.stub.fetch(await withBodyRead(request, url));
   let user: string | null = null;
   if (room.config.private) {
     const signedIn = await signIn(request, room);

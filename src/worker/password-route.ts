@@ -3,7 +3,7 @@ import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { passwordPage } from "../render/password-page";
 import { forgetVerified } from "./guard";
-import { valueOf, type RoomHandle } from "./rooms";
+import { answerOf, type RoomHandle } from "./rooms";
 
 /** GET and POST /<room>/password: in a private room, for the user the guard signed in. */
 export async function passwordRoute(request: Request, room: RoomHandle, user: string): Promise<Response> {
@@ -13,7 +13,7 @@ export async function passwordRoute(request: Request, room: RoomHandle, user: st
   if (next !== confirm) return passwordPage(room.config, user, { error: "The new passwords differ." }, 400);
   let problem: string | null;
   try {
-    problem = await valueOf(room.stub.changePassword(room.config.name, user, current!, next!, clientAddress(request)));
+    problem = await answerOf(room.stub.changePassword(room.config.name, user, current!, next!, clientAddress(request)));
   } catch (error) {
     // Too many wrong current passwords: the page says so, with the wait.
     if (error instanceof HttpError && error.status === 429) return passwordPage(room.config, user, { error: error.reason }, 429, error.headers);

@@ -6,7 +6,7 @@ import { DIRECTORY_NAME, type ListedRoom, type RoomListing } from "../protocol/d
 import { MAX_ROOM_ADMIN_BYTES } from "../protocol/limits";
 import { requireAdmin } from "./admin-route";
 import { directoryCache } from "./directory-cache";
-import { valueOf } from "./rooms";
+import { answerOf } from "./rooms";
 
 /** The site's admin API lives here: no room name starts with "_". */
 export const ROOM_ADMIN_PREFIX = "/_admin/rooms";
@@ -26,7 +26,7 @@ function listing(room: ListedRoom, source: RoomListing["source"]): RoomListing {
  */
 async function tellRoom(env: Env, room: ListedRoom): Promise<void> {
   try {
-    await valueOf(env.ROOM.getByName(room.settings.name).configure(parseRoom(room.settings), room.closedAt));
+    await answerOf(env.ROOM.getByName(room.settings.name).configure(parseRoom(room.settings), room.closedAt));
   } catch (error) {
     console.error(JSON.stringify({ event: "room-not-told", room: room.settings.name, error: String(error) }));
     throw new HttpError(503, `The directory has the change, but room ${room.settings.name} did not take it yet; run the command again`, { "Retry-After": "5" });
@@ -57,13 +57,13 @@ export async function roomAdminRoute(request: Request, env: Env, rest: string): 
   }
   let room: ListedRoom;
   if (name === undefined) {
-    room = (await valueOf(directory.create(await readJson(request, MAX_ROOM_ADMIN_BYTES)))) as ListedRoom;
+    room = (await answerOf(directory.create(await readJson(request, MAX_ROOM_ADMIN_BYTES)))) as ListedRoom;
     directoryCache.forget();
     // A new room that misses this asks the directory on its first request.
     await tellRoom(env, room).catch(() => {});
   } else {
     const changed = close !== undefined ? directory.close(name) : directory.update(name, await readJson(request, MAX_ROOM_ADMIN_BYTES));
-    room = (await valueOf(changed)) as ListedRoom;
+    room = (await answerOf(changed)) as ListedRoom;
     directoryCache.forget();
     await tellRoom(env, room);
   }

@@ -39,7 +39,7 @@ export async function allRooms(env: Env): Promise<RoomHandle[]> {
 }
 
 /** The value of a room's RPC answer; a refusal becomes the HttpError it names, the one place this happens. */
-export async function valueOf<T>(result: Promise<RoomResult<T>>): Promise<T> {
+export async function answerOf<T>(result: Promise<RoomResult<T>>): Promise<T> {
   const answer = await result;
   if (!answer.ok) throw new HttpError(answer.status, answer.reason, answer.headers);
   return answer.value;

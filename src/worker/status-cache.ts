@@ -1,5 +1,5 @@
 import type { RoomStatus } from "../protocol/status";
-import { valueOf, type RoomHandle } from "./rooms";
+import { answerOf, type RoomHandle } from "./rooms";
 
 interface Memo {
   status: Promise<RoomStatus>;
@@ -53,7 +53,7 @@ export class StatusCache {
       return { status: (await cached.json()) as RoomStatus, fetchedAt };
     }
     const fetchedAt = this.now();
-    const status = await valueOf(room.stub.status(room.config.name));
+    const status = await answerOf(room.stub.status(room.config.name));
     if (cache) {
       const stored = Response.json(status, { headers: { "Cache-Control": `public, max-age=${ttlSeconds}`, [FETCHED_AT]: String(fetchedAt) } });
       const put = cache.put(key, stored);

@@ -15,7 +15,7 @@
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, type BrowserContextOptions, type Dialog, type Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Dialog, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";

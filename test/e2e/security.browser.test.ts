@@ -140,7 +140,7 @@ describe("a page on another site", () => {
     const page = await context.newPage();
     await page.goto(`${attackerOrigin}/post`);
     await page.waitForURL(`${dev.url}/secret/post`);
-    expect(await page.locator("body").innerText()).toMatch(/^Refused: a page on another site may not post/);
+    expect(await page.locator("body").textContent()).toMatch(/^Refused: a page on another site may not post/);
     expect(await texts()).toEqual(["posted from the room's own page"]);
     await page.close();
   });
@@ -149,7 +149,7 @@ describe("a page on another site", () => {
     const page = await context.newPage();
     await page.goto(`${attackerOrigin}/password`);
     await page.waitForURL(`${dev.url}/secret/password`);
-    expect(await page.locator("body").innerText()).toMatch(/^Refused/);
+    expect(await page.locator("body").textContent()).toMatch(/^Refused/);
     expect(await signsIn(PASSWORD)).toBe(true);
     expect(await signsIn(ATTACKER_PASSWORD)).toBe(false);
     await page.close();
@@ -159,7 +159,7 @@ describe("a page on another site", () => {
     const page = await context.newPage();
     await page.goto(`${attackerOrigin}/script`);
     await page.locator("#done", { hasText: "socket" }).waitFor();
-    expect(JSON.parse(await page.locator("#done").innerText())).toEqual({ post: "sent", socket: "refused" });
+    expect(JSON.parse((await page.locator("#done").textContent()) ?? "")).toEqual({ post: "sent", socket: "refused" });
     expect(await texts()).toEqual(["posted from the room's own page"]);
     await page.close();
   });

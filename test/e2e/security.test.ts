@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { badInputCorpus, roomStates, type BadRequest } from "../support/bad-input-corpus";
+import { badInputCorpus, roomStates } from "../support/bad-input-corpus";
 import { findElements } from "../support/dom";
 import { rawRequest, type RawResponse } from "../support/raw-http";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";

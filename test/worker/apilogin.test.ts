@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { freshRoom, roomSequence, send } from "../support/rooms";
-import { alistToObject, Pair, readDatum, Sym } from "../../packages/client/src/sexpr";
+import { alistToObject, type Pair, readDatum, type Sym } from "../../packages/client/src/sexpr";
 
 const login = (fields: Record<string, string>) => send("/lobby/apilogin", { method: "POST", body: new URLSearchParams(fields) });
 

@@ -186,7 +186,7 @@ function dayNav(room: ArchiveRoom, page: ArchivePage) {
   return { previous: rel("prev"), next: rel("next") };
 }
 
-function monthNav(room: ArchiveRoom, page: ArchivePage) {
+function monthNav(_room: ArchiveRoom, page: ArchivePage) {
   const rel = (r: string) => page.monthLinks.filter((l) => l.attrs["rel"] === r);
   return { previous: rel("prev"), next: rel("next") };
 }

@@ -105,7 +105,7 @@ describe("the archiver", () => {
       await inside((room) =>
         room.log
           .all()
-          .map((e) => JSON.stringify([e.seq, e.nick, e.sec, e.usec, e.text, e.ip]) + "\n")
+          .map((e) => `${JSON.stringify([e.seq, e.nick, e.sec, e.usec, e.text, e.ip])}\n`)
           .join(""),
       ),
       {

@@ -13,7 +13,7 @@ import type { Entry } from "../../src/protocol/entry";
 import type { ServerFrame } from "../../src/protocol/wire";
 import { ClientRegistry } from "../../src/room/live/clients";
 import { Fanout, type News } from "../../src/room/live/fanout";
-import { NewsEncoder } from "../../src/room/live/news";
+import type { NewsEncoder } from "../../src/room/live/news";
 import type { Room } from "../../src/room/room";
 import { LongPoll } from "../../src/room/transports/longpoll";
 import { Sockets } from "../../src/room/transports/sockets";

@@ -4,7 +4,7 @@
  * gets no answer, or a 5xx, is sent again with the same msgid until the
  * post's deadline: the room stores a msgid it has seen only once.
  */
-import { Backoff, sleep } from "./backoff.js";
+import { type Backoff, sleep } from "./backoff.js";
 import { ClosedError, PostRefusedError, PostTimeoutError, RateLimitedError } from "./errors.js";
 import { reasonIn, send, type Fetch } from "./http.js";
 import { readPostReply, type PostReply, type ReplyFormat } from "./replies.js";

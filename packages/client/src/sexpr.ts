@@ -113,15 +113,15 @@ class Reader {
     let out = "";
     for (;;) {
       const close = input.indexOf('"', this.i);
-      const escape = input.indexOf("\\", this.i);
+      const backslash = input.indexOf("\\", this.i);
       if (close < 0) this.fail("unterminated string");
-      if (escape < 0 || close < escape) {
+      if (backslash < 0 || close < backslash) {
         out += input.slice(this.i, close);
         this.i = close + 1;
         return out;
       }
-      out += input.slice(this.i, escape);
-      this.i = escape + 1;
+      out += input.slice(this.i, backslash);
+      this.i = backslash + 1;
       out += this.escape();
     }
   }

@@ -46,10 +46,13 @@ export async function checkLogin(
   }
   await seedFirstUser(room, firstUser);
   const record = room.users.record(attempt.user);
-  const ok =
-    record !== null
-      ? await verifyUserPassword(room, attempt.user, attempt.password, record)
-      : (await verifyPassword(attempt.password, await (decoy ??= hashPassword("decoy"))), false);
+  let ok = false;
+  if (record !== null) ok = await verifyUserPassword(room, attempt.user, attempt.password, record);
+  else {
+    // A user who does not exist takes as long to refuse as a wrong password.
+    decoy ??= hashPassword("decoy");
+    await verifyPassword(attempt.password, await decoy);
+  }
   if (ok) {
     throttle.succeeded(attempt);
     return { ok: true };

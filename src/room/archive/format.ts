@@ -7,7 +7,7 @@ import type { Entry } from "../../protocol/entry";
 export const ARCHIVE_CONTENT_TYPE = "application/x-ndjson; charset=utf-8";
 
 export function encodeDay(entries: readonly Entry[]): string {
-  return entries.map((e) => JSON.stringify([e.seq, e.nick, e.sec, e.usec, e.text, e.ip]) + "\n").join("");
+  return entries.map((e) => `${JSON.stringify([e.seq, e.nick, e.sec, e.usec, e.text, e.ip])}\n`).join("");
 }
 
 export function decodeDay(text: string): Entry[] {

@@ -1,5 +1,4 @@
 import { dayOf, dayStart, DAY_SECONDS } from "../../protocol/day";
-import type { Entry } from "../../protocol/entry";
 import { SEARCH_BACKFILL_CHUNK, SEARCH_BACKFILL_CHUNKS_PER_RUN } from "../../protocol/limits";
 import { archiveKey, decodeDay } from "../archive/format";
 import type { ArchiveIndex } from "../storage/archive-days";
