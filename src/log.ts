@@ -43,6 +43,15 @@ export type LogEvent = About &
     | { event: "search-backfill-failed"; error: string }
     /** A day the archive index lists and R2 does not have. */
     | { event: "search-backfill-missing-day"; day: string }
+    /** An outgoing webhook's receiver failed; the event is tried again later. */
+    | { event: "hook-failed"; hook: string; attempts: number; error: string }
+    /** An outgoing webhook switched off after a day of failures (its queue dropped; the audit log says so too). */
+    | { event: "hook-off"; hook: string; name: string; to: string | null; reason: string; dropped: number }
+    | { event: "hook-delivery-failed"; error: string }
+    /** The room directory could not be read; the last list read serves meanwhile. */
+    | { event: "directory-unreachable"; error: string }
+    /** The directory took a change the room did not (the admin command answers 503; running it again finishes it). */
+    | { event: "room-not-told"; error: string }
     /** An error no handler expected (answered with a plain 500): its message and stack, for the operator only. */
     | { event: "unhandled-error"; error: string; stack?: string }
   );
@@ -69,6 +78,11 @@ export const LOG_EVENT_LEVELS: Readonly<Record<LogEvent["event"], LogLevel>> = {
   "search-merge-failed": "error",
   "search-backfill-failed": "error",
   "search-backfill-missing-day": "error",
+  "hook-failed": "warn",
+  "hook-off": "error",
+  "hook-delivery-failed": "error",
+  "directory-unreachable": "error",
+  "room-not-told": "error",
   "unhandled-error": "error",
 };
 

@@ -399,7 +399,7 @@ export class Room extends DurableObject<Env> {
     try {
       await deliverWebhooks({ hooks: this.hooks, outbox: this.hookOutbox, webhooks: this.webhooks, clock: this.clock, send: this.hookFetch });
     } catch (error) {
-      console.error(JSON.stringify({ event: "hook-delivery-failed", room: name, error: String(error) }));
+      logEvent({ event: "hook-delivery-failed", room: name, error: String(error) });
     }
     let next: number;
     try {

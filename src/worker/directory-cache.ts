@@ -1,3 +1,4 @@
+import { logEvent } from "../log";
 import { parseRoom, type RoomConfig } from "../config";
 import { DIRECTORY_NAME, type ListedRoom } from "../protocol/directory";
 import { DIRECTORY_CACHE_MS } from "../protocol/limits";
@@ -34,7 +35,7 @@ export class DirectoryCache {
           return rooms;
         },
         (error) => {
-          console.error(JSON.stringify({ event: "directory-unreachable", error: String(error) }));
+          logEvent({ event: "directory-unreachable", error: String(error) });
           // The last list read serves until the interval ends; without one, the next request asks again.
           if (this.lastRead !== null) return this.lastRead;
           if (this.held?.rooms === read) this.held = null;

@@ -1,3 +1,4 @@
+import { logEvent } from "../log";
 import { parseRoom, roomTable, siteConfig } from "../config";
 import { HttpError } from "../http/errors";
 import { readJson } from "../http/json-body";
@@ -28,7 +29,7 @@ async function tellRoom(env: Env, room: ListedRoom): Promise<void> {
   try {
     await answerOf(env.ROOM.getByName(room.settings.name).configure(parseRoom(room.settings), room.closedAt));
   } catch (error) {
-    console.error(JSON.stringify({ event: "room-not-told", room: room.settings.name, error: String(error) }));
+    logEvent({ event: "room-not-told", room: room.settings.name, error: String(error) });
     throw new HttpError(503, `The directory has the change, but room ${room.settings.name} did not take it yet; run the command again`, { "Retry-After": "5" });
   }
 }

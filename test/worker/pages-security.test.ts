@@ -176,7 +176,7 @@ describe("bidi isolation", () => {
 describe("the logs", () => {
   it("should document every event the logger writes in README's Logs table, with its level", () => {
     const section = readme.slice(readme.indexOf("\n### Logs"), readme.indexOf("\n## ", readme.indexOf("\n### Logs") + 1));
-    const rows = new Map([...section.matchAll(/^\| `([a-z0-9-]+)` \| (info|warn|error) \|/gm)].map((m) => [m[1]!, m[2]!]));
+    const rows = new Map([...section.matchAll(/^\| `([a-z0-9-]+)` +\| (info|warn|error) +\|/gm)].map((m) => [m[1]!, m[2]!]));
     expect(Object.fromEntries(rows)).toEqual(LOG_EVENT_LEVELS);
   });
 

@@ -1,3 +1,4 @@
+import { logEvent } from "../../log";
 import type { Clock } from "../../clock";
 import {
   HOOK_DELIVERIES_PER_RUN,
@@ -85,7 +86,7 @@ async function deliverTo(parts: DeliveryParts, hook: HookRow): Promise<void> {
       return;
     }
     hooks.failed(hook.id, now, now + retryDelay(current.attempts + 1), problem);
-    console.error(JSON.stringify({ event: "hook-failed", hook: hook.id, attempts: current.attempts + 1, error: problem }));
+    logEvent({ event: "hook-failed", hook: hook.id, attempts: current.attempts + 1, error: problem });
     return;
   }
 }

@@ -1,3 +1,4 @@
+import { logEvent } from "../../log";
 import type { Clock } from "../../clock";
 import { HttpError } from "../../http/errors";
 import { cleanPost, type Entry } from "../../protocol/entry";
@@ -153,6 +154,6 @@ export class Webhooks {
     this.anyOutgoing = null;
     const detail = { name: hook.name, to: hook.url, reason, failingSince: hook.failing_since, lastError: hook.last_error, dropped };
     audit.record({ at: now, actor: "room", action: "hook-off", target: hook.id, detail: JSON.stringify(detail) });
-    console.error(JSON.stringify({ event: "hook-off", hook: hook.id, ...detail }));
+    logEvent({ event: "hook-off", hook: hook.id, name: hook.name, to: hook.url, reason, dropped });
   }
 }
