@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The room administrator's command line: talks to /<room>/admin/... with the
 // ADMIN_TOKEN secret. Run `npm run admin -- --help` for its usage.
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { adminToken } from "./lib/admin-token.mjs";
 
 const USAGE = `usage: npm run admin -- [--url URL] [--room NAME] COMMAND ...
 
@@ -57,18 +57,7 @@ while (args[0]?.startsWith("--")) {
   else usage(`unknown option ${flag}`);
 }
 
-function devVarsToken() {
-  try {
-    const line = readFileSync(".dev.vars", "utf8")
-      .split("\n")
-      .find((l) => l.startsWith("ADMIN_TOKEN="));
-    return line?.slice("ADMIN_TOKEN=".length).replace(/^"(.*)"$/, "$1");
-  } catch {
-    return undefined;
-  }
-}
-
-const token = process.env.CHATON_ADMIN_TOKEN ?? devVarsToken();
+const token = adminToken();
 if (!token) usage("set CHATON_ADMIN_TOKEN (the ADMIN_TOKEN secret of the deployment)");
 
 async function askPassword() {

@@ -1,5 +1,5 @@
 /** The admin API of a Chaton for Workers site, as the import and export tools use it. */
-import { readFileSync } from "node:fs";
+export { adminToken } from "./admin-token.mjs";
 
 export class AdminApiError extends Error {
   constructor(
@@ -12,19 +12,6 @@ export class AdminApiError extends Error {
 
 const RETRIES = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The admin token: CHATON_ADMIN_TOKEN, or ADMIN_TOKEN in .dev.vars (as npm run admin). */
-export function adminToken(): string | undefined {
-  if (process.env["CHATON_ADMIN_TOKEN"]) return process.env["CHATON_ADMIN_TOKEN"];
-  try {
-    const line = readFileSync(".dev.vars", "utf8")
-      .split("\n")
-      .find((l) => l.startsWith("ADMIN_TOKEN="));
-    return line?.slice("ADMIN_TOKEN=".length).replace(/^"(.*)"$/, "$1");
-  } catch {
-    return undefined;
-  }
-}
 
 export class AdminApi {
   constructor(
