@@ -11,6 +11,11 @@ export class HttpError extends Error {
   }
 }
 
+/** 405 for a method the path does not take; `allow` lists those it does ("GET, POST"). */
+export function methodNotAllowed(allow: string): HttpError {
+  return new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
+}
+
 /** The one place errors become responses: a known error says its reason; anything else is a plain 500. */
 export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {

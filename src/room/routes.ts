@@ -1,6 +1,6 @@
 import type { RoomConfig } from "../config";
 import { clientAddress } from "../http/client-address";
-import { HttpError } from "../http/errors";
+import { methodNotAllowed } from "../http/errors";
 import { notFoundPage } from "../render/pages";
 import { deleteOwnPost } from "./access/own-delete";
 import type { ModerationRoom } from "./access/moderation";
@@ -62,15 +62,12 @@ export function routeInRoom(request: Request, url: URL, rest: string, room: Room
   const route = ROUTES[rest];
   if (route !== undefined) {
     const handler = route[request.method as "GET" | "POST"];
-    if (handler === undefined) {
-      const allow = Object.keys(route).join(", ");
-      throw new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
-    }
+    if (handler === undefined) throw methodNotAllowed(Object.keys(route).join(", "));
     return handler(request, url, room);
   }
   const hook = INCOMING_HOOK.exec(rest);
   if (hook !== null) {
-    if (request.method !== "POST") throw new HttpError(405, "Method not allowed; use POST", { Allow: "POST" });
+    if (request.method !== "POST") throw methodNotAllowed("POST");
     return incomingHook(room, request, hook[1]!, hook[2]!);
   }
   const day = ARCHIVE_DAY.exec(rest);

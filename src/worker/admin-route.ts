@@ -1,4 +1,4 @@
-import { HttpError } from "../http/errors";
+import { HttpError, methodNotAllowed } from "../http/errors";
 import { readForm } from "../http/form";
 import { jsonResponse } from "../http/responses";
 import type { AdminCommand } from "../protocol/admin";
@@ -22,7 +22,7 @@ async function commandOf(request: Request, action: string): Promise<AdminCommand
   if (request.method === "GET" && (reads as readonly string[]).includes(action)) return { action: action as (typeof reads)[number] };
   if (request.method === "POST" && action === "search-fill") return { action, entries: await readSearchFill(request) };
   if (request.method === "POST" && action === "search-merge") return { action };
-  if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
+  if (request.method !== "POST") throw methodNotAllowed("GET, POST");
   const form = await readForm(request);
   const field = (name: string) => {
     const value = form.get(name);

@@ -1,5 +1,5 @@
 import { siteConfig } from "../config";
-import { errorResponse, HttpError } from "../http/errors";
+import { errorResponse, HttpError, methodNotAllowed } from "../http/errors";
 import { MAX_URL_CHARS } from "../protocol/limits";
 import { manifestResponse } from "../render/manifest";
 import { frontPage, notFoundPage } from "../render/pages";
@@ -18,8 +18,6 @@ import { statusCache } from "./status-cache";
 
 export { Room } from "../room/room";
 export { Directory } from "../directory/directory";
-
-const methodNotAllowed = (allow: string) => new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
 
 /** The site's front page: every open room with its chatters and last post (none for private rooms). */
 async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<Response> {

@@ -1,6 +1,6 @@
 import { logEvent } from "../log";
 import { parseRoom, roomTable, siteConfig } from "../config";
-import { HttpError } from "../http/errors";
+import { HttpError, methodNotAllowed } from "../http/errors";
 import { readJson } from "../http/json-body";
 import { jsonResponse } from "../http/responses";
 import { DIRECTORY_NAME, type ListedRoom, type RoomListing } from "../protocol/directory";
@@ -47,7 +47,7 @@ export async function roomAdminRoute(request: Request, env: Env, rest: string): 
   if (path === null) throw new HttpError(404, "No such admin command");
   const [, name, close] = path;
   const method = name === undefined ? "GET, POST" : "POST";
-  if (!method.split(", ").includes(request.method)) throw new HttpError(405, `Method not allowed; use ${method}`, { Allow: method });
+  if (!method.split(", ").includes(request.method)) throw methodNotAllowed(method);
 
   if (name === undefined && request.method === "GET") {
     const declared = [...siteConfig(env).rooms.values()].map((config) =>

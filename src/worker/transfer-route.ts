@@ -1,4 +1,4 @@
-import { HttpError } from "../http/errors";
+import { HttpError, methodNotAllowed } from "../http/errors";
 import { readBody } from "../http/form";
 import { parseDay } from "../protocol/day";
 import { MAX_IMPORT_BATCH_BYTES } from "../protocol/limits";
@@ -10,7 +10,7 @@ import { readImportBatch, TransferError, type TransferCommand } from "../protoco
  */
 export async function transferCommand(request: Request, action: "import" | "export"): Promise<TransferCommand> {
   if (action === "export") {
-    if (request.method !== "GET") throw new HttpError(405, "Method not allowed; use GET", { Allow: "GET" });
+    if (request.method !== "GET") throw methodNotAllowed("GET");
     const day = new URL(request.url).searchParams.get("day");
     if (day === null) return { action: "export-status" };
     const parts = /^(\d{4})\/(\d{2})\/(\d{2})$/.exec(day);
@@ -18,7 +18,7 @@ export async function transferCommand(request: Request, action: "import" | "expo
     return { action: "export-day", day };
   }
   if (request.method === "GET") return { action: "import-status" };
-  if (request.method !== "POST") throw new HttpError(405, "Method not allowed", { Allow: "GET, POST" });
+  if (request.method !== "POST") throw methodNotAllowed("GET, POST");
   const type = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") throw new HttpError(415, "Expected an import batch as application/json");
   const body = await readBody(request, MAX_IMPORT_BATCH_BYTES);
