@@ -1,5 +1,6 @@
 import { BUILD_ID } from "./generated/build";
 import type { RoomTable } from "./protocol/directory";
+import { removeControls } from "./protocol/entry";
 import { ADDRESS_POSTS_PER_MINUTE, CLIENT_POST_BURST, CLIENT_POSTS_PER_MINUTE, NEW_CLIENTS_PER_MINUTE } from "./protocol/limits";
 
 /** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
@@ -138,8 +139,9 @@ export function parseRoom(raw: unknown): RoomConfig {
   if (!isIconUrl(icon)) throw new ConfigError(`room ${name}: icon must be an http(s) URL or a path starting with /`);
   return {
     name,
-    title: text(room, "title", name),
-    description: text(room, "description", ""),
+    // An administrator's text too goes into the feed's XML, which cannot hold control characters.
+    title: removeControls(text(room, "title", name)),
+    description: removeControls(text(room, "description", "")),
     icon,
     login,
     imageMaxPx,

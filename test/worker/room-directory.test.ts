@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { parseRoom, parseSiteConfig } from "../../src/config";
 import { DIRECTORY_NAME, type RoomListing } from "../../src/protocol/directory";
@@ -138,6 +139,19 @@ describe("the room directory", () => {
     const again = await parseHtml(await (await send(`/${name}/`)).text());
     expect(again.elements.find((e) => e.attrs["class"] === "room")?.attrs["data-hold"]).toBe("2000");
     expect((await postTo(name, "free again", "192.0.2.99")).status).toBe(200);
+  });
+
+  it("should keep control characters of a title and description out of its pages and its feed, which stays XML", async () => {
+    const name = freshName();
+    expect((await createRoom({ name, title: "Bell\u0007 <Room>", description: "one\u0001two" })).status).toBe(201);
+    expect((await postTo(name, "hello")).status).toBe(200);
+    const xml = await (await send(`/${name}/var/index.rdf`)).text();
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const channel = (new XMLParser().parse(xml) as { rss: { channel: { title: string; description: string } } }).rss.channel;
+    expect(channel).toMatchObject({ title: "Bell <Room>", description: "onetwo" });
+    const page = await (await send(`/${name}/`)).text();
+    expect(page).toContain("Bell &lt;Room&gt;");
+    expect(page).not.toContain("\u0007");
   });
 
   it("should close a room: 410 with a link to its archives, which stay readable, and off the front page", async () => {
