@@ -77,8 +77,8 @@ export const MAX_FAILED_LOGINS_PER_USER = 30;
 export const VERIFIED_PASSWORD_MS = 60_000;
 /** The current log keeps at least this many entries after the archiver trims it, whatever their day. */
 export const KEEP_LAST_ENTRIES = 30;
-/** A client-made post id (msgid) is at most this long. */
-export const MAX_MSGID_CHARS = 64;
+/** A client-made post id (msgid) is at most this long: part of the wire protocol. */
+export { MAX_MSGID_CHARS } from "./wire";
 /** An author may delete their own post for this long: part of the wire protocol, shared with the page and the client library. */
 export { OWN_DELETE_WINDOW_MS } from "./wire";
 /** A search query longer than this many characters is refused with 400. */

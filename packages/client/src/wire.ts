@@ -53,7 +53,10 @@ export interface PostAck {
  * A post's id, made by the client: the room stores a post whose (nick, msgid)
  * it saw in the last minutes only once, and answers a repeat as the first.
  */
-export const MSGID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const MAX_MSGID_CHARS = 64;
+export const MSGID_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_MSGID_CHARS}}$`);
+/** The rule MSGID_PATTERN checks, as refusals say it. */
+export const MSGID_RULE = `msgid must be 1 to ${MAX_MSGID_CHARS} of A-Z a-z 0-9 _ . : -`;
 
 /**
  * What a socket asks to be sent of new entries, with `frames` in its URL

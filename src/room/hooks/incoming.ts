@@ -5,6 +5,7 @@ import { readForm } from "../../http/form";
 import { mediaTypeOf, readJson } from "../../http/json-body";
 import { jsonResponse } from "../../http/responses";
 import { MAX_HOOK_BODY_BYTES } from "../../protocol/limits";
+import { MSGID_RULE } from "../../protocol/wire";
 import { isValidMsgid, type WritePath } from "../posting/write-path";
 import type { HookLimiter } from "./hook-limiter";
 import type { Webhooks } from "./webhooks";
@@ -72,7 +73,7 @@ export async function incomingHook(room: HookRoom, request: Request, id: string,
   const hook = await room.webhooks.incoming(id, secret);
   if (hook === null) throw new HttpError(404, "No such webhook");
   const body = await readHookPost(request);
-  if (body.msgid !== null && !isValidMsgid(body.msgid)) throw new HttpError(400, "Field msgid must be 1 to 64 of A-Z a-z 0-9 _ . : -");
+  if (body.msgid !== null && !isValidMsgid(body.msgid)) throw new HttpError(400, `Field ${MSGID_RULE}`);
   const wait = room.hookLimiter.take(hook.id, room.clock.now());
   if (wait > 0) throw new HttpError(429, `Too many posts from this webhook; try again in ${wait} s`, { "Retry-After": String(wait) });
   const nick = body.nick === null || body.nick.trim() === "" ? hook.name : body.nick;

@@ -5,6 +5,7 @@ import { integerParam } from "../../http/params";
 import { jsonResponse, sexprResponse } from "../../http/responses";
 import { alist, writeSexpr } from "../../protocol/sexpr";
 import type { DeleteGrant } from "./author-secrets";
+import { MSGID_RULE } from "../../protocol/wire";
 import { isValidMsgid, type WritePath } from "./write-path";
 
 /**
@@ -41,7 +42,7 @@ export async function post(room: { writePath: WritePath }, request: Request): Pr
   if (nick === undefined || text === undefined) throw new HttpError(400, "Fields nick and text are required");
   const cid = integerParam(form, "cid");
   const msgid = form.get("msgid") ?? null;
-  if (msgid !== null && !isValidMsgid(msgid)) throw new HttpError(400, "Field msgid must be 1 to 64 of A-Z a-z 0-9 _ . : -");
+  if (msgid !== null && !isValidMsgid(msgid)) throw new HttpError(400, `Field ${MSGID_RULE}`);
   const outcome = room.writePath.submit({ nick, text, ip: clientAddress(request), msgid, client: cid === null ? null : `cid:${cid}` });
   if (outcome.kind === "rate-limited") {
     throw new HttpError(429, `Too many posts; try again in ${outcome.retryAfter} s`, { "Retry-After": String(outcome.retryAfter) });

@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock";
 import { cleanPost, type Entry } from "../../protocol/entry";
-import { MAX_MSGID_CHARS, MSGID_MEMORY_MS } from "../../protocol/limits";
+import { MSGID_MEMORY_MS } from "../../protocol/limits";
+import { MSGID_PATTERN } from "../../protocol/wire";
 import type { Fanout } from "../live/fanout";
 import type { CurrentLog } from "../storage/current-log";
 import type { PostIds } from "../storage/post-ids";
@@ -76,9 +77,7 @@ export class WritePath {
   }
 }
 
-const MSGID = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_MSGID_CHARS}}$`);
-
-/** Whether a client-made post id has the allowed shape (1 to 64 of A-Z a-z 0-9 _ . : -). */
+/** Whether a client-made post id has the allowed shape (MSGID_RULE says it). */
 export function isValidMsgid(msgid: string): boolean {
-  return MSGID.test(msgid);
+  return MSGID_PATTERN.test(msgid);
 }

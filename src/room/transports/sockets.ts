@@ -3,7 +3,15 @@ import { clientAddress } from "../../http/client-address";
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
 import { FRAME_BURST, FRAME_RATE_PER_SECOND, MAX_FRAME_BYTES, PRESENCE_INTERVAL_MS } from "../../protocol/limits";
-import { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED_DATA, type ServerFrame, type SocketErrorCode, type SocketFrames } from "../../protocol/wire";
+import {
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TOO_BIG,
+  CLOSE_UNSUPPORTED_DATA,
+  type ServerFrame,
+  type SocketErrorCode,
+  type SocketFrames,
+  MSGID_RULE,
+} from "../../protocol/wire";
 import { TokenBucket } from "../../security/token-bucket";
 import type { ClientRegistry } from "../live/clients";
 import type { Listener, News } from "../live/fanout";
@@ -217,7 +225,7 @@ export class Sockets implements Listener {
       return send(ws, errorFrame("bad-post", "A post needs a nick and a text", id));
     }
     if (msgid !== undefined && (typeof msgid !== "string" || !isValidMsgid(msgid))) {
-      return send(ws, errorFrame("bad-post", "msgid must be 1 to 64 of A-Z a-z 0-9 _ . : -", id));
+      return send(ws, errorFrame("bad-post", MSGID_RULE, id));
     }
     sender.attachment ??= ws.deserializeAttachment() as Attachment | null;
     const attachment = sender.attachment;
