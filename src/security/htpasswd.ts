@@ -1,5 +1,6 @@
 import bcrypt from "bcryptjs";
 import unixCrypt from "unix-crypt-td-js";
+import { sameText, toBase64, utf8 } from "./bytes";
 import { htpasswdFormat } from "./htpasswd-format";
 
 /**
@@ -9,7 +10,6 @@ import { htpasswdFormat } from "./htpasswd-format";
  * bcryptjs and DES crypt from unix-crypt-td-js (both plain JavaScript).
  */
 
-const encoder = new TextEncoder();
 const ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 async function md5(parts: readonly Uint8Array[]): Promise<Uint8Array> {
@@ -34,9 +34,9 @@ function to64(value: number, chars: number): string {
 
 /** Poul-Henning Kamp's MD5-based crypt, which Apache calls apr1 (the magic is all that differs). */
 export async function md5Crypt(password: string, salt: string, magic: "$apr1$" | "$1$"): Promise<string> {
-  const pw = encoder.encode(password);
-  const saltBytes = encoder.encode(salt.slice(0, 8));
-  const magicBytes = encoder.encode(magic);
+  const pw = utf8.encode(password);
+  const saltBytes = utf8.encode(salt.slice(0, 8));
+  const magicBytes = utf8.encode(magic);
   const alternate = await md5([pw, saltBytes, pw]);
   const parts: Uint8Array[] = [pw, magicBytes, saltBytes];
   for (let left = pw.byteLength; left > 0; left -= 16) parts.push(alternate.subarray(0, Math.min(left, 16)));
@@ -61,13 +61,8 @@ export async function md5Crypt(password: string, salt: string, magic: "$apr1$" |
 }
 
 async function sha1Base64(password: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", encoder.encode(password)));
-  return btoa(Array.from(digest, (byte) => String.fromCharCode(byte)).join(""));
-}
-
-function sameText(a: string, b: string): boolean {
-  const [x, y] = [encoder.encode(a), encoder.encode(b)];
-  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", utf8.encode(password)));
+  return toBase64(digest);
 }
 
 /** Whether `password` matches an htpasswd hash; false for a format we do not know, never an exception. */

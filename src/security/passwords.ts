@@ -1,4 +1,5 @@
 /** Password hashes for private rooms, and the HTTP basic credentials they are checked against. */
+import { sameBytes, toBase64 } from "./bytes";
 import { MAX_PASSWORD_CHARS, MAX_USER_CHARS, MIN_PASSWORD_CHARS } from "../protocol/limits";
 
 /** A stored password: everything needed to check it again, and nothing that reveals it. Plain JSON. */
@@ -23,10 +24,6 @@ export const SALT_BYTES = 16;
 export const HASH_BYTES = 32;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
-}
 
 /** Padded standard base64 only; anything else is null rather than whatever atob makes of it. */
 function fromBase64(text: string): Uint8Array | null {
@@ -54,16 +51,6 @@ export async function hashPassword(password: string): Promise<PasswordRecord> {
   return { algorithm: "pbkdf2-sha256", iterations: PBKDF2_ITERATIONS, salt: toBase64(salt), hash: toBase64(hash) };
 }
 
-/** Compares without returning early, so the time taken says nothing about where two hashes differ. */
-function equalInConstantTime(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  const subtle: { timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean } = crypto.subtle;
-  if (typeof subtle.timingSafeEqual === "function") return subtle.timingSafeEqual(a, b);
-  let difference = 0;
-  for (let i = 0; i < a.byteLength; i++) difference |= a[i]! ^ b[i]!;
-  return difference === 0;
-}
-
 /** Whether the password is the one the record was made from. A record that is not one of ours is false, never an exception. */
 export async function verifyPassword(password: string, record: PasswordRecord): Promise<boolean> {
   try {
@@ -75,7 +62,7 @@ export async function verifyPassword(password: string, record: PasswordRecord): 
     const saltBytes = fromBase64(salt);
     const expected = fromBase64(hash);
     if (saltBytes === null || saltBytes.byteLength === 0 || expected === null || expected.byteLength !== HASH_BYTES) return false;
-    return equalInConstantTime(await derive(password, saltBytes, iterations), expected);
+    return sameBytes(await derive(password, saltBytes, iterations), expected);
   } catch {
     return false;
   }

@@ -1,15 +1,11 @@
 import { clientAddress } from "../http/client-address";
 import { errorResponse, HttpError } from "../http/errors";
 import { VERIFIED_PASSWORD_MS } from "../protocol/limits";
+import { sha256Hex } from "../security/bytes";
 import { parseBasicAuth } from "../security/passwords";
 import { answerOf, type RoomHandle } from "./rooms";
 
 const verified = new Map<string, number>();
-
-async function digest(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function challenge(room: RoomHandle, reason: string): Response {
   return errorResponse(new HttpError(401, reason, { "WWW-Authenticate": `Basic realm="${room.config.name}", charset="UTF-8"` }));
@@ -24,7 +20,7 @@ export async function signIn(request: Request, room: RoomHandle): Promise<{ user
   const header = request.headers.get("Authorization");
   const credentials = parseBasicAuth(header);
   if (credentials === null) return challenge(room, `Sign in to ${room.config.name}`);
-  const key = await digest(`${room.config.name}\n${header}`);
+  const key = await sha256Hex(`${room.config.name}\n${header}`);
   const now = Date.now();
   if ((verified.get(key) ?? 0) > now) return { user: credentials.user };
   const result = await answerOf(room.stub.authenticate(room.config.name, credentials.user, credentials.password, clientAddress(request)));

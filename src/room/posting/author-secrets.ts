@@ -1,6 +1,7 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { entryAnchor, permalink, type Entry } from "../../protocol/entry";
+import { base64url, sameText, utf8 } from "../../security/bytes";
 import type { RoomMeta } from "../storage/room-meta";
 
 /** What a poster gets with the acknowledgement of a stored post: the entry's permalink and the secret that deletes it. */
@@ -12,16 +13,7 @@ export interface DeleteGrant {
 /** A secret is the first 16 bytes (128 bits) of the HMAC, base64url: 22 characters. */
 const SECRET_BYTES = 16;
 
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
 const fromHex = (text: string) => Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
-
-const utf8 = new TextEncoder();
 
 /**
  * The per-post secrets that let an author delete their own post. Each is an
@@ -59,8 +51,6 @@ export class AuthorSecrets {
 
   /** Whether `secret` is the one for the entry with this anchor (compared in constant time). */
   matches(anchor: string, secret: string): boolean {
-    const expected = utf8.encode(this.secretOf(anchor));
-    const given = utf8.encode(secret);
-    return given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected);
+    return sameText(secret, this.secretOf(anchor));
   }
 }

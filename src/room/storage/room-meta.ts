@@ -1,3 +1,5 @@
+import { hex } from "../../security/bytes";
+
 /** Facts about the room itself (table room_meta). */
 export class RoomMeta {
   constructor(private readonly sql: SqlStorage) {}
@@ -9,7 +11,7 @@ export class RoomMeta {
 
   /** The room's key for authors' delete secrets, hex; made on first use, kept for good. */
   authorKey(): string {
-    const fresh = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const fresh = hex(crypto.getRandomValues(new Uint8Array(32)));
     // A key already there wins, so secrets handed out before stay valid.
     this.sql.exec("INSERT OR IGNORE INTO room_meta (key, value) VALUES ('author_key', ?)", fresh);
     return this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'author_key'").one().value;
