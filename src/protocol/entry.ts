@@ -22,6 +22,13 @@ export function removeControls(s: string): string {
   return s.replace(NOT_IN_XML, "");
 }
 
+/** The number of code points (a character outside the BMP counts once). */
+export function charCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 /** Cuts to `max` code points without splitting a surrogate pair. */
 export function cutChars(s: string, max: number): string {
   if (s.length <= max) return s;

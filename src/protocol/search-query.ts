@@ -1,5 +1,5 @@
 import { dayStart, DAY_SECONDS, parseDay } from "./day";
-import { removeControls } from "./entry";
+import { charCount, removeControls } from "./entry";
 import { MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS } from "./limits";
 
 /**
@@ -32,13 +32,6 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A-Z to a-z and nothing else: what "case-insensitive for Latin letters" means here (SQLite's lower() does the same). */
 export function foldLatin(s: string): string {
   return s.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-}
-
-/** Length in characters (code points), as the trigram index counts them. */
-export function charCount(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
 }
 
 /** A quoted string starting at `at` (a double quote): its content and the index after the closing quote. */

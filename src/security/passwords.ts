@@ -1,5 +1,6 @@
 /** Password hashes for private rooms, and the HTTP basic credentials they are checked against. */
 import { sameBytes, toBase64 } from "./bytes";
+import { charCount } from "../protocol/entry";
 import { MAX_PASSWORD_CHARS, MAX_USER_CHARS, MIN_PASSWORD_CHARS } from "../protocol/limits";
 
 /** A stored password: everything needed to check it again, and nothing that reveals it. Plain JSON. */
@@ -29,12 +30,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function fromBase64(text: string): Uint8Array | null {
   if (!BASE64.test(text)) return null;
   return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
-}
-
-function charCount(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {

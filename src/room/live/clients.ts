@@ -91,6 +91,6 @@ export class ClientRegistry {
 /** A fresh long-poll client id, or 503 when the room cannot give one. */
 export function issueCid(clients: ClientRegistry): number {
   const cid = clients.issue();
-  if (cid === null) throw new HttpError(503, "No client id available", { "Retry-After": "10" });
+  if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
   return cid;
 }

@@ -1,5 +1,6 @@
 import { MAX_SEARCH_EXAMINED, MAX_SEARCH_TERM_TRIGRAMS, SEARCH_PAGE_SIZE } from "../../protocol/limits";
-import { charCount, foldLatin, type SearchQuery } from "../../protocol/search-query";
+import { charCount } from "../../protocol/entry";
+import { foldLatin, type SearchQuery } from "../../protocol/search-query";
 import { entryId, timeOfId } from "./entry-id";
 
 export interface SearchHit {

@@ -1,12 +1,11 @@
 import type { RoomConfig } from "../../config";
-import { HttpError } from "../../http/errors";
 import { dayOf } from "../../protocol/day";
 import { MAX_NICK_CHARS, MAX_TEXT_CHARS } from "../../protocol/limits";
 import { renderEntries } from "../../render/entries";
 import { html } from "../../render/html";
 import { feedLink, htmlResponse, layout, themeSwitch } from "../../render/pages";
 import { searchBox } from "../../render/search";
-import type { ClientRegistry } from "../live/clients";
+import { issueCid, type ClientRegistry } from "../live/clients";
 import type { CurrentLog } from "../storage/current-log";
 
 export interface PageRoom {
@@ -27,8 +26,7 @@ export function roomPage(room: PageRoom): Response {
   // The page's script uses a WebSocket, counted apart; a long-poll fallback in a
   // loose room gets its client id from its first comet reply. A strict room
   // only gives ids to its own page, so the page carries one.
-  const cid = config.login === "strict" ? room.clients.issue() : 0;
-  if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
+  const cid = config.login === "strict" ? issueCid(room.clients) : 0;
   const log = room.log.all();
   const entries = renderEntries(log, null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
   // The archive of the day shown: the newest entry's (the script follows new entries).
