@@ -1,6 +1,6 @@
 import { JSON_TYPE, SEXPR_TYPE } from "../protocol/content-types";
 
-const NO_CACHE = { "Cache-Control": "no-cache" };
+export const NO_CACHE = { "Cache-Control": "no-cache" };
 
 /** A compact JSON reply, not cached unless `headers` says otherwise. */
 export function jsonResponse(value: unknown, headers: Record<string, string> = {}, status = 200): Response {

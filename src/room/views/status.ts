@@ -1,4 +1,4 @@
-import { jsonResponse } from "../../http/responses";
+import { jsonResponse, NO_CACHE } from "../../http/responses";
 import type { RoomStatus } from "../../protocol/status";
 import { STATUS_VIEWS } from "../../render/status-files";
 import type { Clock } from "../../clock";
@@ -22,11 +22,11 @@ export function roomStatus(room: StatusRoom): RoomStatus {
   };
 }
 
-const NO_CACHE = { "Cache-Control": "no-cache" };
-
 /**
- * var/status.js, status.scm and seq straight from the room, uncached: what the
- * Worker's status cache asks for (clients get the Worker's cached copies).
+ * var/status.js, status.scm and seq straight from the room, uncached. The
+ * Worker answers these paths itself from its cache (which asks the room by
+ * RPC, `Room.status`), so only a request sent to the object itself (tests,
+ * to read the room now) gets here.
  */
 export function statusFile(room: StatusRoom & { config: RoomConfig; clock: Clock }, url: URL, name: "var/status.js" | "var/status.scm" | "var/seq"): Response {
   const view = STATUS_VIEWS[name]!;
