@@ -1,3 +1,4 @@
+import { USER_NAME } from "../../src/protocol/user-name";
 import { htpasswdFormat, type HtpasswdFormat } from "../../src/security/htpasswd-format";
 
 export interface HtpasswdUser {
@@ -6,8 +7,6 @@ export interface HtpasswdUser {
   hash: string;
   format: HtpasswdFormat;
 }
-
-const USER = /^[^\s:]{1,64}$/;
 
 /** The users of an htpasswd file; lines of a format the room cannot verify are reported and left out. */
 export function readHtpasswd(text: string): { users: HtpasswdUser[]; skipped: { line: number; user: string; reason: string }[] } {
@@ -20,7 +19,7 @@ export function readHtpasswd(text: string): { users: HtpasswdUser[]; skipped: { 
     const line = i + 1;
     const user = colon < 0 ? lineText : lineText.slice(0, colon);
     if (colon < 0) return void skipped.push({ line, user: "", reason: "no user:hash" });
-    if (!USER.test(user)) return void skipped.push({ line, user, reason: "a user name is 1 to 64 characters, no spaces" });
+    if (!USER_NAME.test(user)) return void skipped.push({ line, user, reason: "a user name is 1 to 64 characters, no spaces" });
     const hash = lineText.slice(colon + 1);
     const format = htpasswdFormat(hash);
     if (format === null) return void skipped.push({ line, user, reason: "unknown password format" });

@@ -3,6 +3,7 @@
  * (/<room>/admin/import and /<room>/admin/export), shared by both sides.
  */
 import { dayOf, parseDay } from "./day";
+import { USER_NAME } from "./user-name";
 
 /** An entry as it moves in and out, and as a day archive stores it: [seq, nick, sec, usec, text, ip]. */
 export type TransferEntry = [seq: number, nick: string, sec: number, usec: number, text: string, ip: string];
@@ -90,8 +91,6 @@ export type TransferCommand =
 
 export class TransferError extends Error {}
 
-const USER = /^[^\s:]{1,64}$/;
-
 function fail(reason: string): never {
   throw new TransferError(reason);
 }
@@ -171,7 +170,7 @@ export function readImportBatch(value: unknown): ImportBatch {
       const users = value["users"].map((user, i): KeptUser => {
         if (!isRecord(user)) fail(`user ${i + 1} must be an object`);
         const name = text(user["user"], `user ${i + 1}`);
-        if (!USER.test(name)) fail(`user ${i + 1}: a user name is 1 to 64 characters, no spaces or colons`);
+        if (!USER_NAME.test(name)) fail(`user ${i + 1}: a user name is 1 to 64 characters, no spaces or colons`);
         return { user: name, hash: text(user["hash"], `user ${name}: hash`) };
       });
       return { kind: "users", users };

@@ -1,6 +1,7 @@
 import { HttpError } from "../../http/errors";
 import { hashPassword, passwordProblem } from "../../security/passwords";
 import type { AdminCommand, AdminReport } from "../../protocol/admin";
+import { USER_NAME } from "../../protocol/user-name";
 import type { AuditLog } from "../storage/audit-log";
 import type { AllowlistStore } from "../storage/allowlist";
 import type { BlocklistStore } from "../storage/blocklist";
@@ -50,7 +51,7 @@ export async function runAdminCommand(room: AdminRoom, command: AdminCommand): P
     case "allowlist":
       return { allowlist: room.allowlist.text() };
     case "add-user": {
-      if (!/^[^\s:]{1,64}$/.test(command.user)) throw new HttpError(400, "A user name is 1 to 64 characters, no spaces or colons");
+      if (!USER_NAME.test(command.user)) throw new HttpError(400, "A user name is 1 to 64 characters, no spaces or colons");
       const problem = passwordProblem(command.password);
       if (problem !== null) throw new HttpError(400, problem);
       room.users.save(command.user, await hashPassword(command.password), room.clock.now());
