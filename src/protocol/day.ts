@@ -2,13 +2,8 @@
 
 export const DAY_SECONDS = 86_400;
 
-/** The UTC day of a time in seconds, as YYYY/MM/DD. */
-export function dayOf(sec: number): string {
-  const d = new Date(sec * 1000);
-  const mm = String(d.getUTCMonth() + 1).padStart(2, "0");
-  const dd = String(d.getUTCDate()).padStart(2, "0");
-  return `${String(d.getUTCFullYear()).padStart(4, "0")}/${mm}/${dd}`;
-}
+/** The UTC day of a time in seconds, as YYYY/MM/DD: the permalinks' day, defined once with the client library. */
+export { utcDay as dayOf } from "../../packages/client/src/permalink";
 
 /** The first second of a day. */
 export function dayStart(day: string): number {

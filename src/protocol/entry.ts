@@ -1,3 +1,4 @@
+import { entryAnchor as anchorOf } from "../../packages/client/src/permalink";
 import { dayOf } from "./day";
 import { MAX_NICK_CHARS, MAX_TEXT_CHARS } from "./limits";
 
@@ -60,7 +61,7 @@ export function cleanPost(nick: string, text: string): CleanPost | null {
 
 /** The anchor that names an entry on its day page: entry-<sec hex>-<usec hex>. */
 export function entryAnchor(entry: Pick<Entry, "sec" | "usec">): string {
-  return `entry-${entry.sec.toString(16)}-${entry.usec.toString(16).padStart(2, "0")}`;
+  return anchorOf(entry.sec, entry.usec);
 }
 
 /** The permalink of an entry, relative to the room URL. */
