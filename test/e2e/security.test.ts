@@ -20,6 +20,7 @@ import { badInputCorpus, roomStates } from "../support/bad-input-corpus";
 import { findElements } from "../support/dom";
 import { rawRequest, type RawResponse } from "../support/raw-http";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
+import { basicAuth } from "../support/basic-auth";
 
 const run = promisify(execFile);
 const TOKEN = "security-e2e-admin-token";
@@ -30,8 +31,7 @@ const ROOMS = [
   { name: "secret", title: "Secret Room", description: "", icon: "/chaton.svg", private: true },
 ];
 const VARS = { ADMIN_TOKEN: TOKEN, FIRST_USER, ROOMS: JSON.stringify(ROOMS), STATUS_CACHE_SECONDS: "0" };
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-const ALICE = basic("alice", "first password");
+const ALICE = basicAuth("alice", "first password");
 const ADMIN = { Authorization: `Bearer ${TOKEN}` };
 const MIB3 = 3 * 1024 * 1024;
 
@@ -136,7 +136,7 @@ describe("2. guessing passwords", () => {
     for (let i = 0; i < 20; i++) {
       const res = await site(
         "/secret/password",
-        form({ current: `guess ${i}`, next: "new password!", confirm: "new password!" }, { Authorization: basic("dave", "dave's password") }),
+        form({ current: `guess ${i}`, next: "new password!", confirm: "new password!" }, { Authorization: basicAuth("dave", "dave's password") }),
       );
       statuses.push(res.status);
       if (res.status === 429) retryAfter ??= res.headers.get("Retry-After");
@@ -286,7 +286,8 @@ describe("the bad-input corpus over TCP", () => {
 describe("2. throttles across a restart", () => {
   it("should still make a guesser wait after the server is killed and started again on its storage", async () => {
     const ip = "127.0.0.77";
-    const signIn = async (password: string) => (await sendRaw("GET", "/secret/var/seq", { Authorization: basic("alice", password) }, null, false, ip)).status;
+    const signIn = async (password: string) =>
+      (await sendRaw("GET", "/secret/var/seq", { Authorization: basicAuth("alice", password) }, null, false, ip)).status;
     const failures: number[] = [];
     for (let i = 0; i < 5; i++) failures.push(await signIn(`guess ${i}`));
     expect(failures).toEqual(Array(5).fill(401));
@@ -298,7 +299,7 @@ describe("2. throttles across a restart", () => {
     expect(await signIn("first password")).toBe(429);
     const page = await site(
       "/secret/password",
-      form({ current: "still guessing", next: "new password!", confirm: "new password!" }, { Authorization: basic("dave", "dave's password") }),
+      form({ current: "still guessing", next: "new password!", confirm: "new password!" }, { Authorization: basicAuth("dave", "dave's password") }),
     );
     expect(page.status).toBe(429);
     // Others are not held back.

@@ -8,9 +8,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findElements } from "../support/dom";
 import { send } from "../support/rooms";
+import { basicAuth } from "../support/basic-auth";
 
 const TITLE = "Secret Room";
-const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
 
 describe("paths below a private room's admin/", () => {
   it("should ask for sign-in on everything deeper than admin/<command>, and give away no title", async () => {
@@ -25,7 +25,7 @@ describe("paths below a private room's admin/", () => {
   });
 
   it("should answer a signed-in user's deeper admin path with a 404 page only after sign-in", async () => {
-    const res = await send("/secret/admin/users/more", { headers: { Authorization: basic("alice", "first password"), "CF-Connecting-IP": "192.0.2.201" } });
+    const res = await send("/secret/admin/users/more", { headers: { Authorization: basicAuth("alice", "first password"), "CF-Connecting-IP": "192.0.2.201" } });
     expect(res.status).toBe(404);
     expect(findElements(await res.text(), (tag) => tag === "h1")[0]?.text).toBe("Not found");
   });

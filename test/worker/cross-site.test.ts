@@ -9,10 +9,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ORIGIN, roomSequence, send } from "../support/rooms";
+import { basicAuth } from "../support/basic-auth";
 
 const ROOM = "secret";
-const basic = (user: string, password: string) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
-const ALICE = basic("alice", "first password");
+const ALICE = basicAuth("alice", "first password");
 const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 
 /** What a browser on another site sends with a form it submits here. */
@@ -28,7 +28,7 @@ async function addUser(user: string, password: string): Promise<void> {
 }
 
 async function signsIn(user: string, password: string, ip: string): Promise<boolean> {
-  const res = await send(`/${ROOM}/var/seq`, { headers: { Authorization: basic(user, password), "CF-Connecting-IP": ip } });
+  const res = await send(`/${ROOM}/var/seq`, { headers: { Authorization: basicAuth(user, password), "CF-Connecting-IP": ip } });
   await res.arrayBuffer();
   return res.status === 200;
 }
@@ -49,12 +49,12 @@ describe("requests from another site", () => {
   it("should refuse a cross-site password change, right current password and all, and leave the password as it was", async () => {
     await addUser("carol", "carol's password");
     const change = { current: "carol's password", next: "taken over!!", confirm: "taken over!!" };
-    const res = await send(`/${ROOM}/password`, form(change, { ...FROM_EVIL, Authorization: basic("carol", "carol's password") }));
+    const res = await send(`/${ROOM}/password`, form(change, { ...FROM_EVIL, Authorization: basicAuth("carol", "carol's password") }));
     expect(res.status).toBe(403);
     expect(await signsIn("carol", "carol's password", "198.51.100.31")).toBe(true);
     expect(await signsIn("carol", "taken over!!", "198.51.100.32")).toBe(false);
 
-    const own = await send(`/${ROOM}/password`, form(change, { ...FROM_US, Authorization: basic("carol", "carol's password") }));
+    const own = await send(`/${ROOM}/password`, form(change, { ...FROM_US, Authorization: basicAuth("carol", "carol's password") }));
     expect(own.status).toBe(200);
     expect(await signsIn("carol", "taken over!!", "198.51.100.33")).toBe(true);
   });

@@ -16,6 +16,7 @@ import { decodeDay } from "../../src/room/archive/format";
 import type { Room } from "../../src/room/room";
 import { parseHtml } from "../support/html";
 import { ORIGIN, send } from "../support/rooms";
+import { basicAuth } from "../support/basic-auth";
 
 const TOKEN = "test-admin-token";
 const TODAY = startOfDay(Math.floor(Date.now() / 1000));
@@ -306,8 +307,6 @@ describe("the admin import and export routes", () => {
 });
 
 describe("users kept from an htpasswd file", () => {
-  const basic = (user: string, password: string) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
-
   it("should sign in with the original password, then with the record it was replaced by", async () => {
     const user = `apr-${crypto.randomUUID().slice(0, 8)}`;
     const res = await send("/secret/admin/import", {
@@ -326,7 +325,7 @@ describe("users kept from an htpasswd file", () => {
     const stub = env.ROOM.get(env.ROOM.idFromName("secret"));
     expect(await stub.authenticate("secret", user, "wrong password", "192.0.2.50")).toEqual({ ok: true, value: { ok: false, retryAfter: 0 } });
     expect(await runInRoomNamed(stub, (room) => room.users.record(user))).toEqual({ algorithm: "htpasswd", hash: "$apr1$2lG5sWKX$CzYx2Nrf4Jy7S.8e8ReqF1" });
-    expect((await send("/secret/var/seq", { headers: { Authorization: basic(user, "apr password"), "CF-Connecting-IP": "192.0.2.51" } })).status).toBe(200);
+    expect((await send("/secret/var/seq", { headers: { Authorization: basicAuth(user, "apr password"), "CF-Connecting-IP": "192.0.2.51" } })).status).toBe(200);
     const upgraded = await runInRoomNamed(stub, (room) => room.users.record(user));
     expect(upgraded?.algorithm).toBe("pbkdf2-sha256");
     expect(await stub.authenticate("secret", user, "apr password", "192.0.2.52")).toEqual({ ok: true, value: { ok: true } });

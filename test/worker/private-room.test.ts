@@ -2,12 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FAILED_LOGINS } from "../../src/protocol/limits";
 import { send } from "../support/rooms";
+import { basicAuth } from "../support/basic-auth";
 
 const ROOM = "secret";
-const basic = (user: string, password: string) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
-const RIGHT = basic("alice", "first password");
-const WRONG = basic("alice", "not the password");
-const NOBODY = basic("mallory", "first password");
+const RIGHT = basicAuth("alice", "first password");
+const WRONG = basicAuth("alice", "not the password");
+const NOBODY = basicAuth("mallory", "first password");
 
 /** What must never show to someone who is not signed in. */
 const SECRET_NICK = "hushnick";
@@ -121,13 +121,13 @@ describe("a private room", () => {
   it("should slow down repeated failed sign-ins from one address with 429 and Retry-After", async () => {
     const ip = "203.0.113.99";
     for (let i = 0; i < MAX_FAILED_LOGINS; i++) {
-      expect((await send(`/${ROOM}/var/seq`, { headers: asIp(ip, { Authorization: basic("alice", `guess ${i}`) }) })).status).toBe(401);
+      expect((await send(`/${ROOM}/var/seq`, { headers: asIp(ip, { Authorization: basicAuth("alice", `guess ${i}`) }) })).status).toBe(401);
     }
-    const slowed = await send(`/${ROOM}/var/seq`, { headers: asIp(ip, { Authorization: basic("alice", "guess again") }) });
+    const slowed = await send(`/${ROOM}/var/seq`, { headers: asIp(ip, { Authorization: basicAuth("alice", "guess again") }) });
     expect(slowed.status).toBe(429);
     expect(Number(slowed.headers.get("Retry-After"))).toBeGreaterThan(0);
     // Even the right password waits its turn from that address; others are not affected.
-    expect((await send(`/${ROOM}/var/seq`, { headers: asIp(ip, { Authorization: basic("alice", "still guessing") }) })).status).toBe(429);
+    expect((await send(`/${ROOM}/var/seq`, { headers: asIp(ip, { Authorization: basicAuth("alice", "still guessing") }) })).status).toBe(429);
     expect((await send(`/${ROOM}/var/seq`, { headers: asIp("203.0.113.100", { Authorization: RIGHT }) })).status).toBe(200);
   });
 
@@ -139,8 +139,8 @@ describe("a private room", () => {
       headers: admin,
     });
     expect(added.status).toBe(200);
-    const bobOld = basic("bob", "bob's old password");
-    const bobNew = basic("bob", "bob's new password");
+    const bobOld = basicAuth("bob", "bob's old password");
+    const bobNew = basicAuth("bob", "bob's new password");
     expect((await send(`/${ROOM}/password`, { headers: { Authorization: bobOld } })).status).toBe(200);
     const mismatch = await send(`/${ROOM}/password`, {
       method: "POST",

@@ -13,9 +13,9 @@ import type { Room } from "../../src/room/room";
 import { Throttles } from "../../src/room/storage/throttles";
 import { findElements } from "../support/dom";
 import { send } from "../support/rooms";
+import { basicAuth } from "../support/basic-auth";
 
 const ROOM = "secret";
-const basic = (user: string, password: string) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
 const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const roomStub = () => env.ROOM.getByName(ROOM);
 
@@ -25,13 +25,13 @@ async function addUser(user: string, password: string): Promise<void> {
 }
 
 function signIn(user: string, password: string, ip: string): Promise<Response> {
-  return send(`/${ROOM}/var/seq`, { headers: { Authorization: basic(user, password), "CF-Connecting-IP": ip } });
+  return send(`/${ROOM}/var/seq`, { headers: { Authorization: basicAuth(user, password), "CF-Connecting-IP": ip } });
 }
 
 function changePassword(user: string, password: string, current: string, ip: string): Promise<Response> {
   return send(`/${ROOM}/password`, {
     method: "POST",
-    headers: { Authorization: basic(user, password), "CF-Connecting-IP": ip },
+    headers: { Authorization: basicAuth(user, password), "CF-Connecting-IP": ip },
     body: new URLSearchParams({ current, next: "a brand new password", confirm: "a brand new password" }),
   });
 }
