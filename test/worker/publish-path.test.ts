@@ -127,31 +127,33 @@ describe("long-poll as a listener", () => {
   });
 });
 
-/** A stand-in for the runtime's socket list, each socket with the tag it was accepted with: what each socket was sent. */
+/**
+ * Sockets built from the listener interface alone, over a stand-in for the
+ * runtime's socket list (each socket with the tag it was accepted with): what each socket was sent.
+ */
 function fakeSockets(count: number, tags: readonly string[] = ["both"]) {
   const sent: string[][] = Array.from({ length: count }, () => []);
-  const sockets = sent.map((frames, i) => ({ tag: tags[i % tags.length], ws: { send: (data: string) => frames.push(data) } as unknown as WebSocket }));
+  const list = sent.map((frames, i) => ({ tag: tags[i % tags.length], ws: { send: (data: string) => frames.push(data) } as unknown as WebSocket }));
   const ctx = {
-    getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.tag === tag).map((s) => s.ws),
+    getWebSockets: (tag?: string) => list.filter((s) => tag === undefined || s.tag === tag).map((s) => s.ws),
   } as unknown as DurableObjectState;
-  return { ctx, sent };
+  const clock = new Clock();
+  const sockets = new Sockets({
+    ctx,
+    clients: new ClientRegistry(clock, count, () => {}),
+    news: null as unknown as NewsEncoder,
+    ver: "v1",
+    clock,
+    submit: () => ({ kind: "empty", pos: 0 }),
+    publishNow: () => {},
+    published: () => Promise.resolve(),
+  });
+  return { sockets, sent };
 }
 
 describe("sockets as a listener", () => {
   it("sends every socket the same entries frame, made once from the news it is handed", () => {
-    const { ctx, sent } = fakeSockets(3);
-    const clock = new Clock();
-    const clients = new ClientRegistry(clock, 3, () => {});
-    const sockets = new Sockets({
-      ctx,
-      clients,
-      news: null as unknown as NewsEncoder,
-      ver: "v1",
-      clock,
-      submit: () => ({ kind: "empty", pos: 0 }),
-      publishNow: () => {},
-      published: () => Promise.resolve(),
-    });
+    const { sockets, sent } = fakeSockets(3);
     const { news, encodings } = handMadeNews(0, 3);
     sockets.entries(news);
     expect(encodings.sort()).toEqual(["0:html", "0:json"]);
@@ -167,19 +169,7 @@ describe("sockets as a listener", () => {
   });
 
   it("sends each kind of socket its own frame, made once per kind whatever the number of sockets", () => {
-    const { ctx, sent } = fakeSockets(9, ["html", "entries", "both"]);
-    const clock = new Clock();
-    const clients = new ClientRegistry(clock, 9, () => {});
-    const sockets = new Sockets({
-      ctx,
-      clients,
-      news: null as unknown as NewsEncoder,
-      ver: "v1",
-      clock,
-      submit: () => ({ kind: "empty", pos: 0 }),
-      publishNow: () => {},
-      published: () => Promise.resolve(),
-    });
+    const { sockets, sent } = fakeSockets(9, ["html", "entries", "both"]);
     const { news, encodings } = handMadeNews(1, 9);
     sockets.entries(news);
     // The html frame, the entries frame, and the frame with both: four encodings asked for, not one per socket.
@@ -195,37 +185,14 @@ describe("sockets as a listener", () => {
   });
 
   it("encodes nothing when no socket listens", () => {
-    const { ctx } = fakeSockets(0);
-    const clock = new Clock();
-    const sockets = new Sockets({
-      ctx,
-      clients: new ClientRegistry(clock, 0, () => {}),
-      news: null as unknown as NewsEncoder,
-      ver: "v1",
-      clock,
-      submit: () => ({ kind: "empty", pos: 0 }),
-      publishNow: () => {},
-      published: () => Promise.resolve(),
-    });
+    const { sockets } = fakeSockets(0);
     const { news, encodings } = handMadeNews(0, 0);
     sockets.entries(news);
     expect(encodings).toEqual([]);
   });
 
   it("tells every socket of a deletion, and of a change of chatters at most once per interval", () => {
-    const { ctx, sent } = fakeSockets(2);
-    const clock = new Clock();
-    const clients = new ClientRegistry(clock, 2, () => {});
-    const sockets = new Sockets({
-      ctx,
-      clients,
-      news: null as unknown as NewsEncoder,
-      ver: "v1",
-      clock,
-      submit: () => ({ kind: "empty", pos: 0 }),
-      publishNow: () => {},
-      published: () => Promise.resolve(),
-    });
+    const { sockets, sent } = fakeSockets(2);
     sockets.deleted("entry-1-01");
     expect(sent.map((frames) => JSON.parse(frames[0]!))).toEqual([
       { type: "deleted", anchor: "entry-1-01" },
