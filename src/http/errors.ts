@@ -16,6 +16,11 @@ export function methodNotAllowed(allow: string): HttpError {
   return new HttpError(405, `Method not allowed; use ${allow}`, { Allow: allow });
 }
 
+/** 429 with the seconds to wait, in the reason and in Retry-After: "`what`; try again in N s". */
+export function tooManyRequests(what: string, seconds: number): HttpError {
+  return new HttpError(429, `${what}; try again in ${seconds} s`, { "Retry-After": String(seconds) });
+}
+
 /** The one place errors become responses: a known error says its reason; anything else is a plain 500. */
 export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {

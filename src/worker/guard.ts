@@ -1,5 +1,5 @@
 import { clientAddress } from "../http/client-address";
-import { errorResponse, HttpError } from "../http/errors";
+import { errorResponse, HttpError, tooManyRequests } from "../http/errors";
 import { VERIFIED_PASSWORD_MS } from "../protocol/limits";
 import { sha256Hex } from "../security/bytes";
 import { parseBasicAuth } from "../security/passwords";
@@ -30,7 +30,7 @@ export async function signIn(request: Request, room: RoomHandle): Promise<{ user
     return { user: credentials.user };
   }
   if (result.retryAfter > 0) {
-    return errorResponse(new HttpError(429, `Too many failed sign-ins; try again in ${result.retryAfter} s`, { "Retry-After": String(result.retryAfter) }));
+    return errorResponse(tooManyRequests("Too many failed sign-ins", result.retryAfter));
   }
   return challenge(room, "Wrong user name or password");
 }

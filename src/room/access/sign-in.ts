@@ -2,7 +2,7 @@ import { hashPassword, passwordProblem, verifyPassword, type PasswordRecord } fr
 import type { Clock } from "../../clock";
 import type { AuditLog } from "../storage/audit-log";
 import type { Users } from "../storage/users";
-import { HttpError } from "../../http/errors";
+import { tooManyRequests } from "../../http/errors";
 import { logEvent } from "../../log";
 import { verifyUserPassword } from "./kept-passwords";
 import type { LoginThrottle } from "./login-throttle";
@@ -77,7 +77,7 @@ export async function changePassword(
   const wait = throttle.retryAfter(change, room.clock.now());
   if (wait > 0) {
     logEvent({ event: "password-throttled", room: room.config.name, ip, user, retryAfter: wait });
-    throw new HttpError(429, `Too many wrong passwords; try again in ${wait} s`, { "Retry-After": String(wait) });
+    throw tooManyRequests("Too many wrong passwords", wait);
   }
   const record = room.users.record(user);
   if (record === null || !(await verifyUserPassword(room, user, change.current, record))) {

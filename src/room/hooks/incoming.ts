@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock";
 import { clientAddress } from "../../http/client-address";
-import { HttpError } from "../../http/errors";
+import { HttpError, tooManyRequests } from "../../http/errors";
 import { readForm } from "../../http/form";
 import { mediaTypeOf, readJson } from "../../http/json-body";
 import { jsonResponse } from "../../http/responses";
@@ -75,11 +75,11 @@ export async function incomingHook(room: HookRoom, request: Request, id: string,
   const body = await readHookPost(request);
   if (body.msgid !== null && !isValidMsgid(body.msgid)) throw new HttpError(400, `Field ${MSGID_RULE}`);
   const wait = room.hookLimiter.take(hook.id, room.clock.now());
-  if (wait > 0) throw new HttpError(429, `Too many posts from this webhook; try again in ${wait} s`, { "Retry-After": String(wait) });
+  if (wait > 0) throw tooManyRequests("Too many posts from this webhook", wait);
   const nick = body.nick === null || body.nick.trim() === "" ? hook.name : body.nick;
   const outcome = room.writePath.submit({ nick, text: body.text, ip: clientAddress(request), msgid: body.msgid, client: `hook:${hook.id}` });
   if (outcome.kind === "rate-limited") {
-    throw new HttpError(429, `Too many posts; try again in ${outcome.retryAfter} s`, { "Retry-After": String(outcome.retryAfter) });
+    throw tooManyRequests("Too many posts", outcome.retryAfter);
   }
   if ((request.headers.get("Accept") ?? "").includes("application/json")) {
     const permalink = outcome.kind === "empty" || outcome.grant === null ? {} : { permalink: outcome.grant.permalink };

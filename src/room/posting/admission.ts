@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock";
 import type { RoomConfig, SiteConfig } from "../../config";
-import { HttpError } from "../../http/errors";
+import { tooManyRequests } from "../../http/errors";
 import { logEvent } from "../../log";
 import type { AuditLog } from "../storage/audit-log";
 import type { AllowlistStore } from "../storage/allowlist";
@@ -110,7 +110,7 @@ export class Admission {
   /** Counts a new client id for `ip`, or refuses it: 429 with Retry-After beyond the address's allowance. */
   requireNewClient(ip: string): void {
     const wait = this.admitNewClient(ip);
-    if (wait > 0) throw new HttpError(429, `Too many new clients from this address; try again in ${wait} s`, { "Retry-After": String(wait) });
+    if (wait > 0) throw tooManyRequests("Too many new clients from this address", wait);
   }
 
   private refused(limit: "client" | "address", post: PostAttempt, client: string, wait: number, first: boolean): number {

@@ -1,5 +1,5 @@
 import { clientAddress } from "../../http/client-address";
-import { HttpError } from "../../http/errors";
+import { HttpError, tooManyRequests } from "../../http/errors";
 import { readForm } from "../../http/form";
 import { integerParam } from "../../http/params";
 import { jsonResponse, sexprResponse } from "../../http/responses";
@@ -45,7 +45,7 @@ export async function post(room: { writePath: WritePath }, request: Request): Pr
   if (msgid !== null && !isValidMsgid(msgid)) throw new HttpError(400, `Field ${MSGID_RULE}`);
   const outcome = room.writePath.submit({ nick, text, ip: clientAddress(request), msgid, client: cid === null ? null : `cid:${cid}` });
   if (outcome.kind === "rate-limited") {
-    throw new HttpError(429, `Too many posts; try again in ${outcome.retryAfter} s`, { "Retry-After": String(outcome.retryAfter) });
+    throw tooManyRequests("Too many posts", outcome.retryAfter);
   }
   return acknowledge(request, outcome.kind !== "empty", outcome.pos, outcome.kind === "empty" ? null : outcome.grant);
 }
