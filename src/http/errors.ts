@@ -1,3 +1,4 @@
+import { TEXT_TYPE } from "../protocol/content-types";
 import { logEvent } from "../log";
 
 /** An error that carries the status and short reason its response gives. */
@@ -26,12 +27,12 @@ export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
     return new Response(`${error.reason}\n`, {
       status: error.status,
-      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache", ...error.headers },
+      headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "no-cache", ...error.headers },
     });
   }
   logEvent({ event: "unhandled-error", error: String(error), stack: error instanceof Error ? error.stack : undefined });
   return new Response("Internal error\n", {
     status: 500,
-    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" },
+    headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "no-cache" },
   });
 }

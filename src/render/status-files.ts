@@ -1,5 +1,5 @@
 import type { RoomConfig } from "../config";
-import { JSON_TYPE, SEXPR_TYPE } from "../protocol/content-types";
+import { JSON_TYPE, SEXPR_TYPE, TEXT_TYPE } from "../protocol/content-types";
 import { alist, writeSexpr } from "../protocol/sexpr";
 import { badgeData, badgeScript } from "./badge";
 import type { RoomStatus } from "../protocol/status";
@@ -19,7 +19,7 @@ export const STATUS_VIEWS: Readonly<Record<string, StatusView>> = {
     cors: false,
     render: (status) => writeSexpr(alist(Object.entries(status))),
   },
-  "var/seq": { type: "text/plain; charset=utf-8", cors: true, render: (status) => String(status["post-sequence"]) },
+  "var/seq": { type: TEXT_TYPE, cors: true, render: (status) => String(status["post-sequence"]) },
   b: {
     type: "text/javascript; charset=utf-8",
     cors: false,

@@ -1,3 +1,4 @@
+import { TEXT_TYPE } from "../protocol/content-types";
 import { siteConfig } from "../config";
 import { errorResponse, HttpError, methodNotAllowed } from "../http/errors";
 import { MAX_URL_CHARS } from "../protocol/limits";
@@ -107,7 +108,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   }
   if (path === "/robots.txt" && request.method === "GET") {
     return new Response(robotsTxt((await allRooms(env)).map((room) => room.config.name)), {
-      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600" },
+      headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "public, max-age=3600" },
     });
   }
   if (path === ROOM_ADMIN_PREFIX || path.startsWith(`${ROOM_ADMIN_PREFIX}/`)) return roomAdminRoute(request, env, path.slice(ROOM_ADMIN_PREFIX.length));

@@ -1,3 +1,4 @@
+import { JSON_TYPE } from "../../protocol/content-types";
 import { logEvent } from "../../log";
 import type { Clock } from "../../clock";
 import {
@@ -36,7 +37,7 @@ async function post(send: HookFetch, hook: HookRow, event: OutboxEvent): Promise
     const request = new Request(hook.url!, {
       method: "POST",
       headers: {
-        "Content-Type": "application/json; charset=utf-8",
+        "Content-Type": JSON_TYPE,
         "User-Agent": "Chaton-Webhook",
         [SIGNATURE_HEADER]: await signBody(hook.signing_key!, event.body),
         [EVENT_HEADER]: event.event,

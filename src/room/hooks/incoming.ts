@@ -1,3 +1,4 @@
+import { TEXT_TYPE } from "../../protocol/content-types";
 import type { Clock } from "../../clock";
 import { clientAddress } from "../../http/client-address";
 import { HttpError, tooManyRequests } from "../../http/errors";
@@ -85,5 +86,5 @@ export async function incomingHook(room: HookRoom, request: Request, id: string,
     const permalink = outcome.kind === "empty" || outcome.grant === null ? {} : { permalink: outcome.grant.permalink };
     return jsonResponse({ stored: outcome.kind !== "empty", pos: outcome.pos, ...permalink });
   }
-  return new Response("ok", { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" } });
+  return new Response("ok", { headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "no-cache" } });
 }

@@ -2,7 +2,9 @@ import { clientAddress } from "../../http/client-address";
 import { HttpError, tooManyRequests } from "../../http/errors";
 import { readForm } from "../../http/form";
 import { integerParam } from "../../http/params";
-import { jsonResponse, sexprResponse } from "../../http/responses";
+import { jsonResponse, NO_CACHE, sexprResponse } from "../../http/responses";
+import { html } from "../../render/html";
+import { htmlResponse } from "../../render/pages";
 import { alist, writeSexpr } from "../../protocol/sexpr";
 import type { DeleteGrant } from "./author-secrets";
 import { MSGID_RULE } from "../../protocol/wire";
@@ -27,7 +29,7 @@ function acknowledge(request: Request, stored: boolean, pos: number, grant: Dele
           ] as const);
     return sexprResponse(writeSexpr(alist([["stored", stored ? 1 : 0], ["pos", pos], ...granted])));
   }
-  return new Response("<html></html>", { headers: { "Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8" } });
+  return htmlResponse(html`<html></html>`, 200, NO_CACHE);
 }
 
 /**
