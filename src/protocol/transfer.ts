@@ -109,7 +109,7 @@ function text(value: unknown, what: string): string {
   return value;
 }
 
-export function readEntry(value: unknown, where: string): TransferEntry {
+function readEntry(value: unknown, where: string): TransferEntry {
   if (!Array.isArray(value) || value.length !== 6) fail(`${where}: an entry is [seq, nick, sec, usec, text, ip]`);
   const usec = count(value[3], `${where}: usec`);
   if (usec >= 1_000_000) fail(`${where}: usec must be below 1000000`);

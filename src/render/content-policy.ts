@@ -15,7 +15,7 @@ export type Framing = { kind: "self" } | { kind: "any" } | { kind: "origins"; or
  * show images from any site, inline styles size them); connections (the
  * WebSocket, comet, posts) and forms only to this site; no plugins, no <base>.
  */
-export function contentSecurityPolicy(framing: Framing): string {
+function contentSecurityPolicy(framing: Framing): string {
   const ancestors = framing.kind === "any" ? "*" : framing.kind === "self" ? "'self'" : ["'self'", ...framing.origins].join(" ");
   return [
     "default-src 'self'",

@@ -11,7 +11,7 @@ export interface RenderOptions {
 }
 
 /** Whether `entry` continues the group of `previous`: same chatter, same address, soon after. */
-export function continuesGroup(previous: Entry | null | undefined, entry: Entry): boolean {
+function continuesGroup(previous: Entry | null | undefined, entry: Entry): boolean {
   return previous != null && previous.nick === entry.nick && previous.ip === entry.ip && entry.sec - previous.sec < GROUPING_SECONDS;
 }
 

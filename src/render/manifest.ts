@@ -8,7 +8,7 @@ export const THEME_COLORS = { light: "#f7f7f5", dark: "#16171a" } as const;
  * opening at its page without the browser's bars. The icons are the site's
  * (static/icons, made by scripts/icons.mjs).
  */
-export function roomManifest(room: RoomConfig): Record<string, unknown> {
+function roomManifest(room: RoomConfig): Record<string, unknown> {
   const url = `/${room.name}/`;
   return {
     id: url,

@@ -27,7 +27,7 @@ export interface DeliveryParts {
 }
 
 /** The wait after the n-th failure in a row: doubling from HOOK_RETRY_FIRST_MS, at most HOOK_RETRY_MAX_MS. */
-export function retryDelay(failures: number): number {
+function retryDelay(failures: number): number {
   return Math.min(HOOK_RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1), HOOK_RETRY_MAX_MS);
 }
 

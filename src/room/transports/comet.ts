@@ -17,7 +17,7 @@ export interface CometRoom {
   admission: Pick<Admission, "requireNewClient">;
 }
 
-export function cometFormat(s: string | null): CometFormat {
+function cometFormat(s: string | null): CometFormat {
   if (s === null) return "html";
   if (s === "1") return "sexpr";
   if (s === "0") return "json";

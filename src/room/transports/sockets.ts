@@ -35,7 +35,7 @@ export type FrameKind = SocketFrames | "both";
 export const FRAME_KINDS: readonly FrameKind[] = ["both", "html", "entries"];
 
 /** `frames` of the socket's URL: none keeps the frame with both parts. */
-export function frameKind(frames: string | null): FrameKind {
+function frameKind(frames: string | null): FrameKind {
   if (frames === null) return "both";
   if (frames === "html" || frames === "entries") return frames;
   throw new HttpError(400, "Parameter frames must be html or entries");
