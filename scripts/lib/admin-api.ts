@@ -1,4 +1,6 @@
 /** The admin API of a Chaton for Workers site, as the import and export tools use it. */
+import { Backoff, sleep } from "../../packages/client/src/backoff";
+
 export { adminToken } from "./admin-token.mjs";
 
 export class AdminApiError extends Error {
@@ -11,7 +13,6 @@ export class AdminApiError extends Error {
 }
 
 const RETRIES = 4;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class AdminApi {
   constructor(
@@ -27,8 +28,9 @@ export class AdminApi {
   /** A request, tried again after a network failure or a 5xx/429 (a batch is idempotent); a 4xx is final. */
   private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
     let lastError: unknown;
+    const backoff = new Backoff({ minMs: 1_000, maxMs: 8_000 });
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
-      if (attempt > 0) await sleep(Math.min(500 * 2 ** attempt, 8_000));
+      if (attempt > 0) await sleep(backoff.next());
       let res: Response;
       try {
         res = await fetch(this.url(path), { ...init, headers: { Authorization: `Bearer ${this.token}`, ...(init.headers as Record<string, string>) } });
