@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { dayOf, dayStart, DAY_SECONDS } from "../src/protocol/day";
 import type { ExportDay, ExportStatus, TransferEntry } from "../src/protocol/transfer";
 import { AdminApi, adminToken } from "./lib/admin-api";
-import { fail, readCommandLine } from "./lib/command-line";
+import { fail, readCommandLine, SITE_OPTIONS } from "./lib/command-line";
 import { formatSeconds, Progress } from "./lib/progress";
 import { writeCurrentLine, writeDayLine, type OriginalEntry } from "./original/entry-line";
 
@@ -28,11 +28,7 @@ The admin token comes from CHATON_ADMIN_TOKEN (or ADMIN_TOKEN in .dev.vars).`;
 const { values: options, positionals } = readCommandLine(USAGE, () =>
   parseArgs({
     allowPositionals: true,
-    options: {
-      url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
-      room: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
+    options: SITE_OPTIONS,
   }),
 );
 if (positionals.length !== 1) fail(`Give one output directory.\n${USAGE}`, 2);

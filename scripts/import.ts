@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DayImportResult, ImportReply, ImportStatus, TransferEntry } from "../src/protocol/transfer";
 import { AdminApi, AdminApiError, adminToken } from "./lib/admin-api";
-import { fail, readCommandLine } from "./lib/command-line";
+import { fail, readCommandLine, SITE_OPTIONS } from "./lib/command-line";
 import { formatSeconds, Progress } from "./lib/progress";
 import { blocklistText, readBlacklist } from "./original/blacklist";
 import { NotADataDirectory } from "./original/data-dir";
@@ -36,14 +36,12 @@ const { values: options, positionals } = readCommandLine(USAGE, () =>
   parseArgs({
     allowPositionals: true,
     options: {
-      url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
-      room: { type: "string" },
+      ...SITE_OPTIONS,
       htpasswd: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       "archives-only": { type: "boolean", default: false },
       report: { type: "string" },
       "batch-entries": { type: "string", default: "5000" },
-      help: { type: "boolean", default: false },
     },
   }),
 );

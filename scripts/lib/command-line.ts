@@ -1,5 +1,12 @@
 /** What the repository's command-line tools share: reading the command line, and failing with a message and an exit code. */
 
+/** The options of every tool that talks to a site's admin API, for node:util's parseArgs. */
+export const SITE_OPTIONS = {
+  url: { type: "string", default: process.env["CHATON_URL"] ?? "http://127.0.0.1:8787" },
+  room: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
 /** Prints `message` on stderr and exits: 1 for a failure, 2 for a usage error. */
 export function fail(message: string, code = 1): never {
   console.error(message);
