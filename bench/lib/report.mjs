@@ -46,15 +46,7 @@ function fanoutRows(record) {
     const r = record[label];
     if (!r || (!r.error && !r.latency_ms)) continue;
     if (r.error) {
-      rows.push([
-        record.scenario,
-        size,
-        rate,
-        label,
-        "ERROR",
-        ...Array(15).fill(""),
-        r.error.split("\n")[0].slice(0, 100),
-      ]);
+      rows.push([record.scenario, size, rate, label, "ERROR", ...Array(15).fill(""), r.error.split("\n")[0].slice(0, 100)]);
       continue;
     }
     const pct = r.delivered_ratio === null ? "-" : `${(r.delivered_ratio * 100).toFixed(1)}%`;
