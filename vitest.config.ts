@@ -22,6 +22,7 @@ const TEST_ROOMS = [
 
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/slowest-files.ts"],
     projects: [
       {
         plugins: [
@@ -65,13 +66,15 @@ export default defineConfig({
         },
       },
       {
+        // Each file starts its own servers on free loopback ports, with their own
+        // storage and addresses: two files at a time, beside the other projects.
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
+          maxWorkers: 2,
         },
       },
     ],

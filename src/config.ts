@@ -39,6 +39,8 @@ export interface SiteConfig {
   clientPostsPerMinute: number;
   /** New client ids each address may get per minute in one room. */
   newClientsPerMinute: number;
+  /** How fast rooms' clocks run against the real one (CLOCK_RATE): 1, but for tests of limits in real time. */
+  clockRate: number;
   /**
    * Origins of other sites trusted to embed a room: they may frame its page,
    * open its WebSocket and post from their pages (ALLOWED_ORIGINS).
@@ -175,6 +177,7 @@ export function parseSiteConfig(env: {
   CLIENT_POSTS_PER_MINUTE?: unknown;
   NEW_CLIENTS_PER_MINUTE?: unknown;
   ALLOWED_ORIGINS?: unknown;
+  CLOCK_RATE?: unknown;
 }): SiteConfig {
   const rawRooms = typeof env.ROOMS === "string" ? JSON.parse(env.ROOMS) : env.ROOMS;
   if (!Array.isArray(rawRooms) || rawRooms.length === 0) throw new ConfigError("ROOMS must list at least one room");
@@ -199,7 +202,25 @@ export function parseSiteConfig(env: {
     clientPostsPerMinute: positiveInteger(env.CLIENT_POSTS_PER_MINUTE, CLIENT_POSTS_PER_MINUTE, "CLIENT_POSTS_PER_MINUTE"),
     newClientsPerMinute: positiveInteger(env.NEW_CLIENTS_PER_MINUTE, NEW_CLIENTS_PER_MINUTE, "NEW_CLIENTS_PER_MINUTE"),
     allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    clockRate: parseClockRate(env.CLOCK_RATE),
   };
+}
+
+const MAX_CLOCK_RATE = 100;
+
+function parseClockRate(value: unknown): number {
+  const rate = Number(value ?? 1);
+  if (!(Number.isInteger(rate) && rate >= 1 && rate <= MAX_CLOCK_RATE)) throw new ConfigError(`CLOCK_RATE must be an integer in [1, ${MAX_CLOCK_RATE}]`);
+  return rate;
+}
+
+/** CLOCK_RATE for a room's clock, made before the site's settings are read: 1 where it is not a usable rate (siteConfig says why). */
+export function roomClockRate(env: { CLOCK_RATE?: unknown }): number {
+  try {
+    return parseClockRate(env.CLOCK_RATE);
+  } catch {
+    return 1;
+  }
 }
 
 const parsed = new WeakMap<object, SiteConfig>();

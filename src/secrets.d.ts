@@ -6,7 +6,12 @@ interface ChatonSecrets {
   /** "user:password": the first user of each private room that has none. */
   FIRST_USER?: string;
 }
-interface Env extends ChatonSecrets {}
+// Settings for tests only, absent from wrangler.toml.
+interface ChatonTestSettings {
+  /** How fast rooms' clocks run against the real one (README, "Tests"); 1 when absent. */
+  CLOCK_RATE?: string;
+}
+interface Env extends ChatonSecrets, ChatonTestSettings {}
 declare namespace Cloudflare {
-  interface Env extends ChatonSecrets {}
+  interface Env extends ChatonSecrets, ChatonTestSettings {}
 }

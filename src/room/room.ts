@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
-import { parseRoom, serverVersion, siteConfig, type RoomConfig } from "../config";
+import { parseRoom, roomClockRate, serverVersion, siteConfig, type RoomConfig } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import { DIRECTORY_NAME, readableWhenClosed } from "../protocol/directory";
 import type { Entry } from "../protocol/entry";
@@ -56,7 +56,7 @@ interface Configured extends RoomView {
  * hand over to plain modules; this class holds the parts and wires them.
  */
 export class Room extends DurableObject<Env> {
-  readonly clock = new Clock();
+  readonly clock: Clock;
   readonly meta: RoomMeta;
   readonly log: CurrentLog;
   readonly archiveIndex: ArchiveIndex;
@@ -91,6 +91,7 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.clock = new Clock(roomClockRate(env));
     migrate(ctx.storage);
     const sql = ctx.storage.sql;
     this.meta = new RoomMeta(sql);

@@ -151,6 +151,28 @@ describe("posting limits", () => {
   });
 });
 
+describe("the room's clock rate (CLOCK_RATE, for the limits' tests in real time)", () => {
+  it("should run a clock RATE times faster than the real one, and as the real one by default", async () => {
+    const fast = new Clock(10);
+    const plain = new Clock();
+    const realStart = Date.now();
+    const [fastStart, plainStart] = [fast.now(), plain.now()];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const real = Date.now() - realStart;
+    expect(fast.now() - fastStart).toBeGreaterThanOrEqual(10 * (real - 2));
+    expect(plain.now() - plainStart).toBeLessThanOrEqual(real + 2);
+    expect(Math.abs(plain.now() - Date.now())).toBeLessThanOrEqual(1);
+  });
+
+  it("should take only whole rates from 1 to 100", () => {
+    expect(parseSiteConfig({ ROOMS: [{ name: "a" }] }).clockRate).toBe(1);
+    expect(parseSiteConfig({ ROOMS: [{ name: "a" }], CLOCK_RATE: "10" }).clockRate).toBe(10);
+    for (const bad of ["0", "1.5", "101", "fast"]) {
+      expect(() => parseSiteConfig({ ROOMS: [{ name: "a" }], CLOCK_RATE: bad }), bad).toThrow(/CLOCK_RATE must be an integer in \[1, 100\]/);
+    }
+  });
+});
+
 describe("the allowlist through the admin API", () => {
   it("should be edited like the blocklist and let its address post past the limits", async () => {
     await withDefaultLimits("archive7");
