@@ -52,6 +52,8 @@ export type LogEvent = About &
     | { event: "directory-unreachable"; error: string }
     /** The directory took a change the room did not (the admin command answers 503; running it again finishes it). */
     | { event: "room-not-told"; error: string }
+    /** A room's object was made: on its first request, or woken from hibernation; with the comet requests and sockets it kept. */
+    | { event: "room-started"; held: number; sockets: number }
     /** An error no handler expected (answered with a plain 500): its message and stack, for the operator only. */
     | { event: "unhandled-error"; error: string; stack?: string }
   );
@@ -83,6 +85,7 @@ export const LOG_EVENT_LEVELS: Readonly<Record<LogEvent["event"], LogLevel>> = {
   "hook-delivery-failed": "error",
   "directory-unreachable": "error",
   "room-not-told": "error",
+  "room-started": "info",
   "unhandled-error": "error",
 };
 

@@ -17,6 +17,10 @@ export interface DevOptions {
   readyTimeoutMs?: number;
   /** More directories to remove once the server has stopped. */
   cleanup?: string[];
+  /** wrangler's --log-level; default warn, which hides the rooms' info lines ("log" shows them). */
+  logLevel?: "log" | "info" | "warn";
+  /** Called with each chunk the server prints. */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface DevServer {

@@ -138,6 +138,8 @@ function waitExit(child, ms) {
  * wrangler; default cwd), persistDir (reuse it, as after a crash; default a
  * fresh one, removed when the server stops gracefully), port (default a free
  * one), vars ({ KEY: value } passed as --var), label, readyPath, readyTimeoutMs,
+ * logLevel (wrangler's --log-level; default warn, which hides the rooms' info lines: "log" shows them),
+ * onOutput (called with each chunk the server prints),
  * cleanup (more directories to remove once stopped).
  *
  * The server: { label, url, port, inspectorPort, persistDir, pgid, cwd, root, output(),
@@ -175,7 +177,7 @@ export async function startDev(options = {}) {
     persistDir,
     "--show-interactive-dev-session=false",
     "--log-level",
-    "warn",
+    options.logLevel ?? "warn",
   ];
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 
@@ -206,6 +208,7 @@ export async function startDev(options = {}) {
   let output = "";
   const capture = (chunk) => {
     output = (output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
+    options.onOutput?.(chunk.toString("utf8"));
   };
   child.stdout.on("data", capture);
   child.stderr.on("data", capture);

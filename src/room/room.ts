@@ -38,8 +38,11 @@ import { RoomSettings, type StoredSettings } from "./storage/room-settings";
 import { migrate } from "./storage/schema";
 import { Throttles } from "./storage/throttles";
 import { Users } from "./storage/users";
+import { restoreHeld } from "./transports/comet";
+import { HOLD_EXPIRED } from "../protocol/comet-hold";
+import { HELD_TAG, holdOf } from "./transports/held-sockets";
 import { LongPoll } from "./transports/longpoll";
-import { Sockets } from "./transports/sockets";
+import { pageSocketCount, Sockets } from "./transports/sockets";
 import { closedRoom } from "./views/closed";
 import { roomStatus } from "./views/status";
 import { logEvent } from "../log";
@@ -113,9 +116,11 @@ export class Room extends DurableObject<Env> {
     this.hookOutbox = new HookOutbox(sql);
     this.webhooks = new Webhooks({ hooks: this.hooks, outbox: this.hookOutbox, audit: this.audit, clock: this.clock, wake: (at) => this.wake(at) });
     this.archiveBucket = env.ARCHIVE;
-    this.clients = new ClientRegistry(this.clock, ctx.getWebSockets().length, () => this.configured?.fanout.presence());
+    this.clients = new ClientRegistry(this.clock, pageSocketCount(ctx), () => this.configured?.fanout.presence());
     // Keep-alive pings are answered without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    const name = ctx.id.name ?? this.meta.name();
+    logEvent({ event: "room-started", ...(name === null ? {} : { room: name }), held: ctx.getWebSockets(HELD_TAG).length, sockets: this.clients.sockets });
   }
 
   /**
@@ -173,7 +178,7 @@ export class Room extends DurableObject<Env> {
     const { clients, clock, log } = this;
     const ver = serverVersion();
     const news = new NewsEncoder(log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
-    const longpoll = new LongPoll(holdMs, ver, (cid) => clients.stopWaiting(cid));
+    const longpoll = new LongPoll(ver, (cid) => clients.stopWaiting(cid));
     let writePath: WritePath | null = null;
     let told: Fanout | null = null;
     const sockets = new Sockets({
@@ -199,7 +204,8 @@ export class Room extends DurableObject<Env> {
     // Outgoing webhooks queue each stored entry inside the transaction that stores it.
     const onStored = [(entry: Entry) => this.webhooks.entryStored(config.name, entry)];
     writePath = new WritePath(this.ctx.storage, log, this.postIds, admission, fanout, authorSecrets, clock, onStored);
-    return {
+    const assembled: Configured = {
+      ctx: this.ctx,
       config,
       ver,
       holdMs,
@@ -223,6 +229,8 @@ export class Room extends DurableObject<Env> {
       archive: () => this.archiveBucket,
       requestsServed: () => this.requestsServed,
     };
+    restoreHeld(assembled);
+    return assembled;
   }
 
   /** The long-poll requests held now (tests and stats). */
@@ -376,16 +384,31 @@ export class Room extends DurableObject<Env> {
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
     const room = this.room();
-    if (this.closedAt !== null) ws.close(1001, "The room is closed");
+    const hold = holdOf(this.ctx, ws);
+    if (hold !== null) {
+      if (message === HOLD_EXPIRED) room.longpoll.expire(hold.cid, hold.id);
+    } else if (this.closedAt !== null) ws.close(1001, "The room is closed");
     else room.sockets.message(ws, message);
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
-    this.room().sockets.closed(ws, code);
+    this.socketGone(ws, code);
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.room().sockets.closed(ws, 1006);
+    this.socketGone(ws, 1006);
+  }
+
+  private socketGone(ws: WebSocket, code: number): void {
+    const room = this.room();
+    const hold = holdOf(this.ctx, ws);
+    if (hold === null) return room.sockets.closed(ws, code);
+    room.longpoll.forget(hold.cid, hold.id);
+    try {
+      ws.close(1000, "closing");
+    } catch {
+      // Closed already.
+    }
   }
 
   /**

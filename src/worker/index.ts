@@ -8,6 +8,7 @@ import { robotsTxt } from "../render/robots";
 import { STATUS_VIEWS } from "../render/status-files";
 import { adminRoute } from "./admin-route";
 import { refuseDeclaredOversize, withBodyRead } from "./body-cap";
+import { cometThroughRoom } from "./comet-hold";
 import { crossSiteRefusal } from "./cross-site";
 import { signIn } from "./guard";
 import { passwordRoute } from "./password-route";
@@ -40,11 +41,13 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
  */
 const LIVE_PATHS: ReadonlySet<string> = new Set(["comet", "ws", "post"]);
 
-async function live(request: Request, url: URL, room: RoomHandle): Promise<Response> {
+async function live(request: Request, url: URL, room: RoomHandle, rest: string): Promise<Response> {
   if (room.config.private) {
     const signedIn = await signIn(request, room);
     if (signedIn instanceof Response) return signedIn;
   }
+  // A comet request waits here, not in the room: the room sleeps meanwhile.
+  if (rest === "comet" && request.method === "GET") return cometThroughRoom(room.stub, request);
   return room.stub.fetch(await withBodyRead(request, url));
 }
 
@@ -56,7 +59,7 @@ async function live(request: Request, url: URL, room: RoomHandle): Promise<Respo
  */
 async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
   refuseDeclaredOversize(request, url, rest);
-  if (rest !== null && LIVE_PATHS.has(rest)) return live(request, url, room);
+  if (rest !== null && LIVE_PATHS.has(rest)) return live(request, url, room, rest);
   const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
   if (admin) return adminRoute(request, env, room, admin[1]!);
   // An incoming webhook's URL is its own credential, in a private room too.

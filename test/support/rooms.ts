@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import type { Room } from "../../src/room/room";
+import { cometThroughRoom } from "../../src/worker/comet-hold";
 
 export const ORIGIN = "http://chat.test";
 
@@ -38,14 +39,18 @@ export interface CometJson {
 /**
  * A room with fresh storage: a Durable Object of its own, configured as the
  * room `configName` of the test configuration (lobby: loose, strict: strict).
- * Requests go straight to the object, with the room's URL.
+ * Requests go straight to the object, with the room's URL; a comet request
+ * waits outside it as the Worker has it wait (src/worker/comet-hold.ts).
  */
 export function freshRoom(configName = "lobby"): TestRoom {
   const stub = env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
   const path = `/${configName}/`;
   const room: TestRoom = {
     path,
-    fetch: (relative, init) => stub.fetch(new Request(`${ORIGIN}${path}${relative}`, init)),
+    fetch: (relative, init) => {
+      const request = new Request(`${ORIGIN}${path}${relative}`, init);
+      return relative.startsWith("comet") && request.method === "GET" ? cometThroughRoom(stub, request) : stub.fetch(request);
+    },
     post: (fields, headers = {}) =>
       room.fetch("post", { method: "POST", body: new URLSearchParams(fields), headers: { "CF-Connecting-IP": "192.0.2.1", ...headers } }),
     inside: async (fn) => {

@@ -15,6 +15,10 @@ export interface DevOptions {
   vars?: Record<string, string>;
   /** Listen on this loopback port (e.g. to restart a server where its clients expect it); default: a free one. */
   port?: number;
+  /** wrangler's --log-level: "log" shows the rooms' info lines (default warn). */
+  logLevel?: "log" | "info" | "warn";
+  /** Called with each chunk the server prints. */
+  onOutput?: (chunk: string) => void;
 }
 
 /** Starts `wrangler dev` on a free loopback port and waits until the lobby answers. */

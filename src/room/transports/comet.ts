@@ -5,7 +5,8 @@ import type { RoomConfig } from "../../config";
 import { issueCid, type ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
 import type { Admission } from "../posting/admission";
-import type { LongPoll } from "./longpoll";
+import { heldWaiters, holdOnSocket } from "./held-sockets";
+import type { LongPoll, Waiter } from "./longpoll";
 
 /** What the comet endpoint works with. */
 export interface CometRoom {
@@ -15,6 +16,8 @@ export interface CometRoom {
   news: NewsEncoder;
   longpoll: LongPoll;
   admission: Pick<Admission, "requireNewClient">;
+  ctx: DurableObjectState;
+  holdMs: number;
 }
 
 function cometFormat(s: string | null): CometFormat {
@@ -32,9 +35,10 @@ function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
 
 /**
  * GET comet: answers at once when the client is behind the log or its client
- * id must change, else holds the request until news or the hold time passes.
+ * id must change, else holds the request until news or the hold time passes,
+ * on a socket to the Worker that waits with it (src/protocol/comet-hold.ts).
  */
-export function comet(room: CometRoom, url: URL, ip: string): Response | Promise<Response> {
+export function comet(room: CometRoom, request: Request, url: URL, ip: string): Response {
   const params = url.searchParams;
   const format = cometFormat(params.get("s"));
   const p = integerParam(params, "p");
@@ -66,13 +70,20 @@ export function comet(room: CometRoom, url: URL, ip: string): Response | Promise
     return now(fresh);
   }
   if (pos !== news.end) return now(c);
-  clients.startWaiting(c);
-  return new Promise<Response>((resolve) => {
-    longpoll.hold({ cid: c, pos, format, answer: (header, content) => resolve(cometResponse(header, content)) }, () => ({
-      pos,
-      nc: clients.count(),
-      ver,
-      cid: c,
-    }));
-  });
+  const { response, waiter } = holdOnSocket(room.ctx, request, { cid: c, pos, format }, room.holdMs);
+  wait(room, waiter);
+  return response;
+}
+
+/** The client of `waiter` waits: the registry counts it, the publish path answers it. */
+function wait(room: CometRoom, waiter: Waiter): void {
+  const { clients, ver } = room;
+  const { cid, pos } = waiter;
+  clients.startWaiting(cid);
+  room.longpoll.hold(waiter, () => ({ pos, nc: clients.count(), ver, cid }));
+}
+
+/** After a wake: the requests held while the room slept wait again. */
+export function restoreHeld(room: CometRoom): void {
+  for (const waiter of heldWaiters(room.ctx)) wait(room, waiter);
 }

@@ -7,29 +7,27 @@ export interface Waiter {
   cid: number;
   pos: number;
   format: CometFormat;
+  /** The hold's own id, when it has one: an event of an earlier hold of the same client id does not touch this one. */
+  id?: string;
   answer(header: ReplyHeader, content: EncodedContent): void;
 }
 
 interface Held {
   waiter: Waiter;
   ping: () => ReplyHeader;
-  /** When the hold time has passed (Date.now() ms). */
-  until: number;
 }
 
 /**
  * Held comet requests, keyed by client id: a listener of the publish path.
  * New entries answer every waiter behind the end with what it has not seen;
  * a deletion answers the pages (the HTML format) with a marker they act on.
- * Every request is held as long, so the map's order (the order of holding)
- * is the order they expire in: one timer, for the first, serves them all.
+ * The room keeps no timer for them: whoever holds the request outside the
+ * room (the Worker, src/worker/comet-hold.ts) says when its time has passed.
  */
 export class LongPoll implements Listener {
   private readonly waiters = new Map<number, Held>();
-  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    private readonly holdMs: number,
     private readonly ver: string,
     private readonly onRelease: (cid: number) => void,
   ) {}
@@ -38,31 +36,22 @@ export class LongPoll implements Listener {
     return this.waiters.size;
   }
 
-  /** Holds `waiter` until news, a release, or the hold time passes (then a ping from `ping`). */
+  /** Holds `waiter` until news, a release, or its hold time passes (then a ping from `ping`). */
   hold(waiter: Waiter, ping: () => ReplyHeader): void {
-    // Deleted first, so that the map's order stays the order of holding.
-    this.waiters.delete(waiter.cid);
-    this.waiters.set(waiter.cid, { waiter, ping, until: Date.now() + this.holdMs });
-    if (this.timer === null) this.arm();
+    this.waiters.set(waiter.cid, { waiter, ping });
   }
 
-  /** The timer, for the first request held, if any. */
-  private arm(): void {
-    const first = this.waiters.values().next();
-    if (first.done) return;
-    this.timer = setTimeout(() => this.expire(), Math.max(0, first.value.until - Date.now()));
+  /** The hold time of the request held for `cid` (the hold `id`) has passed: a ping answers it. */
+  expire(cid: number, id?: string): void {
+    const held = this.waiters.get(cid);
+    if (held === undefined || held.waiter.id !== id) return;
+    this.take(cid);
+    held.waiter.answer(held.ping(), emptyContent(held.waiter.format));
   }
 
-  /** Pings every request held for the hold time, then waits for the next. */
-  private expire(): void {
-    this.timer = null;
-    const now = Date.now();
-    for (const [cid, { waiter, ping, until }] of this.waiters) {
-      if (until > now) break;
-      this.take(cid);
-      waiter.answer(ping(), emptyContent(waiter.format));
-    }
-    this.arm();
+  /** The request held for `cid` (the hold `id`) went away unanswered. */
+  forget(cid: number, id?: string): void {
+    if (this.waiters.get(cid)?.waiter.id === id) this.take(cid);
   }
 
   /** Answers the request held for `cid`, if any, with a ping; used for duplicates. */
@@ -97,11 +86,6 @@ export class LongPoll implements Listener {
     const held = this.waiters.get(cid);
     if (held === undefined) return undefined;
     this.waiters.delete(cid);
-    if (this.waiters.size === 0 && this.timer !== null) {
-      // Nothing left to ping: no timer keeps the room awake.
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
     this.onRelease(cid);
     return held.waiter;
   }

@@ -34,6 +34,13 @@ export type FrameKind = SocketFrames | "both";
  */
 export const FRAME_KINDS: readonly FrameKind[] = ["both", "html", "entries"];
 
+/** The page and API sockets open (a room's held comet requests are sockets too, of their own tag). */
+export function pageSocketCount(ctx: DurableObjectState): number {
+  let count = 0;
+  for (const kind of FRAME_KINDS) count += ctx.getWebSockets(kind).length;
+  return count;
+}
+
 /** `frames` of the socket's URL: none keeps the frame with both parts. */
 function frameKind(frames: string | null): FrameKind {
   if (frames === null) return "both";
@@ -146,7 +153,7 @@ export class Sockets implements Listener {
   /** Every socket gets the same bytes. */
   private broadcast(frame: string): void {
     if (this.room.clients.sockets === 0) return;
-    sendAll(this.room.ctx.getWebSockets(), frame);
+    for (const kind of FRAME_KINDS) sendAll(this.room.ctx.getWebSockets(kind), frame);
   }
 
   /** Each kind of socket gets its frame, made once for all of them, and only when one listens. */

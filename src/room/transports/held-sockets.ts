@@ -1,0 +1,71 @@
+import { HttpError } from "../../http/errors";
+import { HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../../protocol/comet-hold";
+import { CONTENT_TYPES, writeReply, type CometFormat } from "../../protocol/comet-reply";
+import type { Waiter } from "./longpoll";
+
+/** The tag held comet requests' sockets are accepted with, apart from the page and API sockets. */
+export const HELD_TAG = "comet";
+
+/** What a held request's socket keeps across hibernation. */
+interface HeldAttachment {
+  cid: number;
+  pos: number;
+  format: CometFormat;
+  /** This hold's own id: the events of an earlier hold of the same client id are not this one's. */
+  id: string;
+}
+
+function waiterOf(socket: WebSocket, held: HeldAttachment): Waiter {
+  return {
+    ...held,
+    answer(header, content) {
+      try {
+        socket.send(writeReply(header, content));
+        socket.close(1000, "answered");
+      } catch {
+        // The Worker went away: its close event forgets the hold.
+      }
+    },
+  };
+}
+
+/**
+ * Holds a comet request as a hibernatable socket to the Worker that asked
+ * (src/protocol/comet-hold.ts): the 101 tells the Worker how long to hold it
+ * and how to label the reply.
+ */
+export function holdOnSocket(
+  ctx: DurableObjectState,
+  request: Request,
+  held: Omit<HeldAttachment, "id">,
+  holdMs: number,
+): { response: Response; waiter: Waiter } {
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new HttpError(426, "A held comet request comes through the Worker", { Upgrade: "websocket" });
+  }
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  ctx.acceptWebSocket(server, [HELD_TAG]);
+  const attachment: HeldAttachment = { ...held, id: crypto.randomUUID() };
+  server.serializeAttachment(attachment);
+  const response = new Response(null, {
+    status: 101,
+    webSocket: client,
+    headers: { [HOLD_MS_HEADER]: String(holdMs), [REPLY_TYPE_HEADER]: CONTENT_TYPES[held.format] },
+  });
+  return { response, waiter: waiterOf(server, attachment) };
+}
+
+/** The requests held when the room last slept, as waiters again. */
+export function heldWaiters(ctx: DurableObjectState): Waiter[] {
+  return ctx
+    .getWebSockets(HELD_TAG)
+    .filter((socket) => socket.readyState === WebSocket.OPEN)
+    .map((socket) => waiterOf(socket, socket.deserializeAttachment() as HeldAttachment));
+}
+
+/** The hold a socket carries, or null for the page and API sockets. */
+export function holdOf(ctx: DurableObjectState, socket: WebSocket): { cid: number; id: string } | null {
+  if (!ctx.getTags(socket).includes(HELD_TAG)) return null;
+  const { cid, id } = socket.deserializeAttachment() as HeldAttachment;
+  return { cid, id };
+}

@@ -1,0 +1,49 @@
+import { HttpError } from "../http/errors";
+import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../protocol/comet-hold";
+
+/** What answers a held request whose room went away (restarted, or closed) before it replied. */
+const roomWentAway = () => new HttpError(503, "The room restarted; ask again", { "Retry-After": "1" });
+
+/**
+ * Forwards a comet request to its room and, when the room holds it, waits
+ * for the reply outside the room (src/protocol/comet-hold.ts): the room's
+ * socket brings the reply, or the hold time passes and the Worker asks for
+ * the ping. Anything but a held request comes back as the room answered it.
+ */
+export async function cometThroughRoom(room: { fetch(request: Request): Promise<Response> }, request: Request): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set("Upgrade", "websocket");
+  const answer = await room.fetch(new Request(request, { headers }));
+  const socket = answer.webSocket;
+  if (answer.status !== 101 || socket === null) return answer;
+  return heldReply(socket, Number(answer.headers.get(HOLD_MS_HEADER)), answer.headers.get(REPLY_TYPE_HEADER) ?? "application/json");
+}
+
+function heldReply(socket: WebSocket, holdMs: number, contentType: string): Promise<Response> {
+  socket.accept();
+  return new Promise<Response>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      try {
+        socket.send(HOLD_EXPIRED);
+      } catch {
+        // Closing already: its close event answers.
+      }
+    }, holdMs);
+    socket.addEventListener("message", (event) => {
+      clearTimeout(timer);
+      resolve(new Response(event.data, { headers: { "Content-Type": contentType, "Cache-Control": "no-cache" } }));
+      try {
+        socket.close(1000, "answered");
+      } catch {
+        // The room closed it first.
+      }
+    });
+    // After a message this settles nothing: the promise is resolved already.
+    const gone = () => {
+      clearTimeout(timer);
+      reject(roomWentAway());
+    };
+    socket.addEventListener("close", gone);
+    socket.addEventListener("error", gone);
+  });
+}
