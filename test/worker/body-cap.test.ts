@@ -10,7 +10,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_FORM_BYTES } from "../../src/protocol/limits";
+import { MAX_FORM_BYTES, MAX_TEXT_CHARS } from "../../src/protocol/limits";
 import type { Room } from "../../src/room/room";
 import { roomSequence, send } from "../support/rooms";
 
@@ -32,6 +32,29 @@ function streamed(total: number, prefix = "nick=streamer&text="): ReadableStream
     },
   });
 }
+
+/** `bytes` in chunks of `size` bytes, with no Content-Length; the chunks it sent are counted in `sent`. */
+function chunkedStream(bytes: Uint8Array, size: number, sent = { chunks: 0 }): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + size));
+      offset += size;
+      sent.chunks++;
+    },
+  });
+}
+
+/** A text of MAX_TEXT_CHARS characters, no two alike, from code point `first` on: every part of it says where it belongs. */
+const distinctText = (first: number) => Array.from({ length: MAX_TEXT_CHARS }, (_, i) => String.fromCodePoint(first + i)).join("");
+
+/** The room's last entry: its nick and text. */
+const lastEntry = () =>
+  runInDurableObject(env.ROOM.getByName("lobby"), (room: Room) => {
+    const last = room.log.all().at(-1)!;
+    return { nick: last.nick, text: last.text };
+  });
 
 function expectNoServerDetail(body: string): void {
   expect(body).toBe(`Body over ${MAX_FORM_BYTES} bytes\n`);
@@ -98,5 +121,41 @@ describe("a body within the cap", () => {
     const [last] = await runInDurableObject(env.ROOM.getByName("lobby"), (room: Room) => room.log.all().slice(-1));
     // The text is cut to its 2,048 characters as posting does: it arrived whole.
     expect(last!.text).toBe("y".repeat(2048));
+
+    // A body without a length, in many chunks, each of whose parts is checked where it lands: a text of
+    // 2,048 characters no two alike, percent-encoded to nine bytes each (escapes split across chunks),
+    // then a last field that only the body's end carries.
+    const text = distinctText(0x4e00);
+    const nick = "the body's end";
+    const body = new TextEncoder().encode(`text=${encodeURIComponent(text)}&nick=${encodeURIComponent(nick)}`);
+    expect(body.byteLength).toBeGreaterThan(9 * MAX_TEXT_CHARS);
+    const sent = { chunks: 0 };
+    const whole = await send("/lobby/post", { method: "POST", headers: URLENCODED, body: chunkedStream(body, 1000, sent), duplex: "half" } as RequestInit);
+    expect(whole.status).toBe(200);
+    expect(sent.chunks).toBe(Math.ceil(body.byteLength / 1000));
+    expect(await roomSequence("lobby")).toBe(before + 3);
+    expect(await lastEntry()).toEqual({ nick, text });
+  });
+
+  it("should reach the room whole as a multipart form streamed in chunks without a length", async () => {
+    const before = await roomSequence("lobby");
+    // Four bytes a character, cut across the chunks; the nick is the body's last field.
+    const text = distinctText(0x20000);
+    const nick = "multipart's end";
+    const boundary = "----chunked-boundary";
+    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = new TextEncoder().encode(`${part("text", text)}${part("nick", nick)}--${boundary}--\r\n`);
+    expect(body.byteLength).toBeGreaterThan(4 * MAX_TEXT_CHARS);
+    const sent = { chunks: 0 };
+    const res = await send("/lobby/post", {
+      method: "POST",
+      headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` },
+      body: chunkedStream(body, 333, sent),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(sent.chunks).toBe(Math.ceil(body.byteLength / 333));
+    expect(await roomSequence("lobby")).toBe(before + 1);
+    expect(await lastEntry()).toEqual({ nick, text });
   });
 });

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FAILED_LOGINS } from "../../src/protocol/limits";
-import { send } from "../support/rooms";
+import { roomSequence, send } from "../support/rooms";
 import { basicAuth } from "../support/basic-auth";
+import { findElements } from "../support/dom";
 
 const ROOM = "secret";
 const RIGHT = basicAuth("alice", "first password");
@@ -102,9 +103,34 @@ describe("a private room", () => {
 
   it("should keep its activity off the front page", async () => {
     await seedSecret();
+    await seedSecret();
+    // A public room with a post of its own, its card showing what the private one's must not.
+    const posted = await send("/lobby/post", { method: "POST", body: new URLSearchParams({ nick: "public", text: "in the open" }) });
+    expect(posted.status).toBe(200);
+    expect(await roomSequence(ROOM)).toBeGreaterThanOrEqual(2);
     const front = await (await send("/")).text();
     const card = front.slice(front.indexOf('href="/secret/"'));
     expect(card.slice(0, card.indexOf("</li>"))).toContain("Private room");
+
+    const cards = findElements(front, (tag, attrs) => tag === "li" && attrs["class"] === "room-card");
+    const cardOf = (title: string) => {
+      const found = cards.filter((c) => c.text.includes(title));
+      expect(found, title).toHaveLength(1);
+      return found[0]!.text;
+    };
+    const publicCard = cardOf("Chaton Lobby");
+    expect(publicCard).toMatch(/\d+ chatters?|No chatters/);
+    expect(publicCard).toMatch(/\d+ seconds? ago/);
+    expect(front).toMatch(/class="room-(chatters|updated)"/);
+    // The private room's card: its title, description and "Private room", and neither a count nor a time.
+    const secretCard = cardOf("Secret Room");
+    expect(secretCard.replace(/\s+/g, " ").trim()).toBe("Secret Room Members only. Private room");
+    expect(secretCard).not.toMatch(/\d/);
+    expect(secretCard).not.toMatch(/chatter|ago|update/i);
+    const secretMarkup = card.slice(0, card.indexOf("</li>"));
+    expect(secretMarkup).not.toMatch(/room-chatters|room-updated|<time/);
+    expect(front).not.toContain(SECRET_NICK);
+    expect(front).not.toContain(SECRET_TEXT);
   });
 
   it("should use strict login: a client id from elsewhere or unknown gets cid -1", async () => {

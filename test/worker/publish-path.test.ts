@@ -17,7 +17,7 @@ import type { NewsEncoder } from "../../src/room/live/news";
 import type { Room } from "../../src/room/room";
 import { LongPoll } from "../../src/room/transports/longpoll";
 import { Sockets } from "../../src/room/transports/sockets";
-import { ORIGIN } from "../support/rooms";
+import { freshRoom, ORIGIN, type TestRoom } from "../support/rooms";
 
 const RENDER = { roomUrl: "/lobby/", imageMaxPx: 400 };
 const ENTRIES: Entry[] = [
@@ -44,7 +44,7 @@ function handMadeNews(from: number, nc: number) {
 describe("long-poll as a listener", () => {
   it("answers each held request behind the end with what it has not seen, and holds the one at the end", () => {
     const released: number[] = [];
-    const longpoll = new LongPoll(60_000, "v1", (cid) => released.push(cid));
+    const longpoll = new LongPoll("v1", (cid) => released.push(cid));
     const answers = new Map<number, string>();
     const hold = (cid: number, pos: number, format: CometFormat) =>
       longpoll.hold({ cid, pos, format, answer: (header: ReplyHeader, content) => answers.set(cid, writeReply(header, content)) }, () => ({
@@ -79,33 +79,44 @@ describe("long-poll as a listener", () => {
     expect(released.sort()).toEqual([1, 2, 3]);
   });
 
-  it("pings each held request once its own hold time has passed, in the order they were held", async () => {
+  it("pings a held request when whoever holds it says its hold time has passed, and forgets one that went away, each by its own hold", () => {
     const released: number[] = [];
-    const longpoll = new LongPoll(150, "v1", (cid) => released.push(cid));
-    const pinged: { cid: number; at: number }[] = [];
-    const start = Date.now();
-    const hold = (cid: number) =>
-      longpoll.hold({ cid, pos: 2, format: "json", answer: (header) => pinged.push({ cid: header.cid, at: Date.now() - start }) }, () => ({
+    const longpoll = new LongPoll("v1", (cid) => released.push(cid));
+    const pinged: string[] = [];
+    const hold = (cid: number, id: string) =>
+      longpoll.hold({ cid, id, pos: 2, format: "json", answer: (header, content) => pinged.push(writeReply(header, content)) }, () => ({
         pos: 2,
-        nc: 0,
+        nc: 5,
         ver: "v1",
         cid,
       }));
-    hold(1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    hold(2);
-    hold(3);
-    // Held again: its hold starts over, after the others.
-    hold(1);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(pinged.map((p) => p.cid)).toEqual([2, 3, 1]);
-    for (const p of pinged) expect(p.at).toBeGreaterThanOrEqual(80 + 150 - 5);
+    hold(1, "first");
+    hold(2, "second");
+    hold(3, "third");
+    // Held again by the same client: the earlier hold's events no longer touch it.
+    hold(1, "again");
+    longpoll.expire(1, "first");
+    longpoll.forget(1, "first");
+    expect(pinged).toEqual([]);
+    expect(longpoll.size).toBe(3);
+
+    longpoll.expire(2, "second");
+    expect(pinged).toEqual(['{"pos":2,"nc":5,"ver":"v1","cid":2,"content":[]}']);
+    // Its socket closes after the answer: nothing more to do.
+    longpoll.forget(2, "second");
+    longpoll.expire(2, "second");
+    expect(pinged).toHaveLength(1);
+
+    longpoll.forget(3, "third");
+    longpoll.expire(1, "again");
+    expect(pinged[1]).toBe('{"pos":2,"nc":5,"ver":"v1","cid":1,"content":[]}');
+    expect(pinged).toHaveLength(2);
     expect(released).toEqual([2, 3, 1]);
     expect(longpoll.size).toBe(0);
   });
 
   it("answers held pages with a deletion marker and leaves API clients waiting", () => {
-    const longpoll = new LongPoll(60_000, "v1", () => {});
+    const longpoll = new LongPoll("v1", () => {});
     const answers = new Map<number, string>();
     for (const [cid, format] of [
       [1, "html"],
@@ -266,15 +277,48 @@ describe("one write path for every transport", () => {
     return { ws, frames, held, cid };
   }
 
-  it("stores the same entry and sends every listener the same bytes for a post by HTTP and over a socket", async () => {
-    const viaHttp = stubOf();
-    const viaSocket = stubOf();
-    const a = await listened(viaHttp);
-    const b = await listened(viaSocket);
-    const nick = "carol";
-    const text = "same post\nover two ways";
+  /** Every comet format, by its `s` parameter: JSON (s=0), the S-expression (s=1), JSON whose content is HTML (no s). */
+  const FORMATS = [
+    ["json", "&s=0"],
+    ["sexpr", "&s=1"],
+    ["html", ""],
+  ] as const satisfies readonly (readonly [CometFormat, string])[];
 
-    const httpAck = await viaHttp.fetch(`${ORIGIN}/lobby/post`, {
+  /**
+   * A fresh room with a socket and one held comet request of each format
+   * listening (each on a client id of its own, held as the Worker holds it),
+   * and what each of them received.
+   */
+  async function listenedInEveryFormat(room: TestRoom) {
+    const upgrade = await room.fetch("ws?p=0", { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.9" } });
+    const ws = upgrade.webSocket!;
+    const frames: string[] = [];
+    ws.addEventListener("message", (event) => frames.push(event.data as string));
+    ws.accept();
+    const held = new Map<CometFormat, { cid: number; reply: Promise<string> }>();
+    for (const [format, s] of FORMATS) {
+      const cid = await room.issueCid();
+      held.set(format, { cid, reply: room.fetch(`comet?p=0&c=${cid}${s}`).then((res) => res.text()) });
+    }
+    // Every request is held in the room before anything is posted.
+    let holding = 0;
+    for (let i = 0; i < 100 && holding < FORMATS.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      holding = await room.inside((r) => r.longpoll.size);
+    }
+    expect(holding, "comet requests held").toBe(FORMATS.length);
+    return { ws, frames, held };
+  }
+
+  it("stores the same entry and sends every listener the same bytes for a post by HTTP and over a socket", async () => {
+    const viaHttp = freshRoom();
+    const viaSocket = freshRoom();
+    const a = await listenedInEveryFormat(viaHttp);
+    const b = await listenedInEveryFormat(viaSocket);
+    const nick = "carol";
+    const text = 'same post\nover two ways <b>"&';
+
+    const httpAck = await viaHttp.fetch("post", {
       method: "POST",
       headers: { Accept: "application/json", "CF-Connecting-IP": "192.0.2.9" },
       body: new URLSearchParams({ nick, text }),
@@ -282,26 +326,57 @@ describe("one write path for every transport", () => {
     expect(await httpAck.json()).toMatchObject({ stored: true, pos: 1 });
     b.ws.send(JSON.stringify({ type: "post", id: "p1", nick, text }));
 
-    const [heardA, heardB] = await Promise.all([a.held, b.held]);
-    const stored = async (stub: DurableObjectStub) =>
-      runInDurableObject(stub, (room: Room) => room.log.all().map(({ seq, nick, text, ip }) => ({ seq, nick, text, ip })));
-    expect(await stored(viaHttp)).toEqual([{ seq: 1, nick, text, ip: "192.0.2.9" }]);
-    expect(await stored(viaSocket)).toEqual(await stored(viaHttp));
+    const stored = (room: TestRoom) => room.inside((r) => r.log.all());
+    const [entriesA, entriesB] = [await stored(viaHttp), await stored(viaSocket)];
+    const withoutTime = (entries: Entry[]) => entries.map(({ seq, nick, text, ip }) => ({ seq, nick, text, ip }));
+    expect(withoutTime(entriesA)).toEqual([{ seq: 1, nick, text, ip: "192.0.2.9" }]);
+    expect(withoutTime(entriesB)).toEqual(withoutTime(entriesA));
 
-    // The comet replies differ only in the timestamp and the client id.
-    const normal = (reply: string, cid: number) => reply.replace(/\(\d+ \d+\)/, "(T)").replace(`(cid . ${cid})`, "(cid . C)");
-    expect(normal(heardA, a.cid)).toBe(normal(heardB, b.cid));
-
-    const entriesFrame = (frames: string[]) => frames.map((f) => JSON.parse(f) as ServerFrame).find((f) => f.type === "entries");
+    const entriesFrame = (frames: string[]) => frames.find((f) => (JSON.parse(f) as ServerFrame).type === "entries");
     for (let i = 0; i < 50 && (!entriesFrame(a.frames) || !entriesFrame(b.frames)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    const frameA = entriesFrame(a.frames) as Extract<ServerFrame, { type: "entries" }>;
-    const frameB = entriesFrame(b.frames) as Extract<ServerFrame, { type: "entries" }>;
-    expect(frameA.entries.map(([n, , t]) => [n, t])).toEqual([[nick, text]]);
-    expect({ ...frameB, entries: frameB.entries.map(([n, , t]) => [n, t]), html: "" }).toEqual({
-      ...frameA,
-      entries: frameA.entries.map(([n, , t]) => [n, t]),
-      html: "",
-    });
+
+    /** What each listener of a room received, checked byte for byte against the one rendering of the entries it stored. */
+    const checkRoom = async (listened: typeof a, entries: Entry[]) => {
+      const replies = new Map<CometFormat, string>();
+      for (const [format, { reply }] of listened.held) replies.set(format, await reply);
+      const { nc, ver } = JSON.parse(replies.get("json")!) as { nc: number; ver: string };
+      expect(nc).toBeGreaterThan(0);
+      const content = (format: CometFormat) => encodeContent(format, entries, null, RENDER);
+      for (const [format] of FORMATS) {
+        const { cid } = listened.held.get(format)!;
+        expect(replies.get(format), `comet ${format}`).toBe(writeReply({ pos: 1, nc, ver, cid }, content(format)));
+      }
+      // The socket's frame carries the very bytes of the JSON and the HTML replies' content, html compared whole.
+      const frame = entriesFrame(listened.frames)!;
+      expect(frame).toBe(`{"type":"entries","pos":1,"nc":${nc},"reset":false,"entries":${content("json").text},"html":${content("html").text}}`);
+      const parsed = JSON.parse(frame) as Extract<ServerFrame, { type: "entries" }>;
+      const htmlReply = JSON.parse(replies.get("html")!) as { content: string };
+      expect(parsed.html).toBe(htmlReply.content);
+      expect(parsed.html).toContain("same post\nover two ways &lt;b&gt;&quot;&amp;");
+      expect(parsed.entries).toEqual((JSON.parse(replies.get("json")!) as { content: unknown }).content);
+      return { replies, nc, ver };
+    };
+    const heardA = await checkRoom(a, entriesA);
+    const heardB = await checkRoom(b, entriesB);
+    expect({ nc: heardB.nc, ver: heardB.ver }).toEqual({ nc: heardA.nc, ver: heardA.ver });
+    // The two rooms differ only in the time of the post: B's entry at A's time gives A's bytes, in every format.
+    const retimed = entriesB.map((e, i) => ({ ...e, sec: entriesA[i]!.sec, usec: entriesA[i]!.usec }));
+    for (const [format] of FORMATS) {
+      const { cid } = a.held.get(format)!;
+      expect(writeReply({ pos: 1, nc: heardB.nc, ver: heardB.ver, cid }, encodeContent(format, retimed, null, RENDER)), `comet ${format}`).toBe(
+        heardA.replies.get(format),
+      );
+    }
+    // The replies of JSON and S-expression differ only in the timestamp and the client id.
+    const normal = (reply: string, cid: number) =>
+      reply
+        .replace(/\(\d+ \d+\)|\[\d+,\d+\]/g, "T")
+        .replace(`(cid . ${cid})`, "(cid . C)")
+        .replace(`"cid":${cid}`, '"cid":C');
+    for (const format of ["json", "sexpr"] as const) {
+      expect(normal(heardB.replies.get(format)!, b.held.get(format)!.cid), format).toBe(normal(heardA.replies.get(format)!, a.held.get(format)!.cid));
+    }
+
     const ack = b.frames.map((f) => JSON.parse(f) as ServerFrame).find((f) => f.type === "ack");
     expect(ack).toMatchObject({ type: "ack", id: "p1", stored: true, pos: 1 });
     a.ws.close(1000);

@@ -17,16 +17,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("status for outside pollers", () => {
   it("should let at most two of 1,000 polls within one interval reach the room", async () => {
+    await postTo("archive11", "one post to count");
     await send("/archive11/var/seq");
     const before = await requestsServed("archive11");
-    const started = Date.now();
-    const replies = [];
+    const replies: Response[] = [];
     for (let batch = 0; batch < 10; batch++) {
       replies.push(...(await Promise.all(Array.from({ length: 100 }, () => send("/archive11/var/status.js")))));
     }
-    expect(Date.now() - started).toBeLessThan(INTERVAL_MS);
-    expect(replies.every((res) => res.status === 200)).toBe(true);
-    expect((await requestsServed("archive11")) - before).toBeLessThanOrEqual(2);
+    expect(replies).toHaveLength(1000);
+    expect(replies.map((res) => res.status)).toEqual(replies.map(() => 200));
+    // Every poll was answered with the room's status, though hardly any reached the room: the Worker's cache answered them.
+    const sequences = await Promise.all(replies.map(async (res) => ((await res.json()) as Record<string, number>)["post-sequence"]));
+    expect(new Set(sequences)).toEqual(new Set([1]));
+    const reached = (await requestsServed("archive11")) - before;
+    expect(reached, "polls that reached the room").toBeLessThanOrEqual(2);
   });
 
   it("should show a new post within one interval plus a second", async () => {
