@@ -56,6 +56,26 @@ const form = (fields: Record<string, string>, headers: Record<string, string> = 
 });
 const sequence = async (room: string) => ((await (await site(`/${room}/admin/export`, { headers: ADMIN })).json()) as { sequence: number }).sequence;
 
+/**
+ * A refusal's reason: a plain-text reply's body (its newline aside), or an HTML
+ * page's alert (role="alert"), else its heading.
+ */
+function reasonOf(res: RawResponse): string {
+  const body = res.body.toString("utf8");
+  if (!(res.headers.get("content-type") ?? "").startsWith("text/html")) return body.replace(/\r?\n$/, "");
+  const [alert] = findElements(body, (_tag, attrs) => attrs["role"] === "alert");
+  const [heading] = findElements(body, (tag) => tag === "h1");
+  return (alert ?? heading)?.text.trim() ?? "";
+}
+
+/** Why `reason` is not a short one (one line of 1 to 200 characters), or null when it is. */
+function notAShortReason(reason: string): string | null {
+  if (reason.trim() === "") return "no reason";
+  if (/[\r\n]/.test(reason)) return `a reason of several lines: ${JSON.stringify(reason.slice(0, 80))}`;
+  if (reason.length > 200) return `a reason of ${reason.length} characters: ${JSON.stringify(reason.slice(0, 80))}`;
+  return null;
+}
+
 /** One request over its own TCP connection, byte for byte: a body with a Content-Length, or in chunks without one. */
 function sendRaw(
   method: string,
@@ -247,16 +267,23 @@ describe("6. the smaller things", () => {
       const { stdout } = await run(command, args, { cwd: PROJECT_ROOT, timeout: 30_000, env: { ...process.env, CHATON_ADMIN_TOKEN: "" } });
       expect(stdout, args.join(" ")).toMatch(/^usage: npm run (admin|import|export) --/);
     }
-    // A mistake is still a mistake: usage on stderr, status 2.
+    // A mistake is still a mistake: the reason and the usage on stderr, nothing on stdout, status 2.
     const wrong = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "frobnicate"], {
+      cwd: PROJECT_ROOT,
+      timeout: 30_000,
       env: { ...process.env, CHATON_ADMIN_TOKEN: "x" },
-    }).catch((e: { code: number; stderr: string }) => e);
-    expect((wrong as { code: number }).code).toBe(2);
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stdout).toBe("");
+    expect(wrong.stderr).toMatch(/^unknown command frobnicate\nusage: npm run admin --/);
   });
 });
 
 describe("the bad-input corpus over TCP", () => {
-  it("should answer every request with its 4xx and a reason, never a 5xx, and change nothing", async () => {
+  it("should answer every request with its 4xx and a short reason of one line, never a 5xx, and change nothing", async () => {
     const today = new Date().toISOString().slice(0, 10).replaceAll("-", "/");
     const corpus = badInputCorpus({ adminToken: TOKEN, member: FIRST_USER, today });
     expect(corpus.length).toBeGreaterThanOrEqual(300);
@@ -277,6 +304,7 @@ describe("the bad-input corpus over TCP", () => {
       if (res.status >= 500 || res.status < 400) wrong.push(`${label}: ${res.status} ${body.slice(0, 80)}`);
       else if (c.status !== "4xx" && res.status !== c.status) wrong.push(`${label}: ${res.status}, expected ${c.status}`);
       else if (/^\s*at\s|\(\S+:\d+:\d+\)|Error:|Internal error|\/(work|home|tmp|usr)\//m.test(body)) wrong.push(`${label}: leaks ${body.slice(0, 80)}`);
+      else if (notAShortReason(reasonOf(res)) !== null) wrong.push(`${label}: ${res.status}, ${notAShortReason(reasonOf(res))}`);
     }
     expect(wrong).toEqual([]);
     expect(await roomStates(site, TOKEN)).toEqual(before);

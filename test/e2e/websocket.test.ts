@@ -96,28 +96,33 @@ describe("the WebSocket transport", () => {
     const session = await apilogin(`${dev.url}/lobby/`, "parity");
     const socket = await openSocket(session.pos);
     const polled: ChatEntry[] = [];
-    const ncs: number[] = [];
+    /** Each post as the long-poll client heard it: its text and the nc of the reply that brought it. */
+    const polledNcs: [string, number][] = [];
     let { cid, pos } = session;
     const texts = ["one", "two", "three", "four", "five"];
     const poller = (async () => {
       while (polled.length < texts.length) {
         const reply = await observeJson(session.cometUri, cid, pos, { timeoutMs: 15_000 });
         polled.push(...reply.content);
-        if (reply.content.length > 0) ncs.push(reply.nc);
+        for (const entry of reply.content) polledNcs.push([entry.text, reply.nc]);
         ({ cid, pos } = reply);
       }
     })();
     for (const text of texts) {
       await say(text, "parity");
+      // Both have it before the next post: each reply and each frame then brings one post, with the nc of its moment.
       await socket.waitFor(() => socket.entries().some((e) => e[2] === text));
+      await socket.waitFor(() => polled.some((e) => e.text === text), 15_000);
     }
     await poller;
     expect(polled.map((e) => e.text)).toEqual(texts);
     expect(socket.entries()).toEqual(polled.map(asWire));
-    const socketNcs = socket.frames.flatMap((f) => (f.type === "entries" ? [f.nc] : []));
-    expect(ncs.at(-1)).toBe(socketNcs.at(-1));
+    // The same nc with every post, over every reply and every frame that brought one.
+    const socketNcs = socket.frames.flatMap((f) => (f.type === "entries" ? f.entries.map((e): [string, number] => [e[2], f.nc]) : []));
+    expect(polledNcs.map(([text]) => text)).toEqual(texts);
+    expect(socketNcs).toEqual(polledNcs);
     const status = (await (await fetch(`${dev.url}/lobby/var/status.js`)).json()) as Record<string, number>;
-    expect(status["num-chatters"]).toBe(ncs.at(-1));
+    expect(status["num-chatters"]).toBe(polledNcs.at(-1)![1]);
     socket.ws.close(1000);
   });
 });
