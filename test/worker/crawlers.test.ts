@@ -4,7 +4,7 @@ import { parseHtml } from "../support/html";
 import { freshRoom, send } from "../support/rooms";
 
 describe("robots.txt", () => {
-  it("keeps crawlers off every room's comet, socket, poster, apilogin and admin paths", async () => {
+  it("keeps crawlers off every room's comet, socket, poster, apilogin and admin paths, and off the site's admin API", async () => {
     const res = await send("/robots.txt");
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
@@ -15,6 +15,7 @@ describe("robots.txt", () => {
       expect(field).toBe("Disallow");
       return path!;
     });
+    expect(disallowed).toContain("/_admin/");
     for (const path of ["comet", "ws", "post", "apilogin", "admin/"]) {
       expect(disallowed).toContain(`/*/${path}`);
       for (const room of ["lobby", "strict", "secret"]) expect(disallowed).toContain(`/${room}/${path}`);
