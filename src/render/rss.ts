@@ -8,13 +8,24 @@ const FSI = "\u2068";
 const PDI = "\u2069";
 
 /**
- * The first line of "nick: text", control characters (CR and tab too)
- * removed, the nick and the text each isolated, so that a right-to-left
- * override in either cannot turn the rest of the title around.
+ * Right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko and the other
+ * scripts of U+0590-U+08FF, their presentation forms, and the right-to-left
+ * blocks beyond the BMP) and the bidi controls: what can turn a title around.
  */
-function itemTitle(entry: Entry): string {
+const BIDI_SENSITIVE = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
+/**
+ * The first line of "nick: text" as the original writes it, control
+ * characters (CR and tab too) removed. Where the nick or the text holds
+ * right-to-left letters or bidi controls, each is isolated, so that neither
+ * can turn the rest of the title around.
+ */
+function itemTitle(entry: Pick<Entry, "nick" | "text">): string {
   const line = (s: string) => removeControls(s.split("\n")[0]!).replace(/[\r\t\u007f]/g, "");
-  return `${FSI}${line(entry.nick)}${PDI}: ${FSI}${line(entry.text)}${PDI}`;
+  const nick = line(entry.nick);
+  const text = line(entry.text);
+  if (!BIDI_SENSITIVE.test(nick) && !BIDI_SENSITIVE.test(text)) return `${nick}: ${text}`;
+  return `${FSI}${nick}${PDI}: ${FSI}${text}${PDI}`;
 }
 
 /** RSS 2.0 with the content module: one item per entry, newest first. */

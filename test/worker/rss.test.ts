@@ -17,7 +17,9 @@ import type { Room } from "../../src/room/room";
 import { parseHtml } from "../support/html";
 import { ORIGIN } from "../support/rooms";
 
-/** An item's title: "nick: text", each isolated (U+2068 ... U+2069) so that neither can reorder the other. */
+/** An item's title: "nick: text" as the original writes it (isolation only where bidi text needs it: see below). */
+const plainTitle = (nick: string, text: string) => `${nick}: ${text}`;
+/** "nick: text", each isolated (U+2068 ... U+2069) so that neither can reorder the other. */
 const isolatedTitle = (nick: string, text: string) => `\u2068${nick}\u2069: \u2068${text}\u2069`;
 
 const CONTENT_NS = "http://purl.org/rss/1.0/modules/content/";
@@ -192,7 +194,7 @@ describe("the RSS feed", () => {
     const newestFirst = [...entries].reverse();
     for (const [i, item] of items.entries()) {
       const entry = newestFirst[i]!;
-      expect(item.title).toBe(isolatedTitle(entry.nick, entry.text.split("\n")[0]!));
+      expect(item.title).toBe(plainTitle(entry.nick, entry.text.split("\n")[0]!));
       expect(item.link).toBe(permalinkOf(room, entry));
       expect(item.guid["#text"]).toBe(item.link);
       expect(item.guid["@isPermaLink"]).toBe("true");
@@ -203,7 +205,7 @@ describe("the RSS feed", () => {
     // The two entries of the same millisecond have different permalinks.
     expect(new Set(items.map((item) => item.guid["#text"])).size).toBe(4);
     expect(items[1]!.link).toMatch(/#entry-[0-9a-f]+-[0-9a-f]{2,}$/);
-    expect(items[2]!.title).toBe(isolatedTitle("bob", "two"));
+    expect(items[2]!.title).toBe(plainTitle("bob", "two"));
   });
 
   it("should give a well-formed feed for hostile nicks and texts, whose parsed title and HTML say exactly what was posted", async () => {
@@ -224,9 +226,29 @@ describe("the RSS feed", () => {
     expect(items).toHaveLength(posts.length);
     for (const [i, item] of items.entries()) {
       const entry = entries[entries.length - 1 - i]!;
-      expect(item.title).toBe(isolatedTitle(entry.nick, entry.text));
+      expect(item.title).toBe(plainTitle(entry.nick, entry.text));
       await expectEntryHtml(room, item, entry);
     }
+  });
+
+  it("should isolate the nick and the text only where either holds right-to-left letters or bidi controls", async () => {
+    const room = await feedRoom("lobby");
+    const posts: [string, string, boolean][] = [
+      ["plain", "hello, world", false],
+      ["café", "naïve 東京 emoji 🎉", false],
+      ["\u202Eevil\u202E", "abc", true],
+      ["alice", "abc \u202Edef\u202D ghi", true],
+      ["דוד", "שלום", true],
+      ["bob", "مرحبا everyone", true],
+      ["carol", "an isolate \u2066inside\u2069", true],
+      ["dave", "a mark \u200F here", true],
+    ];
+    for (const [nick, text] of posts) expect((await room.post(nick, text)).status).toBe(200);
+    const { feed } = await readFeed(await room.feed());
+    const titles = itemsOf(feed)
+      .map((item) => item.title)
+      .reverse();
+    expect(titles).toEqual(posts.map(([nick, text, bidi]) => (bidi ? isolatedTitle(nick, text) : plainTitle(nick, text))));
   });
 
   it("should drop control characters from titles", async () => {
@@ -237,7 +259,7 @@ describe("the RSS feed", () => {
     expect(entry!.text).toBe("abc\td\r\nsecond line");
     const { feed } = await readFeed(await room.feed());
     const [item] = itemsOf(feed);
-    expect(item!.title).toBe(isolatedTitle("tabnick", "abcd"));
+    expect(item!.title).toBe(plainTitle("tabnick", "abcd"));
     await expectEntryHtml(room, item!, entry!);
   });
 
@@ -250,7 +272,7 @@ describe("the RSS feed", () => {
     const { feed } = await readFeed(await room.feed());
     const [item] = itemsOf(feed);
     // Dropped or replaced by U+FFFD: either is fine.
-    expect(item!.title.replaceAll("\uFFFD", "")).toBe(isolatedTitle("nonchar", "xyz"));
+    expect(item!.title.replaceAll("\uFFFD", "")).toBe(plainTitle("nonchar", "xyz"));
     expect(item!.description).toMatch(/x\uFFFD?y\uFFFD?z/);
   });
 
