@@ -13,6 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { control, FRAME_KINDS, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
+import { COST_ROOMS, roomCost } from "./lib/cost.mjs";
 import { postParts } from "./lib/parts.mjs";
 import { archiveRendering } from "./lib/render.mjs";
 import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
@@ -34,7 +35,7 @@ const OURS_VARS = [
   ["NEW_CLIENTS_PER_MINUTE", "1000000"],
   ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
 ];
-const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search"];
+const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search", "cost"];
 
 const DEFAULTS = {
   scenarios: ALL_SCENARIOS.join(","),
@@ -53,6 +54,8 @@ const DEFAULTS = {
   "render-runs": "30",
   search: "200000",
   "search-runs": "30",
+  cost: Object.keys(COST_ROOMS).join(","),
+  "cost-seconds": "120",
   parts: "5:10",
   duration: "10",
   drain: "10",
@@ -73,6 +76,8 @@ const SMOKE = {
   "render-runs": "5",
   search: "2000",
   "search-runs": "5",
+  cost: "quiet",
+  "cost-seconds": "6",
   parts: "1:3",
   duration: "2",
   drain: "3",
@@ -99,6 +104,9 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --parts R:S          the post path part by part: R rounds of S samples of each part (default ${DEFAULTS.parts})
   --search N           search: a room of N generated entries (default ${DEFAULTS.search})
   --search-runs K      timed runs of each query, each way (default ${DEFAULTS["search-runs"]})
+  --cost ROOMS         what a room costs: rooms of ${Object.keys(COST_ROOMS).join(",")} (bench/lib/cost.mjs), each
+                       measured for --cost-seconds on a server of its own (default ${DEFAULTS.cost})
+  --cost-seconds S     the measured period of each cost room (default ${DEFAULTS["cost-seconds"]})
   --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
                        a fan-out run posts max(3, round(rate*S)) messages unless its size gives them
   --drain S            at most S seconds to wait for deliveries after the last post (default ${DEFAULTS.drain})
@@ -208,6 +216,7 @@ function parseOptions() {
     render: { entries: Math.floor(num("render", 1)), runs: Math.floor(num("render-runs", 1)) },
     parts: { rounds: partsRounds, samples: partsSamples },
     search: { entries: Math.floor(num("search", 1)), runs: Math.floor(num("search-runs", 1)) },
+    cost: { rooms: costRooms(o.cost), seconds: num("cost-seconds", 1) },
     durationMs: duration * 1000,
     drainMs: num("drain") * 1000,
     settleMs: num("settle") * 1000,
@@ -215,6 +224,12 @@ function parseOptions() {
     hold: Number(vars.get("COMET_HOLD_SECONDS")) || 25,
     vars,
   };
+}
+
+function costRooms(list) {
+  const rooms = list.split(",").filter(Boolean);
+  for (const room of rooms) if (!(room in COST_ROOMS)) fail(`--cost: unknown room "${room}" (want ${Object.keys(COST_ROOMS).join(",")})`);
+  return rooms;
 }
 
 /** STATUS_CACHE_SECONDS given with --var, else the project's wrangler.toml's. */
@@ -497,6 +512,40 @@ async function main() {
           const out = (record.ours = {});
           await run(out, () => searchBench(live.ours, { ...opts.search, log }), live.ours);
         });
+      } else if (scenario === "cost") {
+        const record = { scenario, hold_s: opts.hold, rooms: [] };
+        results.push(record);
+        trees.ours ??= await snapshot(ROOT, "ours", { linkModulesFrom: ROOT });
+        for (const name of opts.cost.rooms) {
+          if (control.interrupted) break;
+          log(`cost: ${name}, ${opts.cost.seconds} s`);
+          const out = { room: name };
+          record.rooms.push(out);
+          // A server of its own, printing the rooms' lines: each room-started is a wake.
+          const starts = [];
+          let pending = "";
+          const server = await startServer({
+            label: `ours-cost-${name}`,
+            root: ROOT,
+            cwd: trees.ours,
+            vars: [...opts.vars],
+            logLevel: "log",
+            onOutput: (chunk) => {
+              const lines = (pending + chunk).split("\n");
+              pending = lines.pop() ?? "";
+              for (const line of lines) if (line.includes('"event":"room-started"') && line.includes('"room":"lobby"')) starts.push(Date.now());
+            },
+          });
+          try {
+            await run(
+              out,
+              () => roomCost(server, starts, { name, room: COST_ROOMS[name], periodSeconds: opts.cost.seconds, holdSeconds: opts.hold, log }),
+              server,
+            );
+          } finally {
+            await server.stop();
+          }
+        }
       } else if (scenario === "status") {
         const cacheSeconds = statusCacheSeconds(opts.vars);
         const record = { scenario, cache_seconds: cacheSeconds };

@@ -1,5 +1,6 @@
 // The benchmark's report: tables for people, then one "BENCH {json}" line per
 // scenario for tools (grep '^BENCH ' | cut -c7- | jq).
+import { PRICES } from "./cost.mjs";
 
 const fmt = (x, digits = 1) =>
   x === null || x === undefined || Number.isNaN(x) ? "-" : typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : String(x);
@@ -334,6 +335,64 @@ export function printReport(results, meta) {
         ),
       );
     }
+  }
+
+  const cost = results.find((r) => r.scenario === "cost");
+  if (cost?.rooms?.length) {
+    out.push("");
+    out.push(`What a room costs (per day, from a measured period; comet hold ${cost.hold_s} s; Cloudflare's prices read ${PRICES.read}).`);
+    out.push("wkr req: Worker requests; room req: billed requests to the room's object (WebSocket messages and closes at 20:1);");
+    out.push("msgs: messages and closes reaching it; wakes: times it was made; awake: CPU s of the Worker and the room together, an");
+    out.push("upper bound on the time the object cannot hibernate; GB-s at 128 MB; before: the same room when held comet requests");
+    out.push("kept the object awake (a room with a comet listener never hibernated); Paid: one room alone, $ a month");
+    out.push("");
+    out.push(
+      table(
+        [
+          "room",
+          "comet",
+          "pages",
+          "api",
+          "post/s",
+          "period",
+          "wkr req",
+          "room req",
+          "msgs",
+          "wakes",
+          "awake s",
+          "GB-s",
+          "before",
+          "Free",
+          "before",
+          "Paid $",
+          "before",
+        ],
+        cost.rooms.map((r) =>
+          r.error
+            ? [r.room, `ERROR ${String(r.error).split("\n")[0]}`]
+            : [
+                r.room,
+                r.listeners.comet.json + r.listeners.comet.sexpr + r.listeners.comet.html,
+                r.listeners.pages,
+                r.listeners.api,
+                `1/${r.post_every_s}`,
+                r.period_s,
+                r.day.worker_requests,
+                r.day.room_billed_requests,
+                r.day.room_messages,
+                r.day.wakes,
+                r.day.awake_s,
+                r.day.gb_s,
+                r.day.gb_s_before,
+                r.plans.free_fits ? "fits" : `over: ${r.plans.free_over.join(", ")}`,
+                r.plans.free_fits_before ? "fits" : "over",
+                fmt(r.plans.paid_usd_month, 2),
+                fmt(r.plans.paid_usd_month_before, 2),
+              ],
+        ),
+        1,
+      ),
+    );
   }
 
   const search = results.find((r) => r.scenario === "search");

@@ -66,10 +66,13 @@ async function fileLimit(pid) {
  * Starts `wrangler dev` in `cwd` (its wrangler.toml) on a free loopback port,
  * with wrangler from `root`/node_modules, and waits until GET
  * /lobby/var/stats answers 200. `vars` is a list of [key, value]; `cleanup` a
- * directory to remove once the server has stopped, if any.
+ * directory to remove once the server has stopped, if any; `logLevel` and
+ * `onOutput` as for the launcher (the rooms' lines with "log").
  */
-export async function startServer({ label, root, cwd, vars = [], cleanup = null }) {
+export async function startServer({ label, root, cwd, vars = [], cleanup = null, logLevel = undefined, onOutput = undefined }) {
   const dev = await startDev({
+    logLevel,
+    onOutput,
     label: `bench-${label}`,
     cwd,
     root,
