@@ -386,7 +386,7 @@ export class Room extends DurableObject<Env> {
     const room = this.room();
     const hold = holdOf(this.ctx, ws);
     if (hold !== null) {
-      if (message === HOLD_EXPIRED) room.longpoll.expire(hold.cid, hold.id);
+      if (hold !== "answered" && message === HOLD_EXPIRED) room.longpoll.expire(hold.cid, hold.id);
     } else if (this.closedAt !== null) ws.close(1001, "The room is closed");
     else room.sockets.message(ws, message);
   }
@@ -403,6 +403,8 @@ export class Room extends DurableObject<Env> {
     const room = this.room();
     const hold = holdOf(this.ctx, ws);
     if (hold === null) return room.sockets.closed(ws, code);
+    // The Worker's echo of the close that came with the answer.
+    if (hold === "answered") return;
     room.longpoll.forget(hold.cid, hold.id);
     try {
       ws.close(1000, "closing");

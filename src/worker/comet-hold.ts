@@ -22,28 +22,22 @@ export async function cometThroughRoom(room: { fetch(request: Request): Promise<
 function heldReply(socket: WebSocket, holdMs: number, contentType: string): Promise<Response> {
   socket.accept();
   return new Promise<Response>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    let answered = false;
+    // The runtime's own timer: the room's reply may come first, and then this one asks nothing.
+    AbortSignal.timeout(holdMs).addEventListener("abort", () => {
+      if (answered) return;
       try {
         socket.send(HOLD_EXPIRED);
       } catch {
         // Closing already: its close event answers.
       }
-    }, holdMs);
-    socket.addEventListener("message", (event) => {
-      clearTimeout(timer);
-      resolve(new Response(event.data, { headers: { "Content-Type": contentType, "Cache-Control": "no-cache" } }));
-      try {
-        socket.close(1000, "answered");
-      } catch {
-        // The room closed it first.
-      }
     });
-    // After a message this settles nothing: the promise is resolved already.
-    const gone = () => {
-      clearTimeout(timer);
-      reject(roomWentAway());
-    };
-    socket.addEventListener("close", gone);
-    socket.addEventListener("error", gone);
+    socket.addEventListener("message", (event) => {
+      answered = true;
+      // The room closes the socket once it has answered.
+      resolve(new Response(event.data, { headers: { "Content-Type": contentType, "Cache-Control": "no-cache" } }));
+    });
+    // After a message this settles nothing: the promise is resolved already. (An error is followed by a close.)
+    socket.addEventListener("close", () => reject(roomWentAway()));
   });
 }

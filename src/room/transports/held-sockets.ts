@@ -15,11 +15,15 @@ interface HeldAttachment {
   id: string;
 }
 
+/** Sockets this instance answered and closed: their close event needs nothing read. */
+const answered = new WeakSet<WebSocket>();
+
 function waiterOf(socket: WebSocket, held: HeldAttachment): Waiter {
   return {
     ...held,
     answer(header, content) {
       try {
+        answered.add(socket);
         socket.send(writeReply(header, content));
         socket.close(1000, "answered");
       } catch {
@@ -63,8 +67,9 @@ export function heldWaiters(ctx: DurableObjectState): Waiter[] {
     .map((socket) => waiterOf(socket, socket.deserializeAttachment() as HeldAttachment));
 }
 
-/** The hold a socket carries, or null for the page and API sockets. */
-export function holdOf(ctx: DurableObjectState, socket: WebSocket): { cid: number; id: string } | null {
+/** The hold a socket carries; "answered" for one answered already; null for the page and API sockets. */
+export function holdOf(ctx: DurableObjectState, socket: WebSocket): { cid: number; id: string } | "answered" | null {
+  if (answered.has(socket)) return "answered";
   if (!ctx.getTags(socket).includes(HELD_TAG)) return null;
   const { cid, id } = socket.deserializeAttachment() as HeldAttachment;
   return { cid, id };
