@@ -51,6 +51,13 @@ module.exports = {
       from: { path: "^src/directory/" },
       to: { path: "^src/room/", pathNot: "^src/room/storage/schema\\.ts$" },
     },
+    {
+      name: "protocol-not-into-render",
+      comment: "The wire formats are data; rendering them to HTML is the room's (src/room/live/news.ts) and the pages'.",
+      severity: "error",
+      from: { path: "^src/protocol/" },
+      to: { path: "^src/render/" },
+    },
     { name: "shared-imports-neither-side", severity: "error", from: { path: SHARED }, to: { path: "^src/(room|worker|directory|client)/" } },
     {
       name: "browser-script-only-wire-types",

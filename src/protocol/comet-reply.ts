@@ -1,7 +1,5 @@
 import { JSON_TYPE, SEXPR_TYPE } from "./content-types";
-import type { Entry } from "./entry";
-import { alist, cons, sym, writeItems, writeSexpr, WrittenList } from "./sexpr";
-import { renderEntries, type RenderOptions } from "../render/entries";
+import { alist, cons, sym, writeSexpr, WrittenList } from "./sexpr";
 
 /** `s=1`: S-expression; `s=0`: JSON; no `s`: JSON whose content is HTML. */
 export type CometFormat = "sexpr" | "json" | "html";
@@ -23,17 +21,6 @@ export interface ReplyHeader {
 export interface EncodedContent {
   readonly format: CometFormat;
   readonly text: string;
-}
-
-export function encodeContent(format: CometFormat, entries: readonly Entry[], previous: Entry | null, render: RenderOptions): EncodedContent {
-  switch (format) {
-    case "sexpr":
-      return { format, text: writeItems(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
-    case "json":
-      return { format, text: JSON.stringify(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
-    case "html":
-      return { format, text: JSON.stringify(entries.length === 0 ? "" : renderEntries(entries, previous, render).value) };
-  }
 }
 
 const EMPTY: Record<CometFormat, EncodedContent> = {

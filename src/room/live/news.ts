@@ -1,12 +1,25 @@
-import { encodeContent, type CometFormat, type EncodedContent } from "../../protocol/comet-reply";
+import type { CometFormat, EncodedContent } from "../../protocol/comet-reply";
 import type { Entry } from "../../protocol/entry";
-import type { RenderOptions } from "../../render/entries";
+import { writeItems } from "../../protocol/sexpr";
+import { renderEntries, type RenderOptions } from "../../render/entries";
 import type { CurrentLog } from "../storage/current-log";
 
 /** The entries after a position, and the one at it (the HTML continues its group). */
 interface Rows {
   previous: Entry | null;
   entries: Entry[];
+}
+
+/** The `content` of a reply in its format: the entries as data (JSON, S-expression) or rendered (HTML, continuing `previous`'s group). */
+export function encodeContent(format: CometFormat, entries: readonly Entry[], previous: Entry | null, render: RenderOptions): EncodedContent {
+  switch (format) {
+    case "sexpr":
+      return { format, text: writeItems(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
+    case "json":
+      return { format, text: JSON.stringify(entries.map((e) => [e.nick, [e.sec, e.usec], e.text])) };
+    case "html":
+      return { format, text: JSON.stringify(entries.length === 0 ? "" : renderEntries(entries, previous, render).value) };
+  }
 }
 
 /** Cached encodings are dropped past this many distinct (position, format) pairs. */
