@@ -38,7 +38,7 @@ type Handler = (request: Request, url: URL, room: RoomView) => Response | Promis
 
 /** The room's endpoints by their path below /<room>/, and method. */
 const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Handler>>>>> = {
-  "": { GET: (_req, _url, room) => roomPage(room) },
+  "": { GET: (req, _url, room) => roomPage(room, clientAddress(req)) },
   comet: { GET: (req, url, room) => comet(room, req, url, clientAddress(req)) },
   ws: { GET: (req, url, room) => room.sockets.accept(req, url) },
   post: { POST: (req, _url, room) => post(room, req) },

@@ -6,6 +6,7 @@ import { html } from "../../render/html";
 import { feedLink, htmlResponse, layout, themeSwitch } from "../../render/pages";
 import { searchBox } from "../../render/search";
 import { issueCid, type ClientRegistry } from "../live/clients";
+import type { Admission } from "../posting/admission";
 import type { CurrentLog } from "../storage/current-log";
 
 export interface PageRoom {
@@ -14,19 +15,26 @@ export interface PageRoom {
   /** How long a comet request is held, for the page's long-poll fallback. */
   holdMs: number;
   clients: ClientRegistry;
+  admission: Pick<Admission, "requireNewClient">;
   log: Pick<CurrentLog, "all" | "end">;
+}
+
+function newPageCid(room: PageRoom, ip: string): number {
+  room.admission.requireNewClient(ip);
+  return issueCid(room.clients);
 }
 
 /**
  * GET /<room>/: the room page. It shows the current log at once and gives
  * the page's script the position to follow the log from.
  */
-export function roomPage(room: PageRoom): Response {
+export function roomPage(room: PageRoom, ip: string): Response {
   const { config } = room;
   // The page's script uses a WebSocket, counted apart; a long-poll fallback in a
   // loose room gets its client id from its first comet reply. A strict room
-  // only gives ids to its own page, so the page carries one.
-  const cid = config.login === "strict" ? issueCid(room.clients) : 0;
+  // only gives ids to its own page, so the page carries one, within the
+  // address's allowance of new ones as apilogin's and comet's are.
+  const cid = config.login === "strict" ? newPageCid(room, ip) : 0;
   const log = room.log.all();
   const entries = renderEntries(log, null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
   // The archive of the day shown: the newest entry's (the script follows new entries).
