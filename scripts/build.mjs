@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse as parseToml } from "smol-toml";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const GENERATED = join(root, "src", "generated");
@@ -89,3 +90,24 @@ writeIfChanged(
 );
 writeIfChanged(join(GENERATED, "build.ts"), `// Written by scripts/build.mjs; not edited by hand.\nexport const BUILD_ID = "${buildId}";\n`);
 console.log(`build ${buildId}`);
+
+// Every room and var of wrangler.toml, read as the Worker reads them (src/config.ts): a bad
+// setting stops `wrangler dev` and `wrangler deploy` here, with the room, the setting and why.
+// (Vars given at run time, `--var` or the dashboard, are checked where they are read: a bad
+// room answers 503 with the reason and the rest of the site works.)
+const configModule = await build({
+  entryPoints: [join(root, "src", "config.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  write: false,
+  logLevel: "warning",
+});
+const { siteConfigProblems } = await import(`data:text/javascript;base64,${Buffer.from(configModule.outputFiles[0].contents).toString("base64")}`);
+const wranglerToml = parseToml(readFileSync(join(root, "wrangler.toml"), "utf8"));
+const problems = siteConfigProblems(wranglerToml.vars ?? {});
+if (problems.length > 0) {
+  console.error(`wrangler.toml: ${problems.length === 1 ? "a setting" : `${problems.length} settings`} cannot be used:`);
+  for (const problem of problems) console.error(`  ${problem}`);
+  process.exit(1);
+}

@@ -28,6 +28,12 @@ export interface RoomConfig {
 
 export interface SiteConfig {
   rooms: ReadonlyMap<string, RoomConfig>;
+  /**
+   * Rooms of wrangler.toml whose settings cannot be used, by name (or "#n", its
+   * place in ROOMS, when the name itself is unusable), with the reason: each
+   * answers 503 with it, and the rest of the site works (the build refuses them first).
+   */
+  refusedRooms: ReadonlyMap<string, string>;
   /** How long a comet request is held before it is answered with a ping. */
   cometHoldMs: number;
   /** How long the Worker answers status polls without asking the room again; 0: always ask. */
@@ -182,11 +188,22 @@ export function parseSiteConfig(env: {
   const rawRooms = typeof env.ROOMS === "string" ? JSON.parse(env.ROOMS) : env.ROOMS;
   if (!Array.isArray(rawRooms) || rawRooms.length === 0) throw new ConfigError("ROOMS must list at least one room");
   const rooms = new Map<string, RoomConfig>();
-  for (const raw of rawRooms) {
-    const room = parseRoom(raw);
-    if (rooms.has(room.name)) throw new ConfigError(`room ${room.name} is declared twice`);
-    rooms.set(room.name, room);
-  }
+  const refusedRooms = new Map<string, string>();
+  rawRooms.forEach((raw: unknown, i: number) => {
+    const given = (raw as { name?: unknown } | null)?.name;
+    const name = typeof given === "string" && ROOM_NAME.test(given) ? given : `#${i + 1}`;
+    try {
+      const room = parseRoom(raw);
+      if (rooms.has(room.name) || refusedRooms.has(room.name)) {
+        refusedRooms.set(`#${i + 1}`, `room ${room.name} is declared twice`);
+        return;
+      }
+      rooms.set(room.name, room);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      refusedRooms.set(name, error.message);
+    }
+  });
   const holdSeconds = Number(env.COMET_HOLD_SECONDS ?? 25);
   if (!(holdSeconds > 0 && holdSeconds <= 120)) throw new ConfigError("COMET_HOLD_SECONDS must be in (0, 120]");
   const statusCacheSeconds = Number(env.STATUS_CACHE_SECONDS ?? 10);
@@ -195,6 +212,7 @@ export function parseSiteConfig(env: {
   }
   return {
     rooms,
+    refusedRooms,
     cometHoldMs: holdSeconds * 1000,
     statusCacheSeconds,
     postsPerMinute: positiveInteger(env.POSTS_PER_MINUTE, ADDRESS_POSTS_PER_MINUTE, "POSTS_PER_MINUTE"),
@@ -220,6 +238,20 @@ export function roomClockRate(env: { CLOCK_RATE?: unknown }): number {
     return parseClockRate(env.CLOCK_RATE);
   } catch {
     return 1;
+  }
+}
+
+/**
+ * Every setting of `env` that cannot be used, each with the room's name (when
+ * it is a room's), the setting and the reason: what the build checks
+ * wrangler.toml's [vars] with, before `wrangler dev` or `wrangler deploy`.
+ */
+export function siteConfigProblems(env: Parameters<typeof parseSiteConfig>[0]): string[] {
+  try {
+    return [...parseSiteConfig(env).refusedRooms.values()];
+  } catch (error) {
+    if (error instanceof ConfigError) return [error.message];
+    throw error;
   }
 }
 

@@ -21,8 +21,12 @@ function handle(env: Env, config: RoomConfig, closedAt: number | null): RoomHand
  * isolate's cache of it has it (src/worker/directory-cache.ts).
  */
 export async function roomNamed(env: Env, name: string): Promise<RoomHandle | null> {
-  const declared = siteConfig(env).rooms.get(name);
+  const site = siteConfig(env);
+  const declared = site.rooms.get(name);
   if (declared !== undefined) return handle(env, declared, null);
+  // A room whose settings cannot be used (a var edited past the build's check) is the only one down.
+  const refused = site.refusedRooms.get(name);
+  if (refused !== undefined) throw new HttpError(503, `This room cannot open until its settings are mended: ${refused}`);
   if (!ROOM_NAME.test(name)) return null;
   const rooms = await directoryCache.rooms(env).catch(() => {
     throw new HttpError(503, "The room directory cannot be reached; try again", { "Retry-After": "5" });

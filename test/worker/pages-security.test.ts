@@ -7,7 +7,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
-import { isIconUrl, parseSiteConfig } from "../../src/config";
+import { isIconUrl, parseRoom, parseSiteConfig } from "../../src/config";
 import { eventLine, LOG_EVENT_LEVELS } from "../../src/log";
 import { findElements } from "../support/dom";
 import { ORIGIN, send } from "../support/rooms";
@@ -101,7 +101,7 @@ describe("security headers", () => {
 });
 
 describe("the room icon setting", () => {
-  const withIcon = (icon: string) => () => parseSiteConfig({ ROOMS: [{ name: "r", icon }] });
+  const withIcon = (icon: string) => () => parseRoom({ name: "r", icon });
 
   it("should take an http(s) URL or a path on this site", () => {
     for (const icon of [
@@ -112,7 +112,8 @@ describe("the room icon setting", () => {
       "http://example.com:8080/i.png",
     ]) {
       expect(isIconUrl(icon), icon).toBe(true);
-      expect(withIcon(icon)().rooms.get("r")!.icon).toBe(icon);
+      expect(withIcon(icon)().icon).toBe(icon);
+      expect(parseSiteConfig({ ROOMS: [{ name: "r", icon }] }).rooms.get("r")!.icon).toBe(icon);
     }
   });
 
@@ -133,6 +134,8 @@ describe("the room icon setting", () => {
     ]) {
       expect(isIconUrl(icon), JSON.stringify(icon)).toBe(false);
       expect(withIcon(icon), JSON.stringify(icon)).toThrow(/icon must be an http\(s\) URL or a path starting with \//);
+      // In the site's settings, that room alone is refused, with the reason.
+      expect(parseSiteConfig({ ROOMS: [{ name: "r", icon }] }).refusedRooms.get("r"), JSON.stringify(icon)).toMatch(/^room r: icon must be/);
     }
   });
 });
