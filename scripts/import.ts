@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { DayImportResult, ImportReply, ImportStatus, TransferEntry } from "../src/protocol/transfer";
 import { AdminApi, AdminApiError, adminToken } from "./lib/admin-api";
 import { fail, readCommandLine, SITE_OPTIONS } from "./lib/command-line";
+import { newSinceImport } from "./lib/nothing-new";
 import { formatSeconds, Progress } from "./lib/progress";
 import { blocklistText, readBlacklist } from "./original/blacklist";
 import { NotADataDirectory } from "./original/data-dir";
@@ -101,11 +102,6 @@ try {
 } catch (error) {
   fail(`Cannot ask the room: ${(error as Error).message}`);
 }
-if (status.ownPosts > 0 && !archivesOnly) {
-  fail(
-    `${roomName} has ${status.ownPosts} post${status.ownPosts === 1 ? "" : "s"} of its own: nothing imported. Use --archives-only to add only the days before its first post (${status.firstOwnDay ?? "none archived"}).`,
-  );
-}
 const plan = planImport(days, {
   now: status.now,
   sequence: original.sequence,
@@ -113,6 +109,17 @@ const plan = planImport(days, {
   firstOwnDay: status.firstOwnDay,
   importedDays: new Map(status.importedDays.map((d) => [d.day, d.count])),
 });
+// A room with posts of its own refuses days and a current log: an import run
+// again with nothing new for them sends only the blocklist and the users.
+const onlyBlocklistAndUsers = status.ownPosts > 0 && !archivesOnly;
+if (onlyBlocklistAndUsers) {
+  const news = newSinceImport(plan, status);
+  if (news.length > 0) {
+    fail(
+      `${roomName} has ${status.ownPosts} post${status.ownPosts === 1 ? "" : "s"} of its own: nothing imported. Use --archives-only to add only the days before its first post (${status.firstOwnDay ?? "none archived"}).\nNew in the original: ${news.slice(0, 3).join(", ")}${news.length > 3 ? `, and ${news.length - 3} more` : ""}.`,
+    );
+  }
+}
 
 const transfer = (entries: readonly DayEntry[], firstSeq: number): TransferEntry[] =>
   entries.map((e, i) => [firstSeq === 0 ? 0 : firstSeq + i, e.nick, e.sec, e.usec, e.text, e.ip ?? ""]);
@@ -121,14 +128,14 @@ const totals = {
   added: 0,
   present: 0,
   daysAdded: 0,
-  current: { added: 0, present: 0, sequence: plan.sequence },
+  current: { added: 0, present: 0, sequence: onlyBlocklistAndUsers ? status.sequence : plan.sequence },
   rulesAdded: 0,
   rulesPresent: 0,
   usersAdded: [] as string[],
   usersPresent: [] as string[],
   usersRefused: [] as { user: string; reason: string }[],
 };
-const toSendEntries = plan.toSend.reduce((sum, d) => sum + d.count, 0);
+const toSendEntries = onlyBlocklistAndUsers ? 0 : plan.toSend.reduce((sum, d) => sum + d.count, 0);
 
 /** Well under the room's MAX_IMPORT_BATCH_BYTES (16 MiB): a batch of long texts is split, each day whole. */
 const BATCH_BYTES = 8 * 1024 * 1024;
@@ -143,6 +150,12 @@ async function postDays(payload: { day: string; entries: TransferEntry[] }[]): P
 }
 
 async function send(): Promise<void> {
+  if (!onlyBlocklistAndUsers) await sendEntries();
+  await sendRest();
+}
+
+/** The closed days to the archive, and the current log. */
+async function sendEntries(): Promise<void> {
   const progress = new Progress("importing", plan.toSend.length, toSendEntries);
   let doneDays = 0;
   let doneEntries = 0;
@@ -180,6 +193,10 @@ async function send(): Promise<void> {
     });
     totals.current = { added: reply.added, present: reply.present, sequence: reply.sequence };
   }
+}
+
+/** The blocklist and the users, which a room with posts of its own takes too. */
+async function sendRest(): Promise<void> {
   if (rules.rules.length > 0) {
     const reply = await api.post<ImportReply & { kind: "blocklist" }>("import", { kind: "blocklist", rules: blocklistText(rules.rules) });
     totals.rulesAdded = reply.added.length;

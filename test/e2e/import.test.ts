@@ -8,21 +8,21 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "parse5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dayOf, DAY_SECONDS, startOfDay } from "../../src/protocol/day";
-import type { ImportStatus } from "../../src/protocol/transfer";
+import { dayOf, dayStart, DAY_SECONDS, startOfDay } from "../../src/protocol/day";
+import type { ExportStatus, ImportStatus } from "../../src/protocol/transfer";
 import { writeLargeRoom, writeQuirkyRoom, type GeneratedRoom } from "../support/original-room";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
 
 const run = promisify(execFile);
 const TOKEN = "import-test-admin-token";
 const room = (name: string, extra: object = {}) => ({ name, title: name, description: "", icon: "/chaton.svg", ...extra });
-const ROOMS = [room("lobby"), room("moved"), room("members", { private: true }), room("refusing"), room("baddays"), room("busy")];
+const ROOMS = [room("lobby"), room("moved"), room("members", { private: true }), room("refusing"), room("baddays"), room("busy"), room("rerun")];
 const TSX = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
 
 let dev: DevServer;
@@ -253,6 +253,48 @@ describe("npm run import of an original room", () => {
     }
     const today = (await (await get(`/refusing/a/${generated.today}.json`)).json()) as { entries: [string][] };
     expect(today.entries.map((e) => e[0])).toEqual(["own"]);
+  });
+
+  it("should find nothing to add when run again after the room's own posts, and refuse what the original has new", async () => {
+    expect((await tool("import", ["--room", "rerun", generated.dir])).code).toBe(0);
+    expect(await postFrom("127.0.0.4", "/rerun/post", { nick: "own", text: "posted after the move" })).toBe(200);
+    /** Everything the room holds: its status, its current log and archived days, and each day's entries. */
+    const held = async () => {
+      const { now: _now, ...status } = await adminGet<ImportStatus>("/rerun/admin/import");
+      const { now: _exportNow, ...log } = await adminGet<ExportStatus>("/rerun/admin/export");
+      const days: Record<string, unknown> = {};
+      for (const day of generated.days.keys()) days[day] = await adminGet(`/rerun/admin/export?day=${encodeURIComponent(day)}`);
+      return { status, log, days };
+    };
+    const before = await held();
+    expect(before.status.ownPosts).toBe(1);
+    expect(before.log.current.at(-1)?.[1]).toBe("own");
+
+    const again = await tool("import", ["--room", "rerun", generated.dir]);
+    expect(again.stderr).not.toMatch(/of its own/);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^Nothing to add: rerun already has all of it; sequence ${generated.sequence + 1};`));
+    expect(await held()).toEqual(before);
+
+    // The users are not refused: what they add is said.
+    const users = await tool("import", ["--room", "rerun", "--htpasswd", generated.htpasswd, generated.dir]);
+    expect(users.code).toBe(0);
+    expect(users.stdout).toMatch(
+      new RegExp(
+        `^Imported into rerun: 0 entries added in 0 days \\(\\d+ days already there\\), 0 into the current log, rules 0 new, users ${generated.users.length} new;`,
+      ),
+    );
+    expect(await held()).toEqual(before);
+
+    // An entry posted in the original since: refused as before.
+    const grown = await writeQuirkyRoom(join(work, "grown"), dayStart(generated.today));
+    await appendFile(join(grown.dir, "data", "current.dat"), `("later" (${dayStart(generated.today) + 4} 4) "posted in the original since" "198.51.100.8")\n`);
+    await writeFile(join(grown.dir, "data", "sequence"), String(grown.sequence + 1));
+    const refused = await tool("import", ["--room", "rerun", grown.dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/rerun has 1 post of its own: nothing imported\. Use --archives-only/);
+    expect(refused.stderr).toContain(`New in the original: entries ${generated.sequence + 1} to ${generated.sequence + 1}.`);
+    expect(await held()).toEqual(before);
   });
 
   it("should refuse a day whose file holds an entry of another day, naming the file and line, and write nothing of it", async () => {
