@@ -1,3 +1,4 @@
+import { Router, type IRequest } from "itty-router";
 import { TEXT_TYPE } from "../protocol/content-types";
 import { siteConfig } from "../config";
 import { errorResponse, HttpError, methodNotAllowed } from "../http/errors";
@@ -34,101 +35,117 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
   return frontPage(summaries, Math.floor(Date.now() / 1000));
 }
 
-/**
- * What every listener and poster asks for: long-poll, the socket upgrade, a
- * post. They go to the room as they came, with nothing looked at on the way
- * but what must be checked before the room (a private room's guard).
- */
-const LIVE_PATHS: ReadonlySet<string> = new Set(["comet", "ws", "post"]);
-
-async function live(request: Request, url: URL, room: RoomHandle, rest: string): Promise<Response> {
-  if (room.config.private) {
-    const signedIn = await signIn(request, room);
-    if (signedIn instanceof Response) return signedIn;
-  }
-  // A comet request waits here, not in the room: the room sleeps meanwhile.
-  if (rest === "comet" && request.method === "GET") return cometThroughRoom(room.stub, request);
-  return room.stub.fetch(await withBodyRead(request, url));
+/** A request as the routes see it: its URL parsed once, before any route. */
+interface SiteRequest extends IRequest {
+  parsed: URL;
 }
 
-/**
- * A path below /<room>/ (null for /<room> itself): the Worker answers the status files, badge page,
- * admin API and password page itself; everything else goes to the room's
- * object. The guard of a private room owns every path but the admin API's
- * (which has its own token), exactly `admin/<command>`.
- */
-async function inRoom(request: Request, url: URL, env: Env, ctx: ExecutionContext, room: RoomHandle, rest: string | null): Promise<Response> {
-  refuseDeclaredOversize(request, url, rest);
-  if (rest !== null && LIVE_PATHS.has(rest)) return live(request, url, room, rest);
-  const admin = rest === null ? null : /^admin\/([^/]+)$/.exec(rest);
-  if (admin) return adminRoute(request, env, room, admin[1]!);
-  // An incoming webhook's URL is its own credential, in a private room too.
-  if (rest?.startsWith("hooks/")) return room.stub.fetch(await withBodyRead(request, url));
-  let user: string | null = null;
-  if (room.config.private) {
-    const signedIn = await signIn(request, room);
-    if (signedIn instanceof Response) return signedIn;
-    user = signedIn.user;
-  }
-  // A closed room answers for itself: its archives, and a 410 for the rest.
-  if (room.closedAt !== null && rest !== null) return room.stub.fetch(await withBodyRead(request, url));
-  if (rest === null) {
-    if (request.method !== "GET") return notFoundPage(null);
-    return Response.redirect(new URL(`${url.pathname}/`, url).href, 301);
-  }
-  const view = STATUS_VIEWS[rest];
-  if (view !== undefined) {
-    if (request.method !== "GET") throw methodNotAllowed("GET");
-    return statusFile(request, url, env, ctx, room, view);
-  }
-  if (rest === "manifest.webmanifest") {
-    if (request.method !== "GET") throw methodNotAllowed("GET");
-    return manifestResponse(room.config);
-  }
-  if (rest === "badge.html") {
-    if (request.method !== "GET") throw methodNotAllowed("GET");
-    return badgeHtml(url, room);
-  }
-  if (rest === "password") {
-    if (user === null) return notFoundPage(room.config);
-    if (request.method !== "GET" && request.method !== "POST") throw methodNotAllowed("GET, POST");
-    return passwordRoute(request, room, user);
-  }
-  if (rest.startsWith("admin/")) return notFoundPage(room.config);
-  return room.stub.fetch(await withBodyRead(request, url));
+/** A request below /<room>: the room resolved once, the path after it, the signed-in user of a private room. */
+interface RoomRequest extends SiteRequest {
+  room: RoomHandle;
+  /** The path after /<room>/; null for /<room> itself. */
+  rest: string | null;
+  user: string | null;
 }
 
-/** Every request: the URL parsed once, the room resolved once, then one lookup of the path. */
-async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+type Args = [Env, ExecutionContext];
+
+/** Before every route: the URL's length, then the refusal of requests from other sites. */
+function checkRequest(request: SiteRequest, env: Env): void {
   if (request.url.length > MAX_URL_CHARS) throw new HttpError(414, `URL over ${MAX_URL_CHARS} characters`);
-  const url = new URL(request.url);
-  const crossSite = crossSiteRefusal(request, url, siteConfig(env).allowedOrigins);
+  request.parsed = new URL(request.url);
+  const crossSite = crossSiteRefusal(request, request.parsed, siteConfig(env).allowedOrigins);
   if (crossSite !== null) throw crossSite;
-  const path = url.pathname;
-  if (path === "/") {
-    if (request.method !== "GET") throw methodNotAllowed("GET");
-    return front(env, ctx, url.origin);
-  }
-  if (path === "/robots.txt" && request.method === "GET") {
-    return new Response(robotsTxt((await allRooms(env)).map((room) => room.config.name)), {
-      headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "public, max-age=3600" },
-    });
-  }
-  if (path === ROOM_ADMIN_PREFIX || path.startsWith(`${ROOM_ADMIN_PREFIX}/`)) return roomAdminRoute(request, env, path.slice(ROOM_ADMIN_PREFIX.length));
+}
+
+/** Before a room's routes: the room, or the 404 page; then the size cap on what the request declares. */
+async function inRoom(request: RoomRequest, env: Env): Promise<Response | undefined> {
+  const path = request.parsed.pathname;
   const slash = path.indexOf("/", 1);
   // Room names need no escapes: an escaped spelling names no room.
   const room = await roomNamed(env, path.slice(1, slash < 0 ? undefined : slash));
   if (room === null) return notFoundPage(null);
-  return inRoom(request, url, env, ctx, room, slash < 0 ? null : path.slice(slash + 1));
+  request.room = room;
+  request.rest = slash < 0 ? null : path.slice(slash + 1);
+  request.user = null;
+  refuseDeclaredOversize(request, request.parsed, request.rest);
+  return undefined;
 }
 
-/** Every error becomes a response in one place. */
-async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  try {
-    return await route(request, env, ctx);
-  } catch (error) {
-    return errorResponse(error);
-  }
+/** The guard of a private room: every path but the admin API's (its own token) and incoming webhooks' (their URL is their credential). */
+async function privateGuard(request: RoomRequest): Promise<Response | undefined> {
+  if (!request.room.config.private) return undefined;
+  const signedIn = await signIn(request, request.room);
+  if (signedIn instanceof Response) return signedIn;
+  request.user = signedIn.user;
+  return undefined;
+}
+
+/** To the room's object, as it came (its body read whole first, within the cap). */
+async function toRoom(request: RoomRequest): Promise<Response> {
+  return request.room.stub.fetch(await withBodyRead(request, request.parsed));
+}
+
+/** `handler` for GET only; 405 for anything else. */
+const getOnly =
+  (handler: (request: RoomRequest, env: Env, ctx: ExecutionContext) => Response | Promise<Response>) =>
+  (request: RoomRequest, env: Env, ctx: ExecutionContext) => {
+    if (request.method !== "GET") throw methodNotAllowed("GET");
+    return handler(request, env, ctx);
+  };
+
+/**
+ * Every request: the site's paths, the room directory's admin API, then a
+ * room's: the Worker answers the status files, badge page, admin API and
+ * password page itself; comet waits here (src/worker/comet-hold.ts); the rest
+ * goes to the room's object. Every error becomes a response in one place.
+ */
+const router = Router<SiteRequest, Args, Response>({ before: [checkRequest], catch: errorResponse });
+router
+  .get("/", (request, env, ctx) => front(env, ctx, request.parsed.origin))
+  .all("/", () => errorResponse(methodNotAllowed("GET")))
+  .get(
+    "/robots.txt",
+    async (_request, env) =>
+      new Response(robotsTxt((await allRooms(env)).map((room) => room.config.name)), {
+        headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "public, max-age=3600" },
+      }),
+  )
+  .all(`${ROOM_ADMIN_PREFIX}/*`, (request, env) => roomAdminRoute(request, env, request.parsed.pathname.slice(ROOM_ADMIN_PREFIX.length)))
+  .all<RoomRequest, Args>("/:room/*", inRoom)
+  .all<RoomRequest, Args>("/:room/admin/:command", (request, env) => adminRoute(request, env, request.room, request.params["command"]!))
+  .all<RoomRequest, Args>("/:room/hooks/*", toRoom)
+  .all<RoomRequest, Args>("/:room/*", privateGuard)
+  .all<RoomRequest, Args>("/:room/*", (request) => {
+    if (request.rest === null)
+      return request.method === "GET" ? Response.redirect(new URL(`${request.parsed.pathname}/`, request.parsed).href, 301) : notFoundPage(null);
+    // A closed room answers for itself: its archives, and a 410 for the rest.
+    return request.room.closedAt !== null ? toRoom(request) : undefined;
+  })
+  .get<RoomRequest, Args>("/:room/comet", (request) => cometThroughRoom(request.room.stub, request))
+  .all<RoomRequest, Args>("/:room/*", (request, env, ctx) => {
+    const view = STATUS_VIEWS[request.rest!];
+    return view === undefined ? undefined : getOnly((r) => statusFile(r, r.parsed, env, ctx, r.room, view))(request, env, ctx);
+  })
+  .all<RoomRequest, Args>(
+    "/:room/manifest.webmanifest",
+    getOnly((request) => manifestResponse(request.room.config)),
+  )
+  .all<RoomRequest, Args>(
+    "/:room/badge.html",
+    getOnly((request) => badgeHtml(request.parsed, request.room)),
+  )
+  .all<RoomRequest, Args>("/:room/password", (request) => {
+    if (request.user === null) return notFoundPage(request.room.config);
+    if (request.method !== "GET" && request.method !== "POST") throw methodNotAllowed("GET, POST");
+    return passwordRoute(request, request.room, request.user);
+  })
+  .all<RoomRequest, Args>("/:room/admin/*", (request) => notFoundPage(request.room.config))
+  .all<RoomRequest, Args>("/:room/*", toRoom)
+  .all("*", () => notFoundPage(null));
+
+function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  return router.fetch(request as SiteRequest, env, ctx);
 }
 
 /**
