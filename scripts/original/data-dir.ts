@@ -1,5 +1,5 @@
 /**
- * The files of an original room's data directory (PROTOCOL.md section 11):
+ * The files of an original room's data directory (docs/protocol.md, section 9):
  * which are data, which are not. Symbolic links are never followed: today's
  * and tomorrow's DD.dat are links to current.dat, not archives.
  */

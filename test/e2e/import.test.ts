@@ -1,7 +1,7 @@
 /**
  * Moving an original Chaton room in and out, against a real wrangler dev:
- * `npm run import` of a data directory with every quirk of PROTOCOL.md
- * section 11, the day pages read with an HTML parser under the original
+ * `npm run import` of a data directory with every quirk of docs/protocol.md
+ * section 9, the day pages read with an HTML parser under the original
  * permalinks, the current log and sequence, the blocklist, htpasswd users,
  * a second and an interrupted run, refusals, and `npm run export` giving the
  * same .dat lines back.

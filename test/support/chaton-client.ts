@@ -1,6 +1,6 @@
 /**
  * A Chaton API client that is the Gauche `chaton.client` library on the wire
- * (PROTOCOL.md sections 4 and 10): `chaton-connect` logs in with `apilogin`,
+ * (docs/protocol.md, sections 2 to 4): `chaton-connect` logs in with `apilogin`,
  * the observer loops on the comet endpoint with `t`, `c`, `p` and `s=1`, and
  * `chaton-talk` posts, each request byte for byte as Gauche's rfc.http writes
  * it (raw-http.ts, gauche-http.ts), every reply read as Scheme's `read` would.

@@ -1,5 +1,5 @@
 /**
- * What Gauche's rfc.http sends, byte for byte (PROTOCOL.md section 10): the
+ * What Gauche's rfc.http sends, byte for byte (docs/protocol.md, section 4): the
  * request head of `http-get` and `http-post`, and the multipart body it
  * composes for a form given as a list of fields (rfc.mime's
  * mime-compose-message). Pure, so the Worker tests use it as well as the

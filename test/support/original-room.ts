@@ -1,6 +1,6 @@
 /**
- * Writes the data directory of an original Chaton room (PROTOCOL.md section
- * 11) with every quirk the importer must handle, and says what a room should
+ * Writes the data directory of an original Chaton room (docs/protocol.md,
+ * section 9) with every quirk the importer must handle, and says what a room should
  * hold once it is imported. Also makes large plain directories for the benchmark.
  */
 import { mkdir, symlink, writeFile } from "node:fs/promises";

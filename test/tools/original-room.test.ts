@@ -1,4 +1,4 @@
-/** Reading an original room's data directory: every quirk of PROTOCOL.md section 11. */
+/** Reading an original room's data directory: every quirk of docs/protocol.md section 9. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -39,7 +39,7 @@ describe("the form reader", () => {
   it("reads Gauche's apilogin body: boundary quoted, the name unquoted, part headers in mixed case", async () => {
     const boundary = "boundary-2ttqg5rz8nzq0";
     const body = gaucheMultipart([["who", "chaton-watcher"]], boundary);
-    // The bytes PROTOCOL.md section 10 describes, written out once by hand.
+    // The bytes docs/protocol.md section 4 describes, written out once by hand.
     expect(new TextDecoder().decode(body)).toBe(
       `\r\n--${boundary}\r\nContent-type: text/plain; charset=utf-8\r\nContent-transfer-encoding: binary\r\ncontent-disposition: form-data; name=who\r\n\r\nchaton-watcher\r\n--${boundary}--\r\n`,
     );

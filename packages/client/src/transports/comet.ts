@@ -1,7 +1,8 @@
 /**
  * The comet transport, which every Chaton server has, the original Gauche one
  * included: `GET <comet-uri>?t=&c=<cid>&p=<pos>&s=0|1`, held until there is
- * news or a ping, asked again at once after each reply (PROTOCOL.md section 2).
+ * news or a ping, asked again at once after each reply (docs/protocol.md section 2 in the
+ * chaton-workers repository).
  * A link is one run of that loop; it ends at the first failed request.
  */
 import { ConnectionError } from "../errors.js";
