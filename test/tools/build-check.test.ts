@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../scripts/lib/dev-server.mjs";
@@ -59,6 +59,24 @@ describe("the build's check of wrangler.toml", () => {
     expect(built.stderr).toContain("wrangler.toml: a setting cannot be used:");
     expect(built.stderr).toContain("room garden: icon must be an http(s) URL or a path starting with /");
   }, 40_000);
+
+  it("should stop `wrangler deploy` before anything is uploaded", async () => {
+    await writeFile(
+      join(tree, "wrangler.toml"),
+      wranglerToml.replace("\n[assets]", `${ROOM('name = "garden"\nicon = "data:image/png;base64,AAAA"')}\n[assets]`),
+    );
+    const bin = join(PROJECT_ROOT, "node_modules", ".bin");
+    const deploy = await run(join(bin, "wrangler"), ["deploy", "--dry-run", "--outdir", join(tree, ".wrangler", "dist")], {
+      cwd: tree,
+      timeout: 60_000,
+      env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    }).then(
+      () => ({ code: 0, output: "" }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
+    );
+    expect(deploy.code).not.toBe(0);
+    expect(deploy.output).toContain("room garden: icon must be an http(s) URL or a path starting with /");
+  }, 60_000);
 
   it("should list every bad setting at once, rooms and site vars alike", async () => {
     const rooms = ROOM('name = "garden"\nhold_seconds = 0') + ROOM('name = "lobby"\ntitle = "Again"') + ROOM('name = "bad name!"');
