@@ -190,6 +190,7 @@ export class Room extends DurableObject<Env> {
       submit: (post) => writePath!.submit(post),
       publishNow: () => told!.publish(),
       published: () => told!.published(),
+      wake: (at) => this.wake(at),
     });
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
     const fanout = new Fanout(
@@ -414,14 +415,16 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * The one alarm runs every job: webhook deliveries, the archiver, then
-   * search's work (its backfill, merging its index). It always re-arms at the
-   * earliest time a job needs: the next midnight, sooner after a failure, at
-   * once while search has more to do, when a webhook's back-off ends.
+   * The one alarm runs every job: a change of chatters held back for the
+   * sockets, webhook deliveries, the archiver, then search's work (its
+   * backfill, merging its index). It always re-arms at the earliest time a job
+   * needs: the next midnight, sooner after a failure, at once while search has
+   * more to do, when a webhook's back-off ends.
    */
   override async alarm(): Promise<void> {
     const name = this.roomName();
     if (name === null) return;
+    this.configured?.sockets.presenceDue();
     try {
       await deliverWebhooks({ hooks: this.hooks, outbox: this.hookOutbox, webhooks: this.webhooks, clock: this.clock, send: this.hookFetch });
     } catch (error) {

@@ -159,6 +159,7 @@ function fakeSockets(count: number, tags: readonly string[] = ["both"]) {
     submit: () => ({ kind: "empty", pos: 0 }),
     publishNow: () => {},
     published: () => Promise.resolve(),
+    wake: () => {},
   });
   return { sockets, sent };
 }

@@ -67,6 +67,8 @@ export interface SocketRoom {
   publishNow(): void;
   /** Resolves once the entries stored so far have been told. */
   published(): Promise<void>;
+  /** Brings the room's one alarm forward to `at` (ms): what is due later goes through it, not a timer. */
+  wake(at: number): void;
 }
 
 const utf8 = new TextEncoder();
@@ -118,7 +120,8 @@ function errorFrame(code: SocketErrorCode, message: string, id: string | null): 
 export class Sockets implements Listener {
   private lastPresence = -1;
   private lastPresenceAt = 0;
-  private presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A change of chatters held back until its interval ends, when the alarm tells it. */
+  private presencePending = false;
   /** Sockets that sent frames since the room last woke. */
   private readonly senders = new WeakMap<WebSocket, Sender>();
 
@@ -172,20 +175,26 @@ export class Sockets implements Listener {
 
   /**
    * Sockets hear of a change of chatters at once if they have not for
-   * PRESENCE_INTERVAL_MS, else at the end of that interval, once: a crowd
-   * joining costs one message per socket per interval.
+   * PRESENCE_INTERVAL_MS, else at the end of that interval, once, when the
+   * room's alarm comes (no timer keeps the room awake): a crowd joining costs
+   * one message per socket per interval.
    */
   presence(): void {
-    if (this.presenceTimer !== null || this.room.clients.sockets === 0) return;
+    if (this.presencePending || this.room.clients.sockets === 0) return;
     const wait = this.lastPresenceAt + PRESENCE_INTERVAL_MS - Date.now();
     if (wait <= 0) {
       this.flushPresence();
       return;
     }
-    this.presenceTimer = setTimeout(() => {
-      this.presenceTimer = null;
-      this.flushPresence();
-    }, wait);
+    this.presencePending = true;
+    this.room.wake(Date.now() + wait);
+  }
+
+  /** The alarm came: a change of chatters held back is told now. */
+  presenceDue(): void {
+    if (!this.presencePending) return;
+    this.presencePending = false;
+    this.flushPresence();
   }
 
   private flushPresence(): void {
