@@ -28,17 +28,53 @@ export interface ArchiveDayView {
 /** The link to a day's page from another archive page. */
 const dayHref = (room: RoomConfig, day: string) => `/${room.name}/a/${day}`;
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/** The shade of a day, 1 to 4, by its count relative to the month's busiest day. */
+function dayLevel(count: number, busiest: number): number {
+  return Math.min(4, Math.max(1, Math.ceil((4 * count) / Math.max(1, busiest))));
+}
+
+/** The calendar of the shown month: weeks from Monday, each day with entries a link shaded by its count. */
+function monthCalendar(view: ArchiveDayView): SafeHtml {
+  const { room, day } = view;
+  const month = monthOf(day);
+  const [y, m] = month.split("/").map(Number) as [number, number];
+  const length = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const lead = (new Date(Date.UTC(y, m - 1, 1)).getUTCDay() + 6) % 7;
+  const counts = new Map(view.monthDays.map((link) => [link.day, link.count]));
+  const busiest = Math.max(0, ...counts.values());
+  const cells: SafeHtml[] = Array.from({ length: lead }, () => html`<td></td>`);
+  for (let d = 1; d <= length; d++) {
+    const date = `${month}/${String(d).padStart(2, "0")}`;
+    const count = counts.get(date);
+    const current = date === day ? html` aria-current="date"` : null;
+    if (count === undefined) {
+      cells.push(html`<td class="day${date === day ? " current" : ""}">${current ? html`<span${current}>${d}</span>` : d}</td>`);
+      continue;
+    }
+    const label = `${d} ${MONTHS[m - 1]} ${y}: ${count} ${count === 1 ? "entry" : "entries"}`;
+    cells.push(
+      html`<td class="day level-${dayLevel(count, busiest)}${date === day ? " current" : ""}"><a href="${dayHref(room, date)}" title="${label}" aria-label="${label}"${current}>${d}</a></td>`,
+    );
+  }
+  while (cells.length % 7 !== 0) cells.push(html`<td></td>`);
+  const weeks = Array.from({ length: cells.length / 7 }, (_, w) => html`<tr>${cells.slice(w * 7, w * 7 + 7)}</tr>`);
+  return html`<table class="month-calendar">
+<caption class="visually-hidden">${MONTHS[m - 1]} ${y}</caption>
+<thead><tr>${WEEKDAYS.map((name) => html`<th scope="col"><abbr title="${name}">${name.slice(0, 2)}</abbr></th>`)}</tr></thead>
+<tbody>${weeks}</tbody>
+</table>`;
+}
+
 function monthPanel(view: ArchiveDayView): SafeHtml {
   const { room, day } = view;
-  const items = view.monthDays.map(
-    (link) =>
-      html`<li${link.day === day ? html` class="current" aria-current="page"` : null}><a href="${dayHref(room, link.day)}">${link.day}</a> (${link.count})</li>`,
-  );
   return html`<nav class="month-panel" aria-label="Days of ${monthOf(day)}">
 <h2>${monthOf(day)}</h2>
 <p class="month-nav">${view.previousMonthDay ? html`<a rel="prev" href="${dayHref(room, view.previousMonthDay)}">&larr; ${monthOf(view.previousMonthDay)}</a>` : null}
 ${view.nextMonthDay ? html`<a rel="next" href="${dayHref(room, view.nextMonthDay)}">${monthOf(view.nextMonthDay)} &rarr;</a>` : null}</p>
-<ul class="month-days">${items}</ul>
+${monthCalendar(view)}
 </nav>`;
 }
 

@@ -80,10 +80,14 @@ interface Link {
   text: string;
 }
 
-interface MonthItem {
+/** A cell of the month calendar: a day of the month (text its number) or padding (no text). */
+interface CalendarCell {
   attrs: Record<string, string>;
-  href: string | null;
   text: string;
+  /** The attributes of its link, if it is one. */
+  link: Record<string, string> | null;
+  /** aria-current of the cell or anything in it. */
+  current: string | null;
 }
 
 interface ArchivePage {
@@ -101,7 +105,10 @@ interface ArchivePage {
   entriesMarkup: string;
   dayLinks: Link[];
   monthLinks: Link[];
-  monthItems: MonthItem[];
+  /** The weekday headings of the month calendar. */
+  weekdays: string[];
+  /** The calendar's rows (weeks), each a list of cells. */
+  weeks: CalendarCell[][];
 }
 
 /** Reads a page with the runtime's HTML parser. */
@@ -111,7 +118,9 @@ async function readPage(response: Response): Promise<ArchivePage> {
   const entryIds: string[] = [];
   const dayLinks: Link[] = [];
   const monthLinks: Link[] = [];
-  const monthItems: MonthItem[] = [];
+  const weekdays: string[] = [];
+  const weeks: CalendarCell[][] = [];
+  const cell = () => weeks.at(-1)!.at(-1)!;
   const collect = (into: Link[]) => ({
     element(el: Element) {
       into.push({ href: el.getAttribute("href") ?? "", attrs: Object.fromEntries(el.attributes), text: "" });
@@ -125,11 +134,21 @@ async function readPage(response: Response): Promise<ArchivePage> {
     .on("div.entry", { element: (el) => void entryIds.push(el.getAttribute("id") ?? "") })
     .on("nav.day-nav a", collect(dayLinks))
     .on("nav.month-panel .month-nav a", collect(monthLinks))
-    .on("nav.month-panel ul li", {
-      element: (el) => void monthItems.push({ attrs: Object.fromEntries(el.attributes), href: null, text: "" }),
-      text: (chunk) => void (monthItems.at(-1)!.text += chunk.text),
+    .on("nav.month-panel table thead th", {
+      element: () => void weekdays.push(""),
+      text: (chunk) => void (weekdays[weekdays.length - 1] += chunk.text),
     })
-    .on("nav.month-panel ul li a", { element: (el) => void (monthItems.at(-1)!.href = el.getAttribute("href")) })
+    .on("nav.month-panel table tbody tr", { element: () => void weeks.push([]) })
+    .on("nav.month-panel table tbody td", {
+      element: (el) => void weeks.at(-1)!.push({ attrs: Object.fromEntries(el.attributes), text: "", link: null, current: el.getAttribute("aria-current") }),
+      text: (chunk) => void (cell().text += chunk.text),
+    })
+    .on("nav.month-panel table tbody td *", {
+      element: (el) => {
+        if (el.tagName === "a") cell().link = Object.fromEntries(el.attributes);
+        cell().current ??= el.getAttribute("aria-current");
+      },
+    })
     .transform(new Response(body, { headers: { "Content-Type": "text/html" } }))
     .text();
   const { elements, text } = await parseHtml(body);
@@ -137,7 +156,7 @@ async function readPage(response: Response): Promise<ArchivePage> {
   const start = body.indexOf(open);
   const entriesMarkup = start < 0 ? "" : body.slice(start + open.length, body.indexOf("</main>", start));
   for (const link of [...dayLinks, ...monthLinks]) link.text = decode(link.text).trim();
-  for (const item of monthItems) item.text = decode(item.text).trim();
+  for (const c of weeks.flat()) c.text = decode(c.text).trim();
   return {
     status: response.status,
     headers: response.headers,
@@ -149,7 +168,8 @@ async function readPage(response: Response): Promise<ArchivePage> {
     entriesMarkup,
     dayLinks,
     monthLinks,
-    monthItems,
+    weekdays: weekdays.map((w) => decode(w).trim()),
+    weeks,
   };
 }
 
@@ -191,13 +211,87 @@ function monthNav(_room: ArchiveRoom, page: ArchivePage) {
   return { previous: rel("prev"), next: rel("next") };
 }
 
-/** The shown day is marked in the month panel, and only it. */
-function expectCurrentMarked(page: ArchivePage, day: string | null) {
-  for (const item of page.monthItems) {
-    const isCurrent = day !== null && item.text.startsWith(`${day} `);
-    expect(item.attrs["class"]?.split(/\s+/).includes("current") ?? false, item.text).toBe(isCurrent);
-    expect(item.attrs["aria-current"] ?? null, item.text).toBe(isCurrent ? "page" : null);
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** What the calendar says of a day with entries, to screen readers and on hover: "12 May 2026: 34 entries". */
+function countLabel(day: string, count: number): string {
+  const [y, m, d] = day.split("/").map(Number) as [number, number, number];
+  return `${d} ${MONTH_NAMES[m - 1]} ${y}: ${count} ${count === 1 ? "entry" : "entries"}`;
+}
+
+/** The calendar's cells of the days of the month, first to last, each with its day. */
+function calendarDays(page: ArchivePage, month: string): (CalendarCell & { day: string })[] {
+  return page.weeks
+    .flat()
+    .filter((c) => c.text !== "")
+    .map((c) => ({ ...c, day: `${month}/${c.text.padStart(2, "0")}` }));
+}
+
+/** The days the calendar links, with where to and what their label and title say. */
+function calendarLinks(room: ArchiveRoom, page: ArchivePage, month: string) {
+  return calendarDays(page, month)
+    .filter((c) => c.link !== null)
+    .map((c) => ({ url: resolve(room, c.link!["href"] ?? ""), label: c.link!["aria-label"], title: c.link!["title"] }));
+}
+
+/** The level-N class of a cell, or null. */
+function levelOf(c: CalendarCell): number | null {
+  const levels = (c.attrs["class"] ?? "").split(/\s+/).filter((k) => /^level-\d+$/.test(k));
+  expect(levels.length, c.text).toBeLessThanOrEqual(1);
+  return levels.length === 0 ? null : Number(levels[0]!.slice("level-".length));
+}
+
+/**
+ * The month of `day` as a calendar: weeks from Monday with weekday headings,
+ * one cell per day of the month, each day with entries (`counts`) a link to
+ * its page labelled with its count and shaded by it, the others plain.
+ */
+function expectCalendar(room: ArchiveRoom, page: ArchivePage, day: string, counts: ReadonlyMap<string, number>) {
+  const month = day.slice(0, 7);
+  const [y, m] = month.split("/").map(Number) as [number, number];
+  const length = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  expect(page.weekdays).toEqual(["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]);
+  for (const week of page.weeks) expect(week, month).toHaveLength(7);
+  const cells = page.weeks.flat();
+  const days = calendarDays(page, month);
+  expect(
+    days.map((c) => c.text),
+    month,
+  ).toEqual(Array.from({ length }, (_, i) => String(i + 1)));
+  // The 1st in its weekday's column, and no week of padding only.
+  expect(cells.findIndex((c) => c.text === "1")).toBe((new Date(Date.UTC(y, m - 1, 1)).getUTCDay() + 6) % 7);
+  expect(page.weeks.every((week) => week.some((c) => c.text !== ""))).toBe(true);
+  for (const c of days) {
+    const count = counts.get(c.day);
+    if (count === undefined) {
+      expect(c.link, c.day).toBeNull();
+      expect(levelOf(c), c.day).toBeNull();
+    } else {
+      expect(resolve(room, c.link?.["href"] ?? ""), c.day).toBe(dayUrl(room, c.day));
+      expect(c.link?.["aria-label"], c.day).toBe(countLabel(c.day, count));
+      expect(c.link?.["title"], c.day).toBe(countLabel(c.day, count));
+      expect(levelOf(c), c.day).toBeGreaterThanOrEqual(1);
+      expect(levelOf(c), c.day).toBeLessThanOrEqual(4);
+    }
   }
+  // The shade grows with the count, the busiest day darkest.
+  const shaded = days.filter((c) => counts.has(c.day)).sort((a, b) => counts.get(a.day)! - counts.get(b.day)!);
+  for (const [i, c] of shaded.entries()) {
+    if (i > 0) expect(levelOf(c)!, c.day).toBeGreaterThanOrEqual(levelOf(shaded[i - 1]!)!);
+  }
+  if (shaded.length > 0) expect(levelOf(shaded.at(-1)!)).toBe(4);
+}
+
+/** The shown day is marked in the month calendar (aria-current="date", class current), and only it. */
+function expectCurrentMarked(page: ArchivePage, day: string) {
+  const days = calendarDays(page, day.slice(0, 7));
+  expect(days.map((c) => c.day)).toContain(day);
+  for (const c of days) {
+    const isCurrent = c.day === day;
+    expect(c.attrs["class"]?.split(/\s+/).includes("current") ?? false, c.day).toBe(isCurrent);
+    expect(c.current, c.day).toBe(isCurrent ? "date" : null);
+  }
+  expect(page.weeks.flat().filter((c) => c.current !== null)).toHaveLength(1);
 }
 
 function expectLinkToRoom(room: ArchiveRoom, page: ArchivePage) {
@@ -236,7 +330,7 @@ describe("an archived day's page", () => {
 
     expect(page.entriesMarkup).toBe(live.content);
     expect(page.entryIds).toEqual(posted.map(entryAnchor));
-    expect(page.monthItems.find((item) => item.text.startsWith(day))?.text).toBe(`${day} (35)`);
+    expect(calendarLinks(room, page, day.slice(0, 7))).toEqual([{ url: dayUrl(room, day), label: countLabel(day, 35), title: countLabel(day, 35) }]);
     const first = posted[0]!;
     expect(page.entryIds[0]).toBe(`entry-${first.sec.toString(16)}-${first.usec.toString(16)}`);
     for (const id of page.entryIds) expect(id).toMatch(/^entry-[0-9a-f]+-[0-9a-f]{2,}$/);
@@ -304,11 +398,10 @@ describe("the archive navigation", () => {
 
       const month = day.slice(0, 7);
       const ofMonth = DAYS.filter(([d]) => d.startsWith(month));
-      expect(
-        page.monthItems.map((item) => item.text),
-        day,
-      ).toEqual(ofMonth.map(([d, n]) => `${d} (${n})`));
-      expect(page.monthItems.map((item) => item.href && resolve(room, item.href))).toEqual(ofMonth.map(([d]) => dayUrl(room, d)));
+      expect(calendarLinks(room, page, month), day).toEqual(
+        ofMonth.map(([d, n]) => ({ url: dayUrl(room, d), label: countLabel(d, n), title: countLabel(d, n) })),
+      );
+      expectCalendar(room, page, day, new Map(ofMonth));
       expectCurrentMarked(page, day);
     }
   });
@@ -342,13 +435,64 @@ describe("the archive navigation", () => {
     expect(page.entryIds).toEqual([]);
     expect(page.text).toMatch(/No entries/i);
     expect(dayNav(room, page)).toEqual({ previous: [dayUrl(room, "2025/01/20")], next: [dayUrl(room, "2025/01/29")] });
-    expect(page.monthItems.map((item) => item.text)).toEqual(["2025/01/06 (2)", "2025/01/20 (3)", "2025/01/29 (1)"]);
-    expectCurrentMarked(page, null);
+    expect(calendarLinks(room, page, "2025/01").map((l) => l.label)).toEqual([
+      countLabel("2025/01/06", 2),
+      countLabel("2025/01/20", 3),
+      countLabel("2025/01/29", 1),
+    ]);
+    // The shown day is marked, though not a link.
+    expectCurrentMarked(page, "2025/01/25");
     // A month with no entries at all still offers its neighbours.
     const march = await readPage(await room.get("a/2025/03/15"));
     expect(march.status).toBe(200);
-    expect(march.monthItems).toEqual([]);
+    expect(calendarLinks(room, march, "2025/03")).toEqual([]);
+    expectCalendar(room, march, "2025/03/15", new Map());
+    expectCurrentMarked(march, "2025/03/15");
     expect(dayNav(room, march)).toEqual({ previous: [dayUrl(room, "2025/02/18")], next: [dayUrl(room, "2025/04/02")] });
+  });
+});
+
+describe("the month calendar", () => {
+  // September 2024 begins on a Sunday and has 30 days: six weeks, the first nearly all padding.
+  const SEPTEMBER: [day: string, count: number][] = [
+    ["2024/09/01", 1],
+    ["2024/09/10", 3],
+    ["2024/09/18", 5],
+    ["2024/09/30", 8],
+  ];
+
+  it("should have one cell per day, link the days with entries with their counts and a shade that grows with them, and mark the shown day", async () => {
+    const room = await archiveRoom("archive2");
+    await room.add(SEPTEMBER.flatMap(([day, count]) => entriesAt(at(day), count)));
+    await room.archive();
+    const counts = new Map(SEPTEMBER);
+    for (const day of ["2024/09/18", "2024/09/01", "2024/09/15"]) {
+      const page = await readPage(await room.get(`a/${day}`));
+      expect(page.status, day).toBe(200);
+      expect(page.weeks.flat(), day).toHaveLength(42);
+      expect(
+        page.weeks
+          .flat()
+          .slice(0, 7)
+          .map((c) => c.text),
+      ).toEqual(["", "", "", "", "", "", "1"]);
+      expectCalendar(room, page, day, counts);
+      expectCurrentMarked(page, day);
+      // Four counts, four shades, from the lightest to the darkest.
+      expect(SEPTEMBER.map(([d]) => levelOf(calendarDays(page, "2024/09").find((c) => c.day === d)!))).toEqual([1, 2, 3, 4]);
+      expect(calendarLinks(room, page, "2024/09").map((l) => l.label)).toEqual([
+        "1 September 2024: 1 entry",
+        "10 September 2024: 3 entries",
+        "18 September 2024: 5 entries",
+        "30 September 2024: 8 entries",
+      ]);
+    }
+    // The shown day without entries is marked but is no link; one with entries is a link that says so.
+    const quiet = calendarDays(await readPage(await room.get("a/2024/09/15")), "2024/09").find((c) => c.day === "2024/09/15")!;
+    expect(quiet.link).toBeNull();
+    expect(quiet.current).toBe("date");
+    const busy = calendarDays(await readPage(await room.get("a/2024/09/18")), "2024/09").find((c) => c.day === "2024/09/18")!;
+    expect(busy.link?.["aria-current"]).toBe("date");
   });
 });
 
@@ -366,7 +510,7 @@ describe("a day not archived yet", () => {
     expectNoCache(pastRes.headers);
     const pastPage = await readPage(pastRes);
     expect(pastPage.entryIds).toEqual(pastEntries.map(entryAnchor));
-    expect(pastPage.monthItems.find((item) => item.text.startsWith(past))?.text).toBe(`${past} (3)`);
+    expect(calendarDays(pastPage, past.slice(0, 7)).find((c) => c.day === past)?.link?.["aria-label"]).toBe(countLabel(past, 3));
     expectCurrentMarked(pastPage, past);
     expect(dayNav(room, pastPage).next).toEqual([dayUrl(room, today)]);
 
@@ -375,7 +519,7 @@ describe("a day not archived yet", () => {
     expectNoCache(todayRes.headers);
     const todayPage = await readPage(todayRes);
     expect(todayPage.entryIds).toEqual(todayEntries.map(entryAnchor));
-    expect(todayPage.monthItems.find((item) => item.text.startsWith(today))?.text).toBe(`${today} (2)`);
+    expect(calendarDays(todayPage, today.slice(0, 7)).find((c) => c.day === today)?.link?.["aria-label"]).toBe(countLabel(today, 2));
     expect(dayNav(room, todayPage)).toEqual({ previous: [dayUrl(room, past)], next: [] });
 
     // After the run the past day comes from R2, the same entries; today still from the log.
@@ -525,6 +669,6 @@ describe("a day with many entries", () => {
     const page = await readPage(res);
     expect(page.entryIds).toHaveLength(5000);
     expect(new Set(page.entryIds).size).toBe(5000);
-    expect(page.monthItems.find((item) => item.text.startsWith(day))?.text).toBe(`${day} (5000)`);
+    expect(calendarDays(page, day.slice(0, 7)).find((c) => c.day === day)?.link?.["aria-label"]).toBe(countLabel(day, 5000));
   });
 });
