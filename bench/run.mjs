@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { control, FRAME_KINDS, longpollFanout, postThroughput, sleep, statusPolling, wsFanout } from "./lib/load.mjs";
 import { COST_ROOMS, roomCost } from "./lib/cost.mjs";
+import { cpuPerKind } from "./lib/cpu.mjs";
 import { postParts } from "./lib/parts.mjs";
 import { archiveRendering } from "./lib/render.mjs";
 import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
@@ -35,7 +36,7 @@ const OURS_VARS = [
   ["NEW_CLIENTS_PER_MINUTE", "1000000"],
   ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
 ];
-const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search", "cost"];
+const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search", "cost", "cpu"];
 
 const DEFAULTS = {
   scenarios: ALL_SCENARIOS.join(","),
@@ -546,6 +547,14 @@ async function main() {
             await server.stop();
           }
         }
+      } else if (scenario === "cpu") {
+        const record = { scenario };
+        results.push(record);
+        await withServers(["ours"], async () => {
+          log("cpu: ours, each kind of request in turn");
+          const out = (record.ours = {});
+          await run(out, () => cpuPerKind(live.ours, { adminToken: BENCH_ADMIN_TOKEN, log }), live.ours);
+        });
       } else if (scenario === "status") {
         const cacheSeconds = statusCacheSeconds(opts.vars);
         const record = { scenario, cache_seconds: cacheSeconds };

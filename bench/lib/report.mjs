@@ -337,6 +337,23 @@ export function printReport(results, meta) {
     }
   }
 
+  const cpu = results.find((r) => r.scenario === "cpu");
+  if (cpu?.ours?.kinds || cpu?.ours?.error) {
+    out.push("");
+    out.push("CPU per request by kind (ms: the workerd that runs the Worker and the room, over N requests one after another;");
+    out.push(`an upper bound of the Worker's own share, which the Free plan caps at ${cpu.ours.free_cpu_ms ?? 10} ms a request)`);
+    out.push("");
+    if (cpu.ours.error) out.push(`  ERROR ${String(cpu.ours.error).split("\n")[0]}`);
+    else
+      out.push(
+        table(
+          ["request", "n", "ms each", "over 10 ms", "statuses"],
+          cpu.ours.kinds.map((k) => [k.kind, k.n, fmt(k.cpu_ms_per_request, 2), k.over_free ? "yes" : "no", JSON.stringify(k.statuses)]),
+          1,
+        ),
+      );
+  }
+
   const cost = results.find((r) => r.scenario === "cost");
   if (cost?.rooms?.length) {
     out.push("");
