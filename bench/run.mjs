@@ -553,7 +553,7 @@ async function main() {
         await withServers(["ours"], async () => {
           log("cpu: ours, each kind of request in turn");
           const out = (record.ours = {});
-          await run(out, () => cpuPerKind(live.ours, { adminToken: BENCH_ADMIN_TOKEN, log }), live.ours);
+          await run(out, () => cpuPerKind(live.ours, { adminToken: BENCH_ADMIN_TOKEN, log, scale: opts.smoke ? 0.1 : 1 }), live.ours);
         });
       } else if (scenario === "status") {
         const cacheSeconds = statusCacheSeconds(opts.vars);

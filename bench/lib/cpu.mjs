@@ -63,13 +63,14 @@ function kinds(server, adminToken, state) {
   ];
 }
 
-/** Each kind in turn: ms of CPU per request, and whether that passes the Free plan's 10 ms. */
-export async function cpuPerKind(server, { adminToken, log }) {
+/** Each kind in turn: ms of CPU per request, and whether that passes the Free plan's 10 ms. `scale` shrinks every N (the smoke run's tenth). */
+export async function cpuPerKind(server, { adminToken, log, scale = 1 }) {
   const agent = newAgent(4);
   try {
     const state = { cid: 0 };
     const rows = [];
-    for (const { kind, n, send } of kinds(server, adminToken, state)) {
+    for (const { kind, n: full, send } of kinds(server, adminToken, state)) {
+      const n = Math.max(1, Math.round(full * scale));
       if (kind === "post") {
         // Something for the comet, RSS, archive and search requests to read, and a client id.
         for (let i = 0; i < 50; i++) await httpRequest(agent, "POST", `${server.url}/lobby/post`, { body: `nick=seed&text=measured+seed+${i}`, headers: FORM });
