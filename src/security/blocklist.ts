@@ -1,6 +1,12 @@
 /**
  * The IP blocklist: addresses and CIDR ranges, IPv4 and IPv6, one per line,
  * `#` starting a comment, as in the original Chaton's list (which only knew IPv4).
+ *
+ * Not ipaddr.js (2.5, checked 2026-12-06): it reads `010.0.0.1` as 8.0.0.1 and
+ * `127.1` as 127.0.0.1 (inet_aton's forms, which a list written by people must
+ * refuse, not reinterpret), takes zone ids (`fe80::1%eth0`), and says only
+ * "neither IPv6 nor IPv4 format" of a bad line, where the admin command
+ * reports which octet or group is wrong; ranges would still be compared here.
  */
 
 export type AddressFamily = "ipv4" | "ipv6";
