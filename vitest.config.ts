@@ -67,14 +67,14 @@ export default defineConfig({
       },
       {
         // Each file starts its own servers on free loopback ports, with their own
-        // storage and addresses: three files at a time, beside the other projects.
+        // storage and addresses: two files at a time, beside the other projects.
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          maxWorkers: 3,
+          maxWorkers: 2,
         },
       },
     ],
