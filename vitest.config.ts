@@ -75,6 +75,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           maxWorkers: 2,
+          // How long expect.poll waits for what a page or server does at its pace: 1 s by default,
+          // which a loaded machine misses; the wait bounds waiting, not what is checked.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

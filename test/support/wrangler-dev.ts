@@ -29,6 +29,14 @@ export const LIFTED_LIMITS: Readonly<Record<string, string>> = {
   NEW_CLIENTS_PER_MINUTE: "100000",
 };
 
-export function startDev(options: DevOptions = {}): Promise<DevServer> {
-  return startServer({ ...options, label: "e2e", readyTimeoutMs: 45_000, vars: { ...LIFTED_LIMITS, ...options.vars } });
+export async function startDev(options: DevOptions = {}): Promise<DevServer> {
+  const start = () => startServer({ ...options, label: "e2e", readyTimeoutMs: 45_000, vars: { ...LIFTED_LIMITS, ...options.vars } });
+  try {
+    return await start();
+  } catch (error) {
+    // A port picked free may be taken before wrangler binds it (files start servers at once): once more,
+    // on another port, unless the test needs this one.
+    if (options.port !== undefined) throw error;
+    return start();
+  }
 }
