@@ -7,9 +7,8 @@
 // the process that runs the Worker and the room. Then per day and per
 // listener-day, with Cloudflare's billing rules (README, "What a room costs").
 import WebSocket from "ws";
-import { control, httpRequest, newAgent, sleep } from "./load.mjs";
+import { control, FORM, httpRequest, newAgent, sleep } from "./load.mjs";
 
-const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
 const DAY_S = 86_400;
 /** An object's memory as Cloudflare bills it: 128 MB. */
 const GB_PER_OBJECT = 0.128;

@@ -4,9 +4,8 @@
 // That process runs the Worker and the room's object together, so a figure is
 // an upper bound of the Worker's own share, which is what the Free plan caps
 // at 10 ms a request (an object's CPU has its own, far larger limit).
-import { httpRequest, newAgent } from "./load.mjs";
+import { FORM, httpRequest, newAgent } from "./load.mjs";
 
-const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
 /** The Free plan's CPU time per Worker request. */
 export const FREE_CPU_MS = 10;
 

@@ -14,7 +14,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Set by the runner on SIGINT: loops stop as soon as they look. */
 export const control = { interrupted: false };
 
-const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
+export const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
 const FILLER = "the quick brown fox jumps over the lazy dog, and then asks what is for lunch";
 const POST_TIMEOUT_MS = 30_000;
 const SHORT_TIMEOUT_MS = 15_000;

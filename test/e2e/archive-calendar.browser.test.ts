@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dayStart } from "../../src/protocol/day";
 import type { ImportReply, TransferDay } from "../../src/protocol/transfer";
-import { launchChromium } from "../support/browser";
+import { launchChromium, loopbackContext } from "../support/browser";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
 
 const SCREENSHOT_DIR = join(PROJECT_ROOT, "test-results", "screenshots");
@@ -77,13 +77,8 @@ afterAll(async () => {
 }, 30_000);
 
 async function openDay(colorScheme: "light" | "dark", width = 1000): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-GB", timezoneId: "UTC", viewport: { width, height: 720 }, colorScheme });
+  const context = await loopbackContext(browser, { locale: "en-GB", timezoneId: "UTC", viewport: { width, height: 720 }, colorScheme });
   contexts.push(context);
-  context.setDefaultTimeout(5_000);
-  await context.route(
-    (url) => url.hostname !== "127.0.0.1",
-    (route) => route.abort("blockedbyclient"),
-  );
   const page = await context.newPage();
   await page.emulateMedia({ colorScheme });
   await page.goto(`${dev.url}/lobby/a/${SHOWN}`);

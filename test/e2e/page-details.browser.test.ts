@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser";
+import { launchChromium, loopbackContext } from "../support/browser";
 import { startDev, type DevServer } from "../support/wrangler-dev";
 
 let dev: DevServer;
@@ -23,18 +23,13 @@ afterAll(async () => {
 });
 
 async function newPage(options: { timezoneId?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
-  const context = await browser.newContext({
+  const context = await loopbackContext(browser, {
     locale: "en-US",
     timezoneId: options.timezoneId ?? "UTC",
     viewport: options.viewport ?? { width: 1000, height: 500 },
   });
   contexts.push(context);
-  context.setDefaultTimeout(5_000);
   // Only loopback: an image from elsewhere is answered here with a generated picture.
-  await context.route(
-    (url) => url.hostname !== "127.0.0.1",
-    (route) => route.abort("blockedbyclient"),
-  );
   return context.newPage();
 }
 

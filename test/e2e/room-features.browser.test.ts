@@ -12,7 +12,7 @@
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser";
+import { launchChromium, loopbackContext } from "../support/browser";
 import { startDev, type DevServer } from "../support/wrangler-dev";
 
 const room = (name: string, title: string, extra: Record<string, unknown> = {}) => ({
@@ -67,13 +67,8 @@ afterAll(async () => {
 }, 30_000);
 
 async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC", viewport: { width: 1000, height: 600 }, ...options });
+  const context = await loopbackContext(browser, { locale: "en-US", timezoneId: "UTC", viewport: { width: 1000, height: 600 }, ...options });
   openContexts.push(context);
-  context.setDefaultTimeout(5_000);
-  await context.route(
-    (url) => url.hostname !== "127.0.0.1",
-    (route) => route.abort("blockedbyclient"),
-  );
   context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`)));
   return context;
 }

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, BrowserContextOptions, Dialog, Page, Request, WebSocket } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CometHtmlReply, ServerFrame } from "../../src/protocol/wire";
-import { launchChromium } from "../support/browser";
+import { launchChromium, loopbackContext } from "../support/browser";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
 
 const LOBBY_TITLE = "Chaton Lobby";
@@ -75,14 +75,9 @@ afterAll(async () => {
 
 /** A browser context that only talks to loopback and reports uncaught page errors. */
 async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC", ...options });
+  const context = await loopbackContext(browser, { locale: "en-US", timezoneId: "UTC", ...options });
   openContexts.push(context);
-  context.setDefaultTimeout(5_000);
   context.setDefaultNavigationTimeout(10_000);
-  await context.route(
-    (url) => url.hostname !== "127.0.0.1",
-    (route) => route.abort("blockedbyclient"),
-  );
   context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`)));
   return context;
 }

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIRECTORY_CACHE_MS } from "../../src/protocol/limits";
-import { launchChromium } from "../support/browser";
+import { launchChromium, loopbackContext } from "../support/browser";
 import { findElements } from "../support/dom";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
 
@@ -70,13 +70,8 @@ async function curl(url: string, json: string): Promise<{ status: number; body: 
 }
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC" });
+  const context = await loopbackContext(browser, { locale: "en-US", timezoneId: "UTC" });
   contexts.push(context);
-  context.setDefaultTimeout(5_000);
-  await context.route(
-    (url) => url.hostname !== "127.0.0.1",
-    (route) => route.abort("blockedbyclient"),
-  );
   const page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return page;

@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser";
+import { launchChromium, loopbackContext } from "../support/browser";
 import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
 
 /** As in room-page.browser.test.ts: test-results/ on every run, docs/ with UPDATE_SCREENSHOTS=1. */
@@ -37,12 +37,7 @@ describe("search in the browser", () => {
     await post("花子", "明日は東京タワーで待ち合わせ、18時に");
     for (let i = 0; i < 20; i++) await post("filler", `after ${i}`);
 
-    context = await browser.newContext({ locale: "ja-JP", timezoneId: "UTC", viewport: { width: 1000, height: 500 } });
-    context.setDefaultTimeout(5_000);
-    await context.route(
-      (url) => url.hostname !== "127.0.0.1",
-      (route) => route.abort("blockedbyclient"),
-    );
+    context = await loopbackContext(browser, { locale: "ja-JP", timezoneId: "UTC", viewport: { width: 1000, height: 500 } });
     const page = await context.newPage();
     await page.goto(`${dev.url}/lobby/`);
 

@@ -1,5 +1,6 @@
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
+import { NO_CACHE } from "../../http/responses";
 import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
 import { issueCid, type ClientRegistry } from "../live/clients";
@@ -29,7 +30,7 @@ function cometFormat(s: string | null): CometFormat {
 
 function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
   return new Response(writeReply(header, content), {
-    headers: { "Content-Type": CONTENT_TYPES[content.format], "Cache-Control": "no-cache" },
+    headers: { ...NO_CACHE, "Content-Type": CONTENT_TYPES[content.format] },
   });
 }
 
