@@ -36,7 +36,7 @@ const OURS_VARS = [
   ["NEW_CLIENTS_PER_MINUTE", "1000000"],
   ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
 ];
-const ALL_SCENARIOS = ["longpoll", "ws", "frames", "post", "parts", "status", "render", "search", "cost", "cpu"];
+const ALL_SCENARIOS = ["longpoll", "ws", "small", "frames", "post", "parts", "status", "render", "search", "cost", "cpu"];
 
 const DEFAULTS = {
   scenarios: ALL_SCENARIOS.join(","),
@@ -44,6 +44,9 @@ const DEFAULTS = {
   // 4,500, not 5,000: under wrangler dev each socket holds 4 files open in the front proxy, and
   // with the usual limit of 20,000 open files the proxy starts failing connections near 4,900.
   ws: "500:20,2000:2,4500:1",
+  // Small rooms talking steadily: page sockets (frames=html), 5 posts a second from 20 people, a minute of it.
+  small: "20:5:300,200:5:300",
+  "small-addresses": "20",
   // What the ws and post runs' sockets ask for: API clients' entries, like for like with the floor.
   frames: "entries",
   // The frames run: sockets of every kind (the page's HTML, API clients' entries, both), its bytes per entry.
@@ -69,6 +72,7 @@ const DEFAULTS = {
 const SMOKE = {
   longpoll: "20:2",
   ws: "20:5",
+  small: "5:5:10",
   "frames-run": "15:5:6",
   post: "2:10",
   status: "100:10",
@@ -92,6 +96,10 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --longpoll SIZES     long-poll fan-out runs, n:posts-per-second[:messages], comma-separated
                        (default ${DEFAULTS.longpoll})
   --ws SIZES           WebSocket fan-out runs, same form (default ${DEFAULTS.ws})
+  --small SIZES        small rooms at a steady pace: n page sockets (frames=html), n:posts-per-second[:messages],
+                       the posts from --small-addresses people, against the floor that stores every post
+                       (as with --floor-durable) (default ${DEFAULTS.small})
+  --small-addresses K  how many people (addresses 127.0.0.1-K, nicks) post in the small runs (default ${DEFAULTS["small-addresses"]})
   --frames KINDS       what the sockets of the ws and post runs ask for, of ${FRAME_KINDS.join(",")}
                        (frames=entries: API clients; html: the page; both: no parameter); with
                        several, the sockets take them in turn (default ${DEFAULTS.frames})
@@ -119,6 +127,8 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
                        the floor first in turn; the report adds the median of each ratio (default 1)
   --floor-assets       give the floor a static assets directory, as the project has: under wrangler dev
                        every request and socket then passes the assets router, for the floor as for ours
+  --floor-durable      the floor stores each post in SQLite and awaits storage.sync() before it tells anyone (the
+                       small runs always use this floor)
   --var KEY:VALUE      a var for the project's wrangler dev (repeatable); the bench already
                        gives COMET_HOLD_SECONDS (--hold) and ${OURS_VARS.map(([k, v]) => `${k}:${v}`).join(", ")}
   --reuse-servers      start each server once for the whole run, instead of fresh servers for
@@ -146,6 +156,7 @@ function parseOptions() {
         smoke: { type: "boolean" },
         "reuse-servers": { type: "boolean" },
         "floor-assets": { type: "boolean" },
+        "floor-durable": { type: "boolean" },
         profile: { type: "string" },
         markdown: { type: "string" },
         var: { type: "string", multiple: true },
@@ -203,6 +214,7 @@ function parseOptions() {
     smoke: Boolean(parsed.values.smoke),
     reuseServers: Boolean(parsed.values["reuse-servers"]),
     floorAssets: Boolean(parsed.values["floor-assets"]),
+    floorDurable: Boolean(parsed.values["floor-durable"]),
     repeat: Math.floor(num("repeat", 1)),
     profileDir: parsed.values.profile ? resolve(parsed.values.profile) : null,
     markdown: parsed.values.markdown ? resolve(parsed.values.markdown) : null,
@@ -210,6 +222,8 @@ function parseOptions() {
     withFloor: servers.includes("floor"),
     longpoll: sizes("longpoll"),
     ws: sizes("ws"),
+    small: sizes("small"),
+    smallAddresses: Math.min(250, Math.floor(num("small-addresses", 1))),
     frames,
     framesRun: sizes("frames-run")[0] ?? fail("--frames-run needs a size"),
     post: { posters, listeners: postListeners },
@@ -264,14 +278,18 @@ function gitState() {
   }
 }
 
-/** A snapshot of the floor; with `assets`, with a static assets directory like the project's, so its requests pass the same router. */
-async function floorTree(assets) {
-  const dir = await snapshot(FLOOR_DIR, "floor", { skip: new Set([".wrangler"]) });
+/**
+ * A snapshot of the floor; with `assets`, with a static assets directory like the project's, so its
+ * requests pass the same router; with `durable`, storing every post before it tells anyone.
+ */
+async function floorTree(assets, durable) {
+  const dir = await snapshot(FLOOR_DIR, durable ? "floor-durable" : "floor", { skip: new Set([".wrangler"]) });
   if (assets) {
     await mkdir(join(dir, "static"));
     await writeFile(join(dir, "static", "floor.txt"), "The floor serves this file as a static asset.\n");
     await appendFile(join(dir, "wrangler.toml"), '\n[assets]\ndirectory = "./static"\n');
   }
+  if (durable) await appendFile(join(dir, "wrangler.toml"), '\n[vars]\nFLOOR_DURABLE = "1"\n');
   return dir;
 }
 
@@ -296,6 +314,7 @@ async function main() {
     smoke: opts.smoke,
     profiled: opts.profileDir !== null,
     floor_assets: opts.floorAssets,
+    floor_durable: opts.floorDurable,
     ...gitState(),
   };
   const results = [];
@@ -317,20 +336,30 @@ async function main() {
     });
     await Promise.all(stopping);
   };
-  /** Starts (in parallel) those of `labels` not running; with --reuse-servers, running ones stay. */
+  /** Whether the floor started next stores its posts: --floor-durable, or a scenario that always compares with that floor. */
+  let floorDurable = opts.floorDurable;
+  /** The tree a label's server runs now: the floor has two. */
+  const treeOf = (label) => (label === "floor" && floorDurable ? "floor-durable" : label);
+  /** Starts (in parallel) those of `labels` not running; with --reuse-servers, running ones of the right tree stay. */
   const startServers = async (labels) => {
     for (const label of labels) {
-      trees[label] ??=
-        label === "ours" ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT }) : label === "parts" ? await partsTree() : await floorTree(opts.floorAssets);
+      const tree = treeOf(label);
+      trees[tree] ??=
+        label === "ours"
+          ? await snapshot(ROOT, "ours", { linkModulesFrom: ROOT })
+          : label === "parts"
+            ? await partsTree()
+            : await floorTree(opts.floorAssets, floorDurable);
     }
-    const wanted = labels.filter((label) => live[label] === undefined || !live[label].alive());
+    const wanted = labels.filter((label) => live[label] === undefined || !live[label].alive() || live[label].tree !== treeOf(label));
     if (!wanted.length) return;
     const t = Date.now();
     const started = await Promise.allSettled(
       wanted.map(async (label) => {
         await live[label]?.stop().catch(() => {});
         delete live[label];
-        const cwd = label === "parts" ? join(trees[label], "bench", "parts") : trees[label];
+        const tree = treeOf(label);
+        const cwd = label === "parts" ? join(trees[tree], "bench", "parts") : trees[tree];
         const options = { label, root: ROOT, cwd, vars: label === "ours" ? [...opts.vars] : [] };
         try {
           live[label] = await startServer(options);
@@ -340,6 +369,7 @@ async function main() {
           log(`  ${label} did not start (${String(error.message).split("\n")[0]}); once more`);
           live[label] = await startServer(options);
         }
+        live[label].tree = tree;
       }),
     );
     const failed = started.find((r) => r.status === "rejected");
@@ -472,6 +502,26 @@ async function main() {
             },
           );
         }
+      } else if (scenario === "small") {
+        floorDurable = true;
+        for (const size of opts.small) {
+          if (control.interrupted) break;
+          await fanoutRuns(
+            { scenario, n: size.n, rate: size.rate, messages: size.messages, frames: "html", addresses: opts.smallAddresses, floor: "durable" },
+            (label, server, name) => {
+              log(`small: ${label}, n=${size.n} page sockets, ${size.rate} posts/s from ${opts.smallAddresses} people, ${size.messages} messages`);
+              return wsFanout(server, {
+                ...size,
+                frames: ["html"],
+                addresses: opts.smallAddresses,
+                drainMs: opts.drainMs,
+                settleMs: opts.settleMs,
+                profile: profileFor(`small-${size.n}-${name}`),
+              });
+            },
+          );
+        }
+        floorDurable = opts.floorDurable;
       } else if (scenario === "frames") {
         const size = opts.framesRun;
         await fanoutRuns({ scenario, n: size.n, rate: size.rate, messages: size.messages, frames: "html,entries,both" }, (label, server, name) => {

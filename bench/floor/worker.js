@@ -1,6 +1,9 @@
 // The benchmark's floor: one Durable Object that keeps posts in memory, wakes
 // every held long-poll request and broadcasts to every hibernatable WebSocket.
-// No escaping, no rendering, no storage, no validation beyond avoiding crashes.
+// No escaping, no rendering, no validation beyond avoiding crashes. With the
+// var FLOOR_DURABLE (bench --floor-durable) it also stores each post in SQLite
+// and awaits storage.sync() before telling anyone: the least a chat that
+// acknowledges only stored posts must do.
 // Its steps are functions of their own (forward, post, wake, broadcast) so a
 // profile splits its time as it splits ours (bench/lib/breakdown.mjs).
 import { DurableObject } from "cloudflare:workers";
@@ -33,6 +36,12 @@ export class Floor extends DurableObject {
   waiters = [];
   served = 0;
   nextCid = 1;
+
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.durable = Boolean(env.FLOOR_DURABLE);
+    if (this.durable) ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS posts (seq INTEGER PRIMARY KEY, nick TEXT, at INTEGER, text TEXT)");
+  }
 
   since(pos) {
     return pos > this.entries.length ? this.entries : this.entries.slice(pos);
@@ -84,9 +93,16 @@ export class Floor extends DurableObject {
     const entry = ["bench", [Math.floor(now / 1000), (now % 1000) * 1000], String(form.get("text") ?? "")];
     this.entries.push(entry);
     const pos = this.entries.length;
+    if (this.durable) await this.store(pos, entry, now);
     this.wake(pos);
     this.broadcast(pos, entry);
     return Response.json({ stored: true, pos });
+  }
+
+  /** The post written to SQLite, and every write so far durable. */
+  async store(pos, entry, now) {
+    this.ctx.storage.sql.exec("INSERT INTO posts (seq, nick, at, text) VALUES (?, ?, ?, ?)", pos, entry[0], now, entry[2]);
+    await this.ctx.storage.sync();
   }
 
   /** Every held request gets what it has not seen, each distinct reply encoded once. */

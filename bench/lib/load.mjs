@@ -21,9 +21,9 @@ const SHORT_TIMEOUT_MS = 15_000;
 /** Above this share of lost deliveries or this p99, a run counts as saturated. */
 export const SATURATION = { minDeliveredRatio: 0.99, maxP99Ms: 1_000 };
 
-export function httpRequest(agent, method, url, { body, headers, timeoutMs = SHORT_TIMEOUT_MS } = {}) {
+export function httpRequest(agent, method, url, { body, headers, timeoutMs = SHORT_TIMEOUT_MS, localAddress = undefined } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
+    const req = http.request(url, { method, agent, headers, timeout: timeoutMs, localAddress }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString("utf8") }));
@@ -174,11 +174,15 @@ class Recorder {
   }
 }
 
-async function postText(agent, server, text) {
+/** Post i of a run of posts from `addresses` people comes from 127.0.0.(1 + i % addresses), its nick saying which. */
+const posterOf = (i, addresses) => (addresses > 1 ? { nick: `bench${i % addresses}`, localAddress: `127.0.0.${1 + (i % addresses)}` } : { nick: "bench" });
+
+async function postText(agent, server, text, { nick = "bench", localAddress = undefined } = {}) {
   const r = await httpRequest(agent, "POST", `${server.url}/lobby/post`, {
-    body: `nick=bench&text=${encodeURIComponent(text)}`,
+    body: `nick=${nick}&text=${encodeURIComponent(text)}`,
     headers: { ...FORM, Accept: "application/json" },
     timeoutMs: POST_TIMEOUT_MS,
+    localAddress,
   });
   if (r.status !== 200) throw new Error(`post: status ${r.status} ${r.text.slice(0, 200)}`);
   return JSON.parse(r.text);
@@ -188,7 +192,7 @@ async function postText(agent, server, text) {
  * Posts `messages` texts at a fixed rate, not waiting for one ack before the
  * next post. Each acknowledged post expects one delivery per live listener.
  */
-async function postAtRate(server, agent, rec, { messages, rate, liveListeners }) {
+async function postAtRate(server, agent, rec, { messages, rate, liveListeners, addresses = 1 }) {
   const acks = [];
   let errors = 0;
   let firstError = null;
@@ -204,7 +208,7 @@ async function postAtRate(server, agent, rec, { messages, rate, liveListeners })
     posted++;
     const listeners = liveListeners();
     pending.push(
-      postText(agent, server, rec.text(i, sentAt)).then(
+      postText(agent, server, rec.text(i, sentAt), posterOf(i, addresses)).then(
         () => {
           acks.push(performance.now() - sentAt);
           rec.expected += listeners;
@@ -248,6 +252,7 @@ function fanoutResult({ rec, firstSent, idle, before, after, genCpu, lag, extra 
     cpu_ms: { proxy: cpu("proxy"), worker: cpu("worker"), wrangler: cpu("wrangler"), loadgen: genCpu },
     window_s: window === null ? null : Math.round(window * 100) / 100,
     server_cpu_us_per_delivery: rec.delivered > 0 ? Math.round((serverCpu * 1000) / rec.delivered) : null,
+    server_cpu_ms_per_post: extra.posts_acked > 0 ? Math.round((serverCpu / extra.posts_acked) * 100) / 100 : null,
     worker_cpu_us_per_delivery: rec.delivered > 0 ? Math.round((cpu("worker") * 1000) / rec.delivered) : null,
     loadgen_lag_p99_ms: Math.round(lag.percentile(99) / 1e5) / 10,
     ...extra,
@@ -579,14 +584,17 @@ async function withSockets(server, n, rec, settleMs, body) {
 /** Socket i asks for frames[i % frames.length]. */
 const kindsOf = (n, frames) => Array.from({ length: n }, (_, i) => frames[i % frames.length]);
 
-/** WebSocket fan-out: n sockets on GET ws?p=<pos>[&frames=], one poster at a fixed rate over HTTP. */
-export async function wsFanout(server, { n, rate, messages, drainMs, settleMs, frames = ["entries"], profile = null }) {
+/**
+ * WebSocket fan-out: n sockets on GET ws?p=<pos>[&frames=], posts at a fixed rate over HTTP, from one
+ * address or taking `addresses` addresses (and nicks) in turn.
+ */
+export async function wsFanout(server, { n, rate, messages, drainMs, settleMs, frames = ["entries"], addresses = 1, profile = null }) {
   const rec = new Recorder(n, messages, kindsOf(n, frames));
   return withSockets(server, n, rec, settleMs, async ({ agent, live, idle }) => {
     const profiling = await beginProfile(server, profile);
     const before = await server.snapshot();
     const measure = startMeasure();
-    const posting = await postAtRate(server, agent, rec, { messages, rate, liveListeners: live });
+    const posting = await postAtRate(server, agent, rec, { messages, rate, liveListeners: live, addresses });
     await waitUntil(() => rec.delivered >= rec.expected, drainMs, 20);
     const genCpu = measure.finish();
     const after = await server.snapshot();

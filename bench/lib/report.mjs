@@ -33,6 +33,7 @@ export function ratios(ours, floor) {
     rss: ratio(ours.rss_mb?.workerd, floor.rss_mb?.workerd),
     worker_rss: ratio(ours.rss_mb?.worker, floor.rss_mb?.worker),
     server_cpu_per_delivery: ratio(ours.server_cpu_us_per_delivery, floor.server_cpu_us_per_delivery),
+    server_cpu_per_post: ratio(ours.server_cpu_ms_per_post, floor.server_cpu_ms_per_post),
     worker_cpu_per_delivery: ratio(ours.worker_cpu_us_per_delivery, floor.worker_cpu_us_per_delivery),
     ...(ours.idle_socket_kb ? { idle_socket_kb: ratio(ours.idle_socket_kb.workerd, floor.idle_socket_kb?.workerd) } : {}),
     ...(ours.posts_per_s !== undefined ? { posts_per_s: ratio(ours.posts_per_s, floor.posts_per_s) } : {}),
@@ -53,6 +54,7 @@ function fanoutRows(record) {
     const pct = r.delivered_ratio === null ? "-" : `${(r.delivered_ratio * 100).toFixed(1)}%`;
     const notes = [];
     if (r.saturated) notes.push("SATURATED");
+    if (record.scenario === "small") notes.push(`cpu/post ${fmt(r.server_cpu_ms_per_post, 2)} ms`);
     if (r.posts_per_s !== undefined) notes.push(`${fmt(r.posts_per_s)} posts/s, ack p50 ${fmt(r.post_ack_ms?.p50)} ms`);
     if (r.errors) notes.push(`${r.errors} errors`);
     if (r.post_errors) notes.push(`${r.post_errors} failed posts`);
@@ -111,14 +113,16 @@ function fanoutRows(record) {
       f(x.worker_cpu_per_delivery),
       f(x.idle_socket_kb),
       "",
-      x.posts_per_s !== undefined ? `posts/s ${f(x.posts_per_s)}` : "",
+      [x.posts_per_s !== undefined ? `posts/s ${f(x.posts_per_s)}` : "", record.scenario === "small" ? `cpu/post ${f(x.server_cpu_per_post)}` : ""]
+        .filter(Boolean)
+        .join("; "),
     ]);
   }
   return rows;
 }
 
 /** The scenarios reported as fan-out runs, ours against the floor. */
-const FANOUT = ["longpoll", "ws", "frames", "post"];
+const FANOUT = ["longpoll", "ws", "small", "frames", "post"];
 
 /** The median of each ratio over the rounds of a size, with the range. */
 function medianRows(records) {
@@ -140,7 +144,9 @@ function medianRows(records) {
     scenario,
     size,
     ratios.length,
-    ...["p50", "p90", "p99", "server_cpu_per_delivery", "worker_cpu_per_delivery", "idle_socket_kb", "posts_per_s"].map((k) => cell(ratios.map((r) => r[k]))),
+    ...["p50", "p90", "p99", "server_cpu_per_delivery", "worker_cpu_per_delivery", "server_cpu_per_post", "idle_socket_kb", "posts_per_s"].map((k) =>
+      cell(ratios.map((r) => r[k])),
+    ),
   ]);
 }
 
@@ -183,7 +189,8 @@ export function printReport(results, meta) {
   out.push(
     `Chaton benchmark, ${meta.date}, commit ${meta.commit ?? "?"}${meta.dirty ? " (with uncommitted changes)" : ""}, ` +
       `${meta.cpus} cores, ${meta.mem_gb} GiB, load generator on Node ${meta.node}${meta.smoke ? " (smoke run)" : ""}` +
-      `${meta.profiled ? " (PROFILED: the profiler slows the servers)" : ""}${meta.floor_assets ? " (floor with static assets)" : ""}`,
+      `${meta.profiled ? " (PROFILED: the profiler slows the servers)" : ""}${meta.floor_assets ? " (floor with static assets)" : ""}` +
+      `${meta.floor_durable ? " (floor storing every post)" : ""}`,
   );
 
   const fanout = results.filter((r) => FANOUT.includes(r.scenario));
@@ -244,7 +251,7 @@ export function printReport(results, meta) {
       out.push("");
       out.push("Medians over the rounds of each size (--repeat; ours/floor; min-max in brackets):");
       out.push("");
-      out.push(table(["scenario", "n", "rounds", "p50", "p90", "p99", "cpu/dlv", "wkr/dlv", "KB/sk", "posts/s"], medians, 2));
+      out.push(table(["scenario", "n", "rounds", "p50", "p90", "p99", "cpu/dlv", "wkr/dlv", "cpu/post", "KB/sk", "posts/s"], medians, 2));
     }
     const bytes = framesRows(fanout);
     if (bytes.length) {
