@@ -11,8 +11,9 @@ const median = (xs) => {
 /** The steps done one per request, each against doing nothing: the CPU their commits cost. */
 const ONCE = [
   ["store: entry and room state, committed", "store"],
-  ["store: entry, state and search, committed (a post)", "store-search"],
+  ["store: entry, state and its own search index, committed", "store-search"],
   ["submit: the whole write path, committed", "submit"],
+  ["submit, search index written for 64 posts at once, committed (a post)", "submit-batched"],
   ["submit with a msgid, committed", "submit-msgid"],
 ];
 const ONCE_REQUESTS = 500;

@@ -99,6 +99,14 @@ export const MAX_SEARCH_TERM_TRIGRAMS = 64;
  * reaches it ends early, with a cursor to go on from where it stopped.
  */
 export const MAX_SEARCH_EXAMINED = 20_000;
+/**
+ * A post waits at most this long to be indexed for search, with the posts
+ * after it (one transaction for them all: one post's index write costs about
+ * as much as its store), unless a search, the archiver or SEARCH_INDEX_BATCH
+ * posts waiting come first.
+ */
+export const SEARCH_INDEX_DELAY_MS = 2_000;
+export const SEARCH_INDEX_BATCH = 64;
 /** The search backfill indexes at most this many archived or logged entries per chunk (one transaction). */
 export const SEARCH_BACKFILL_CHUNK = 1_000;
 /** ... and at most this many chunks per run of the alarm. */

@@ -87,6 +87,8 @@ export class Room extends DurableObject<Env> {
   /** When an administrator closed this room (a room of the directory), or null. */
   private closedAt: number | null = null;
   private alarmChecked = false;
+  /** When the archiver is next due (ms); 0: at the next alarm (this instance has not run it). */
+  private archiveDueAt = 0;
   /** The alarm time this instance last set or read; null: not known. */
   private armedAt: number | null = null;
   private readonly signInThrottle: LoginThrottle;
@@ -98,8 +100,8 @@ export class Room extends DurableObject<Env> {
     migrate(ctx.storage);
     const sql = ctx.storage.sql;
     this.meta = new RoomMeta(sql);
-    // Every entry the log takes is searchable in the transaction that stores it.
-    this.log = new CurrentLog(ctx.storage, (entry) => this.search.index.indexPosted(entry));
+    // An imported entry is searchable in the transaction that imports it; posts a moment later (search.pending).
+    this.log = new CurrentLog(ctx.storage, (entry) => this.search.index.indexStored([entry]));
     this.archiveIndex = new ArchiveIndex(sql);
     this.audit = new AuditLog(sql);
     this.users = new Users(sql);
@@ -110,7 +112,7 @@ export class Room extends DurableObject<Env> {
     this.passwordThrottle = new LoginThrottle(this.throttles, "password");
     this.postIds = new PostIds(sql);
     this.imported = new ImportedDays(sql);
-    this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log);
+    this.search = new RoomSearch(ctx.storage, this.archiveIndex, this.log, this.clock, (at) => this.wake(at));
     this.settings = new RoomSettings(sql);
     this.hooks = new Hooks(sql);
     this.hookOutbox = new HookOutbox(sql);
@@ -194,7 +196,7 @@ export class Room extends DurableObject<Env> {
     });
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
     const fanout = new Fanout(
-      [longpoll, sockets],
+      [longpoll, sockets, this.search.pending],
       news,
       () => clients.count(),
       () => this.ctx.storage.sync(),
@@ -416,8 +418,8 @@ export class Room extends DurableObject<Env> {
 
   /**
    * The one alarm runs every job: a change of chatters held back for the
-   * sockets, webhook deliveries, the archiver, then search's work (its
-   * backfill, merging its index). It always re-arms at the earliest time a job
+   * sockets, webhook deliveries, the archiver when due, then search's work
+   * (posts waiting, its backfill, merging its index). It always re-arms at the earliest time a job
    * needs: the next midnight, sooner after a failure, at once while search has
    * more to do, when a webhook's back-off ends.
    */
@@ -430,16 +432,21 @@ export class Room extends DurableObject<Env> {
     } catch (error) {
       logEvent({ event: "hook-delivery-failed", room: name, error: String(error) });
     }
-    let next: number;
-    try {
-      const run = await this.archive(name);
-      if (run.written.length + run.found.length + run.trimmed > 0) {
-        logEvent({ event: "archived", room: name, ...run });
+    // The alarm comes for other jobs too (posts waiting for search, a few seconds after them): the archiver runs when due.
+    let next = this.archiveDueAt;
+    if (this.clock.now() >= this.archiveDueAt) {
+      try {
+        const run = await this.archive(name);
+        if (run.written.length + run.found.length + run.trimmed > 0) {
+          logEvent({ event: "archived", room: name, ...run });
+        }
+        next = this.archiveDueAt = nextRunAt(this.clock.now());
+      } catch (error) {
+        logEvent({ event: "archive-failed", room: name, error: String(error) });
+        // Tried again at the latest then, and at any alarm before.
+        next = this.clock.now() + RETRY_AFTER_MS;
+        this.archiveDueAt = 0;
       }
-      next = nextRunAt(this.clock.now());
-    } catch (error) {
-      logEvent({ event: "archive-failed", room: name, error: String(error) });
-      next = this.clock.now() + RETRY_AFTER_MS;
     }
     const searchAt = await this.search.runFromAlarm(name, this.archiveBucket, () => this.clock.now());
     // Read last and with no await before setAlarm, so an event queued meanwhile is counted.
@@ -448,7 +455,9 @@ export class Room extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(this.armedAt);
   }
 
+  /** Archives the closed days and trims them from the log, once search has every post of it. */
   archive(name: string): Promise<ArchiveRun> {
+    this.search.pending.indexWaiting();
     return archiveClosedDays(name, this.clock.now(), this.log, this.archiveIndex, this.archiveBucket);
   }
 }

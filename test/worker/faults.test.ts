@@ -115,7 +115,8 @@ async function history(room: string): Promise<{ texts: string[]; searchable: str
   const { days, log, searchable } = await runInDurableObject(stubOf(room), (r: Room, state) => ({
     days: r.archiveIndex.all().map((d) => d.day),
     log: r.log.all(),
-    searchable: state.storage.sql
+    // Once the posts waiting for search are indexed, as a search would first.
+    searchable: (r.search.pending.indexWaiting(), state.storage.sql)
       .exec<{ text: string }>("SELECT text FROM search_entries")
       .toArray()
       .map((row) => row.text),

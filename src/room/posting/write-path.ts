@@ -31,7 +31,7 @@ export type PostOutcome =
   | { kind: "empty"; pos: number }
   | { kind: "rate-limited"; retryAfter: number };
 
-/** Runs inside the transaction that stores an entry (a search index keeps in step this way). */
+/** Runs inside the transaction that stores an entry (the webhooks' outbox keeps in step this way). */
 export type StoredHook = (entry: Entry) => void;
 
 /**

@@ -35,7 +35,7 @@ const STATE = "SELECT archive_cursor, log_cursor, log_target, done FROM search_b
 /**
  * Indexes what a room had before search existed: every archived day in R2,
  * oldest first, then the entries of the current log up to the post sequence
- * search began at (later posts are indexed as they are stored). Driven by
+ * search began at (later posts are indexed as they come: pending-index.ts). Driven by
  * the room's alarm in small chunks; each chunk is indexed and its progress
  * recorded in one transaction, so a run that fails part-way (R2, eviction)
  * resumes after the last chunk it finished, and a chunk that is run again

@@ -21,16 +21,17 @@ export type IndexStats = SearchIndexStats;
 
 /**
  * The search index's writes: every way an entry comes into the room or
- * leaves it calls one of these, synchronously, inside the transaction that
- * stores or removes it. Adding is idempotent (an entry already indexed is
+ * leaves it calls one of these, synchronously, inside a transaction: the one
+ * that removes it, imports it or records how far the log is indexed
+ * (posts: src/room/search/pending-index.ts). Adding is idempotent (an entry already indexed is
  * skipped), so any path may repeat itself.
  */
 export class SearchIndex {
   constructor(private readonly storage: DurableObjectStorage) {}
 
-  /** The write path: call inside the transaction that appends the post. */
-  indexPosted(entry: IndexedEntry): void {
-    this.insert(entry);
+  /** Entries of the room's log, posted or imported: call inside the transaction that records them as indexed. */
+  indexStored(entries: readonly IndexedEntry[]): void {
+    for (const entry of entries) this.insert(entry);
   }
 
   /**

@@ -19,10 +19,10 @@ type EntryRow = Entry & Record<string, SqlStorageValue>;
 export class CurrentLog {
   private state: RoomState;
 
-  /** `onAppend` runs inside the transaction that stores each post (search indexes it there). */
+  /** `onImport` runs inside the transaction that imports each entry (search indexes it there; posts wait: src/room/search/pending-index.ts). */
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly onAppend: (entry: Entry) => void = () => {},
+    private readonly onImport: (entry: Entry) => void = () => {},
   ) {
     this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>("SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1").one();
   }
@@ -57,7 +57,6 @@ export class CurrentLog {
     this.storage.transactionSync(() => {
       this.storage.sql.exec(INSERT_ENTRY, entry.seq, entry.nick, entry.sec, entry.usec, entry.text, entry.ip);
       this.storage.sql.exec(UPDATE_STATE, entry.seq, entry.sec, entry.usec);
-      this.onAppend(entry);
     });
     this.state = { seq: entry.seq, last_sec: sec, last_usec: usec };
     return entry;
@@ -74,7 +73,7 @@ export class CurrentLog {
    * the sequence is at least every imported position and the newest timestamp
    * at least every imported one and `lastPost`, so a new post comes after all
    * of them. Idempotent by timestamp; all or nothing; each entry taken is
-   * handed to `onAppend`, as a post is.
+   * handed to `onImport`.
    */
   importEntries(entries: readonly Entry[], sequence: number, lastPost: number): { added: number; present: number; sequence: number } {
     const sql = this.storage.sql;
@@ -90,7 +89,7 @@ export class CurrentLog {
           );
         }
         sql.exec(INSERT_ENTRY, e.seq, e.nick, e.sec, e.usec, e.text, e.ip);
-        this.onAppend(e);
+        this.onImport(e);
         added++;
       }
       let { seq, last_sec, last_usec } = this.state;

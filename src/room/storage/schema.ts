@@ -6,6 +6,7 @@ import search from "../../../migrations/0005_search.sql";
 import imported from "../../../migrations/0006_import.sql";
 import webhooks from "../../../migrations/0007_webhooks.sql";
 import limits from "../../../migrations/0008_limits.sql";
+import searchPending from "../../../migrations/0009_search_pending.sql";
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "0006_import.sql", sql: imported },
   { version: 7, name: "0007_webhooks.sql", sql: webhooks },
   { version: 8, name: "0008_limits.sql", sql: limits },
+  { version: 9, name: "0009_search_pending.sql", sql: searchPending },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
