@@ -13,7 +13,9 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /** Padded standard base64. */
 export function toBase64(bytes: Uint8Array): string {
-  return btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** base64url without padding, for tokens in URLs and secrets. */

@@ -24,7 +24,7 @@ export async function deleteOwnPost(room: ModerationRoom & { authorSecrets: Auth
   if (link === undefined || link.trim() === "") throw new HttpError(400, "Field permalink is required");
   const { sec, usec, anchor } = parsePermalink(link);
   if (secret === undefined || secret === "") throw new HttpError(403, "Only the author may delete a post: the secret its acknowledgement gave is required");
-  if (!room.authorSecrets.matches(anchor, secret)) throw new HttpError(403, "That secret does not delete this post");
+  if (!(await room.authorSecrets.matches(anchor, secret))) throw new HttpError(403, "That secret does not delete this post");
   const age = room.clock.now() - (sec * 1000 + usec / 1000);
   if (age > OWN_DELETE_WINDOW_MS) {
     throw new HttpError(403, `Too late: an author may delete a post for ${OWN_DELETE_WINDOW_MS / 60_000} minutes after posting`);

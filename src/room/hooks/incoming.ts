@@ -83,7 +83,8 @@ export async function incomingHook(room: HookRoom, request: Request, id: string,
     throw tooManyRequests("Too many posts", outcome.retryAfter);
   }
   if ((request.headers.get("Accept") ?? "").includes("application/json")) {
-    const permalink = outcome.kind === "empty" || outcome.grant === null ? {} : { permalink: outcome.grant.permalink };
+    const grant = outcome.kind === "empty" ? null : await outcome.grant;
+    const permalink = grant === null ? {} : { permalink: grant.permalink };
     return jsonResponse({ stored: outcome.kind !== "empty", pos: outcome.pos, ...permalink });
   }
   return new Response("ok", { headers: { "Content-Type": TEXT_TYPE, "Cache-Control": "no-cache" } });

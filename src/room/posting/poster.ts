@@ -49,5 +49,5 @@ export async function post(room: { writePath: WritePath }, request: Request): Pr
   if (outcome.kind === "rate-limited") {
     throw tooManyRequests("Too many posts", outcome.retryAfter);
   }
-  return acknowledge(request, outcome.kind !== "empty", outcome.pos, outcome.kind === "empty" ? null : outcome.grant);
+  return acknowledge(request, outcome.kind !== "empty", outcome.pos, outcome.kind === "empty" ? null : await outcome.grant);
 }

@@ -22,11 +22,11 @@ export interface PostInput {
 /** What became of a post; each transport turns it into its own acknowledgement. */
 export type PostOutcome =
   /** Stored: the grant lets its author delete it for a while. */
-  | { kind: "stored"; pos: number; entry: Entry; grant: DeleteGrant }
+  | { kind: "stored"; pos: number; entry: Entry; grant: Promise<DeleteGrant> }
   /** Seen before with this msgid: answered as the first was (with its grant while the entry is in the log). */
-  | { kind: "repeated"; pos: number; grant: DeleteGrant | null }
+  | { kind: "repeated"; pos: number; grant: Promise<DeleteGrant> | null }
   /** From a blocked address: answered as if stored, as the original does, with a grant that deletes nothing. */
-  | { kind: "blocked"; pos: number; grant: DeleteGrant }
+  | { kind: "blocked"; pos: number; grant: Promise<DeleteGrant> }
   /** Nick or text empty once cleaned: not stored, and still a success. */
   | { kind: "empty"; pos: number }
   | { kind: "rate-limited"; retryAfter: number };
@@ -64,7 +64,7 @@ export class WritePath {
       }
     }
     const admission = this.admission.admit({ ip: input.ip, client: input.client, nick: clean.nick });
-    if (admission === "blocked") return { kind: "blocked", pos: this.log.end, grant: this.secrets.decoy(now) };
+    if (admission === "blocked") return { kind: "blocked", pos: this.log.end, grant: Promise.resolve(this.secrets.decoy(now)) };
     if (admission > 0) return { kind: "rate-limited", retryAfter: admission };
     const entry = this.storage.transactionSync(() => {
       const stored = this.log.append(clean, input.ip, now);

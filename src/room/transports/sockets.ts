@@ -255,11 +255,11 @@ export class Sockets implements Listener {
     if (outcome.kind === "rate-limited") {
       return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: outcome.retryAfter });
     }
-    const grant = outcome.kind === "empty" ? null : outcome.grant;
-    const ack: ServerFrame = { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant };
     // A stored post's ack follows its entries frame, as the poster's socket hears it told.
-    if (outcome.kind === "stored") void this.room.published().then(() => send(ws, ack));
-    else send(ws, ack);
+    const told = outcome.kind === "stored" ? this.room.published() : null;
+    void Promise.all([outcome.kind === "empty" ? null : outcome.grant, told]).then(([grant]) =>
+      send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant }),
+    );
   }
 
   /** A socket closed: answer the peer's Close frame (unless it sent none); the registry announces the change. */
