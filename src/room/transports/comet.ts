@@ -1,11 +1,14 @@
+import type { Clock } from "../../clock";
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
 import { NO_CACHE } from "../../http/responses";
 import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
+import { COMET_IN_ROOM_AFTER_POST_MS } from "../../protocol/limits";
 import { issueCid, type ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
 import type { Admission } from "../posting/admission";
+import type { CurrentLog } from "../storage/current-log";
 import { heldWaiters, holdOnSocket } from "./held-sockets";
 import type { LongPoll, Waiter } from "./longpoll";
 
@@ -19,6 +22,8 @@ export interface CometRoom {
   admission: Pick<Admission, "requireNewClient">;
   ctx: DurableObjectState;
   holdMs: number;
+  clock: Clock;
+  log: Pick<CurrentLog, "lastPost">;
 }
 
 function cometFormat(s: string | null): CometFormat {
@@ -34,12 +39,44 @@ function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
   });
 }
 
+/** Holds made inside the room by this isolate: each hold's own id. */
+let holdsInRoom = 0;
+
+/**
+ * Holds a comet request inside the room, as a request the room answers when
+ * news comes, or with a ping when the hold time has passed (a timer of the
+ * room's, which only a room that is talking has).
+ */
+function holdInRoom(
+  held: Pick<Waiter, "cid" | "pos" | "format">,
+  holdMs: number,
+  expire: (cid: number, id: string) => void,
+): { response: Promise<Response>; waiter: Waiter } {
+  const id = `in-room ${++holdsInRoom}`;
+  let answer!: (response: Response) => void;
+  const response = new Promise<Response>((resolve) => {
+    answer = resolve;
+  });
+  const timer = setTimeout(() => expire(held.cid, id), holdMs);
+  const waiter: Waiter = {
+    ...held,
+    id,
+    answer(header, content) {
+      clearTimeout(timer);
+      answer(cometResponse(header, content));
+    },
+  };
+  return { response, waiter };
+}
+
 /**
  * GET comet: answers at once when the client is behind the log or its client
- * id must change, else holds the request until news or the hold time passes,
- * on a socket to the Worker that waits with it (src/protocol/comet-hold.ts).
+ * id must change, else holds the request until news or the hold time passes:
+ * in a room that posted a moment ago, inside the room; in a quiet one, on a
+ * socket to the Worker that waits with it (src/protocol/comet-hold.ts), so
+ * that the room can sleep. The client sees the same either way.
  */
-export function comet(room: CometRoom, request: Request, url: URL, ip: string): Response {
+export function comet(room: CometRoom, request: Request, url: URL, ip: string): Response | Promise<Response> {
   const params = url.searchParams;
   const format = cometFormat(params.get("s"));
   const p = integerParam(params, "p");
@@ -71,7 +108,11 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
     return now(fresh);
   }
   if (pos !== news.end) return now(c);
-  const { response, waiter } = holdOnSocket(room.ctx, request, { cid: c, pos, format }, room.holdMs);
+  const held = { cid: c, pos, format };
+  const talking = room.clock.now() - room.log.lastPost * 1000 < COMET_IN_ROOM_AFTER_POST_MS;
+  const { response, waiter } = talking
+    ? holdInRoom(held, room.holdMs, (cid, id) => longpoll.expire(cid, id))
+    : holdOnSocket(room.ctx, request, held, room.holdMs);
   wait(room, waiter);
   return response;
 }
