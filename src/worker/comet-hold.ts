@@ -1,5 +1,6 @@
 import { HttpError } from "../http/errors";
 import { NO_CACHE } from "../http/responses";
+import { BASE_SECURITY_HEADERS } from "../render/content-policy";
 import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../protocol/comet-hold";
 
 /** What answers a held request whose room went away (restarted, or closed) before it replied. */
@@ -36,7 +37,7 @@ function heldReply(socket: WebSocket, holdMs: number, contentType: string): Prom
     socket.addEventListener("message", (event) => {
       answered = true;
       // The room closes the socket once it has answered.
-      resolve(new Response(event.data, { headers: { ...NO_CACHE, "Content-Type": contentType } }));
+      resolve(new Response(event.data, { headers: { ...NO_CACHE, ...BASE_SECURITY_HEADERS, "Content-Type": contentType } }));
     });
     // After a message this settles nothing: the promise is resolved already. (An error is followed by a close.)
     socket.addEventListener("close", () => reject(roomWentAway()));

@@ -30,10 +30,19 @@ export function framingOf(url: string, env: Env): Framing {
 export function withSecurityHeaders(response: Response, framing: () => Framing): Response {
   if (response.webSocket !== null || response.status === 101) return response;
   const type = response.headers.get("Content-Type") ?? "";
-  // Only pages need their framing worked out (the comet replies, the most frequent, do not).
-  const headers = type.startsWith("text/html") ? pageSecurityHeaders(framing()) : BASE_SECURITY_HEADERS;
+  const page = type.startsWith("text/html");
+  // The comet replies, the most frequent, are made with these already: no copy.
+  if (!page && madeSecure(response)) return response;
+  // Only pages need their framing worked out.
+  const headers = page ? pageSecurityHeaders(framing()) : BASE_SECURITY_HEADERS;
   // Responses from the room's stub have immutable headers: a copy of the response (not of its body) takes them.
   const secured = new Response(response.body, response);
   for (const [name, value] of Object.entries(headers)) secured.headers.set(name, value);
   return secured;
+}
+
+/** Whether a response other than a page was made with the base headers (a comet reply). */
+function madeSecure(response: Response): boolean {
+  for (const [name, value] of Object.entries(BASE_SECURITY_HEADERS)) if (response.headers.get(name) !== value) return false;
+  return true;
 }

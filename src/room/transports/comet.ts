@@ -4,6 +4,7 @@ import { integerParam } from "../../http/params";
 import { NO_CACHE } from "../../http/responses";
 import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
+import { BASE_SECURITY_HEADERS } from "../../render/content-policy";
 import { COMET_IN_ROOM_AFTER_POST_MS } from "../../protocol/limits";
 import { issueCid, type ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
@@ -33,9 +34,10 @@ function cometFormat(s: string | null): CometFormat {
   throw new HttpError(400, "Parameter s must be 0 or 1");
 }
 
+/** A comet reply, with the headers every response leaves with (so the Worker need not copy it to add them). */
 function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
   return new Response(writeReply(header, content), {
-    headers: { ...NO_CACHE, "Content-Type": CONTENT_TYPES[content.format] },
+    headers: { ...NO_CACHE, ...BASE_SECURITY_HEADERS, "Content-Type": CONTENT_TYPES[content.format] },
   });
 }
 
