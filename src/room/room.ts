@@ -18,6 +18,7 @@ import { Webhooks } from "./hooks/webhooks";
 import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
+import { Pace } from "./live/pace";
 import { Admission, roomLimits, type AdmissionLimits } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
 import { WritePath } from "./posting/write-path";
@@ -195,8 +196,9 @@ export class Room extends DurableObject<Env> {
       wake: (at) => this.wake(at),
     });
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
+    const pace = new Pace(clock);
     const fanout = new Fanout(
-      [longpoll, sockets, this.search.pending],
+      [longpoll, sockets, pace, this.search.pending],
       news,
       () => clients.count(),
       () => this.ctx.storage.sync(),
@@ -217,6 +219,7 @@ export class Room extends DurableObject<Env> {
       clients,
       news,
       longpoll,
+      pace,
       sockets,
       fanout,
       writePath,

@@ -1,15 +1,13 @@
-import type { Clock } from "../../clock";
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
 import { NO_CACHE } from "../../http/responses";
 import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
 import { BASE_SECURITY_HEADERS } from "../../render/content-policy";
-import { COMET_IN_ROOM_AFTER_POST_MS } from "../../protocol/limits";
 import { issueCid, type ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
+import type { Pace } from "../live/pace";
 import type { Admission } from "../posting/admission";
-import type { CurrentLog } from "../storage/current-log";
 import { heldWaiters, holdOnSocket } from "./held-sockets";
 import type { LongPoll, Waiter } from "./longpoll";
 
@@ -23,8 +21,7 @@ export interface CometRoom {
   admission: Pick<Admission, "requireNewClient">;
   ctx: DurableObjectState;
   holdMs: number;
-  clock: Clock;
-  log: Pick<CurrentLog, "lastPost">;
+  pace: Pick<Pace, "talking">;
 }
 
 function cometFormat(s: string | null): CometFormat {
@@ -74,7 +71,7 @@ function holdInRoom(
 /**
  * GET comet: answers at once when the client is behind the log or its client
  * id must change, else holds the request until news or the hold time passes:
- * in a room that posted a moment ago, inside the room; in a quiet one, on a
+ * in a room that is talking (live/pace.ts), inside the room; else on a
  * socket to the Worker that waits with it (src/protocol/comet-hold.ts), so
  * that the room can sleep. The client sees the same either way.
  */
@@ -111,8 +108,7 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
   }
   if (pos !== news.end) return now(c);
   const held = { cid: c, pos, format };
-  const talking = room.clock.now() - room.log.lastPost * 1000 < COMET_IN_ROOM_AFTER_POST_MS;
-  const { response, waiter } = talking
+  const { response, waiter } = room.pace.talking()
     ? holdInRoom(held, room.holdMs, (cid, id) => longpoll.expire(cid, id))
     : holdOnSocket(room.ctx, request, held, room.holdMs);
   wait(room, waiter);
