@@ -3,7 +3,7 @@ import { NO_CACHE } from "../http/responses";
 import { BASE_SECURITY_HEADERS } from "../render/content-policy";
 import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../protocol/comet-hold";
 
-/** What answers a held request whose room went away (restarted, or closed) before it replied. */
+/** What answers a held request whose room went away (restarted, or closed) before it replied, wherever it was held. */
 const roomWentAway = () => new HttpError(503, "The room restarted; ask again", { "Retry-After": "1" });
 
 /**
@@ -15,7 +15,13 @@ const roomWentAway = () => new HttpError(503, "The room restarted; ask again", {
 export async function cometThroughRoom(room: { fetch(request: Request): Promise<Response> }, request: Request): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.set("Upgrade", "websocket");
-  const answer = await room.fetch(new Request(request, { headers }));
+  let answer: Response;
+  try {
+    answer = await room.fetch(new Request(request, { headers }));
+  } catch {
+    // A request the room held inside itself, lost with the object (reset, evicted, updated).
+    throw roomWentAway();
+  }
   const socket = answer.webSocket;
   if (answer.status !== 101 || socket === null) return answer;
   return heldReply(socket, Number(answer.headers.get(HOLD_MS_HEADER)), answer.headers.get(REPLY_TYPE_HEADER) ?? "application/json");
