@@ -435,7 +435,7 @@ export class Room extends DurableObject<Env> {
     } catch (error) {
       logEvent({ event: "hook-delivery-failed", room: name, error: String(error) });
     }
-    // The alarm comes for other jobs too (posts waiting for search, a few seconds after them): the archiver runs when due.
+    // The alarm comes for other jobs too (posts waiting for search, 10 s after them): the archiver runs when due.
     let next = this.archiveDueAt;
     if (this.clock.now() >= this.archiveDueAt) {
       try {
