@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock";
 import { HttpError } from "../../http/errors";
 import { CID_LIMIT, CLIENT_GONE_MS, MAX_CLIENTS } from "../../protocol/limits";
+import type { Admission } from "../posting/admission";
 
 /**
  * Who is in the room: long-poll clients by client id, and open sockets.
@@ -88,9 +89,19 @@ export class ClientRegistry {
   }
 }
 
-/** A fresh long-poll client id, or 503 when the room cannot give one. */
-export function issueCid(clients: ClientRegistry): number {
-  const cid = clients.issue();
+/** What issuing a client id works with: the registry, and the per-address allowance of new ids. */
+export interface CidIssuer {
+  clients: ClientRegistry;
+  admission: Pick<Admission, "requireNewClient">;
+}
+
+/**
+ * A fresh client id for a client at `ip`: 429 with Retry-After beyond the
+ * address's allowance of new ones, 503 when the room cannot give one.
+ */
+export function issueCid(room: CidIssuer, ip: string): number {
+  room.admission.requireNewClient(ip);
+  const cid = room.clients.issue();
   if (cid === null) throw new HttpError(503, "The room is full; try again shortly", { "Retry-After": "10" });
   return cid;
 }

@@ -4,21 +4,18 @@ import { NO_CACHE } from "../../http/responses";
 import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
 import { BASE_SECURITY_HEADERS } from "../../render/content-policy";
-import { issueCid, type ClientRegistry } from "../live/clients";
+import { issueCid, type CidIssuer } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
 import type { Pace } from "../live/pace";
-import type { Admission } from "../posting/admission";
 import { heldWaiters, holdOnSocket } from "./held-sockets";
 import type { LongPoll, Waiter } from "./longpoll";
 
 /** What the comet endpoint works with. */
-export interface CometRoom {
+export interface CometRoom extends CidIssuer {
   config: Pick<RoomConfig, "name" | "login">;
   ver: string;
-  clients: ClientRegistry;
   news: NewsEncoder;
   longpoll: LongPoll;
-  admission: Pick<Admission, "requireNewClient">;
   ctx: DurableObjectState;
   holdMs: number;
   pace: Pick<Pace, "talking">;
@@ -86,11 +83,6 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
   const pos = p ?? 0;
   if (pos < 0) throw new HttpError(400, "Parameter p must not be negative");
   const { clients, news, longpoll, ver } = room;
-  /** A new client id, within the address's allowance of new ones (429 beyond it). */
-  const newCid = () => {
-    room.admission.requireNewClient(ip);
-    return issueCid(clients);
-  };
   const ping = (cid: number, at = pos) => cometResponse({ pos: at, nc: clients.count(), ver, cid }, emptyContent(format));
   /** Answers at once: the entries after `pos` when there are any, else a ping. */
   const now = (cid: number) => (pos === news.end ? ping(cid) : cometResponse({ pos: news.end, nc: clients.count(), ver, cid }, news.encodeSince(pos, format)));
@@ -99,10 +91,10 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
   // client that came back late (a busy room, a restarted server) loses no round trip.
   if (c === null || !clients.isKnown(c)) {
     if (room.config.login === "strict") return ping(-1, 0);
-    return now(newCid());
+    return now(issueCid(room, ip));
   }
   if (clients.isWaiting(c)) {
-    const fresh = newCid();
+    const fresh = issueCid(room, ip);
     longpoll.release(c, (abandoned) => ({ pos: abandoned.pos, nc: clients.count(), ver, cid: c }));
     return now(fresh);
   }

@@ -5,23 +5,15 @@ import { renderEntries } from "../../render/entries";
 import { html } from "../../render/html";
 import { feedLink, htmlResponse, layout, themeSwitch } from "../../render/pages";
 import { searchBox } from "../../render/search";
-import { issueCid, type ClientRegistry } from "../live/clients";
-import type { Admission } from "../posting/admission";
+import { issueCid, type CidIssuer } from "../live/clients";
 import type { CurrentLog } from "../storage/current-log";
 
-export interface PageRoom {
+export interface PageRoom extends CidIssuer {
   config: RoomConfig;
   ver: string;
   /** How long a comet request is held, for the page's long-poll fallback. */
   holdMs: number;
-  clients: ClientRegistry;
-  admission: Pick<Admission, "requireNewClient">;
   log: Pick<CurrentLog, "all" | "end">;
-}
-
-function newPageCid(room: PageRoom, ip: string): number {
-  room.admission.requireNewClient(ip);
-  return issueCid(room.clients);
 }
 
 /**
@@ -34,7 +26,7 @@ export function roomPage(room: PageRoom, ip: string): Response {
   // loose room gets its client id from its first comet reply. A strict room
   // only gives ids to its own page, so the page carries one, within the
   // address's allowance of new ones as apilogin's and comet's are.
-  const cid = config.login === "strict" ? newPageCid(room, ip) : 0;
+  const cid = config.login === "strict" ? issueCid(room, ip) : 0;
   const log = room.log.all();
   const entries = renderEntries(log, null, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
   // The archive of the day shown: the newest entry's (the script follows new entries).
