@@ -1,9 +1,10 @@
 /**
  * The layers the folder tree shows, checked on every `npm test`:
  * - src/worker runs in the Worker, src/room in the room's Durable Object,
- *   src/directory in the room directory's; none imports another, but for the
- *   Worker exporting the two classes and the directory using the rooms'
- *   migration runner;
+ *   src/directory in the room directory's, src/relay in a large room's relays;
+ *   none imports another, but for the Worker exporting the three classes, the
+ *   directory using the rooms' migration runner, and a relay delivering with
+ *   the room's own transports and news encoder;
  * - the shared libraries (protocol, render, security, http, config, clock, log)
  *   import neither side;
  * - the browser script imports only its own files and the shared wire types;
@@ -44,6 +45,28 @@ module.exports = {
       to: { path: "^src/directory/", pathNot: "^src/directory/directory\\.ts$" },
     },
     { name: "room-not-into-directory", severity: "error", from: { path: "^src/room/" }, to: { path: "^src/directory/" } },
+    {
+      name: "worker-not-into-relay",
+      comment: "The Worker reaches a relay only through its stub; the one import is the Relay class export.",
+      severity: "error",
+      from: { path: "^src/worker/", pathNot: "^src/worker/index\\.ts$" },
+      to: { path: "^src/relay/" },
+    },
+    {
+      name: "worker-index-only-relay-class",
+      severity: "error",
+      from: { path: "^src/worker/index\\.ts$" },
+      to: { path: "^src/relay/", pathNot: "^src/relay/relay\\.ts$" },
+    },
+    { name: "room-not-into-relay", severity: "error", from: { path: "^src/(room|directory)/" }, to: { path: "^src/relay/" } },
+    { name: "relay-not-into-worker-or-directory", severity: "error", from: { path: "^src/relay/" }, to: { path: "^src/(worker|directory)/" } },
+    {
+      name: "relay-only-the-rooms-delivery",
+      comment: "A relay renders and delivers with the room's own code, and nothing else of it: it stores no entry.",
+      severity: "error",
+      from: { path: "^src/relay/" },
+      to: { path: "^src/room/", pathNot: "^src/room/(live/(fanout|news)|transports/(sockets|longpoll|held-sockets|comet)|posting/write-path)\\.ts$" },
+    },
     { name: "directory-not-into-worker", severity: "error", from: { path: "^src/directory/" }, to: { path: "^src/worker/" } },
     {
       name: "directory-only-the-migration-runner-of-room",

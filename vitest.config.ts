@@ -18,6 +18,8 @@ const TEST_ROOMS = [
   { name: "lobby", title: "Chaton Lobby", description: "A place to chat.", icon: "/chaton.svg", login: "loose", image_max_px: 400 },
   { name: "strict", title: "Strict <Room>", description: "Strict login.", icon: "https://example.com/icon.png", login: "strict", image_max_px: 200 },
   { name: "secret", title: "Secret Room", description: "Members only.", icon: "/chaton.svg", private: true, image_max_px: 400 },
+  // Spreads its listeners over relays past two (test/worker/relays.test.ts).
+  { name: "crowd", title: "Crowd", description: "", icon: "/chaton.svg", listeners_per_object: 2 },
 ];
 
 export default defineConfig({

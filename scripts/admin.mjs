@@ -25,7 +25,8 @@ commands:
 the site's rooms (the room directory) and a room's webhooks:
   room create NAME [--title T] [--description D] [--icon URL] [--private]
        [--login strict|loose] [--image-max-px N] [--posts-per-minute N] [--hold-seconds N]
-  room update NAME       the same options; --public; "default" for the last two: the site's value
+       [--listeners-per-object N]
+  room update NAME       the same options; --public; "default" for the last three: the site's value
   room list              every room: name, where it is declared, open or closed, title
   room close NAME        410 from then on; its archives stay readable
   webhook add ROOM NAME [--to URL]   incoming (prints its URL), or outgoing to URL (prints its secret)
@@ -120,6 +121,7 @@ function roomSettings(options) {
     ["--image-max-px", "image_max_px"],
     ["--posts-per-minute", "posts_per_minute"],
     ["--hold-seconds", "hold_seconds"],
+    ["--listeners-per-object", "listeners_per_object"],
   ]) {
     const value = number(flag);
     if (value !== undefined) settings[key] = value;

@@ -1,7 +1,14 @@
 import { BUILD_ID } from "./generated/build";
 import type { RoomTable } from "./protocol/directory";
 import { removeControls } from "./protocol/entry";
-import { ADDRESS_POSTS_PER_MINUTE, CLIENT_POST_BURST, CLIENT_POSTS_PER_MINUTE, NEW_CLIENTS_PER_MINUTE } from "./protocol/limits";
+import {
+  ADDRESS_POSTS_PER_MINUTE,
+  CLIENT_POST_BURST,
+  CLIENT_POSTS_PER_MINUTE,
+  MAX_LISTENERS_PER_OBJECT,
+  MIN_LISTENERS_PER_OBJECT,
+  NEW_CLIENTS_PER_MINUTE,
+} from "./protocol/limits";
 
 /** Rooms and settings from the environment (wrangler.toml `[vars]`), validated once. */
 
@@ -24,6 +31,8 @@ export interface RoomConfig {
   postsPerMinute?: number;
   /** How long a comet request is held here; the site's COMET_HOLD_SECONDS when absent. */
   holdSeconds?: number;
+  /** How many listeners one object serves before the room spreads them over relays; LISTENERS_PER_OBJECT when absent. */
+  listenersPerObject?: number;
 }
 
 export interface SiteConfig {
@@ -111,10 +120,12 @@ function parseOrigins(value: unknown): string[] {
 
 const isPostsPerMinute = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1;
 const isHoldSeconds = (n: unknown): n is number => typeof n === "number" && n > 0 && n <= 120;
+const isListenersPerObject = (n: unknown): n is number =>
+  typeof n === "number" && Number.isInteger(n) && n >= MIN_LISTENERS_PER_OBJECT && n <= MAX_LISTENERS_PER_OBJECT;
 
-/** The settings a room may have of its own, else the site's: `posts_per_minute`, `hold_seconds`. */
-function roomSettings(room: Record<string, unknown>, name: string): Pick<RoomConfig, "postsPerMinute" | "holdSeconds"> {
-  const settings: Pick<RoomConfig, "postsPerMinute" | "holdSeconds"> = {};
+/** The settings a room may have of its own, else the site's or the default: `posts_per_minute`, `hold_seconds`, `listeners_per_object`. */
+function roomSettings(room: Record<string, unknown>, name: string): Pick<RoomConfig, "postsPerMinute" | "holdSeconds" | "listenersPerObject"> {
+  const settings: Pick<RoomConfig, "postsPerMinute" | "holdSeconds" | "listenersPerObject"> = {};
   const postsPerMinute = room["posts_per_minute"];
   if (postsPerMinute !== undefined) {
     if (!isPostsPerMinute(postsPerMinute)) throw new ConfigError(`room ${name}: posts_per_minute must be a positive integer`);
@@ -124,6 +135,13 @@ function roomSettings(room: Record<string, unknown>, name: string): Pick<RoomCon
   if (holdSeconds !== undefined) {
     if (!isHoldSeconds(holdSeconds)) throw new ConfigError(`room ${name}: hold_seconds must be a number in (0, 120]`);
     settings.holdSeconds = holdSeconds;
+  }
+  const listenersPerObject = room["listeners_per_object"];
+  if (listenersPerObject !== undefined) {
+    if (!isListenersPerObject(listenersPerObject)) {
+      throw new ConfigError(`room ${name}: listeners_per_object must be an integer in [${MIN_LISTENERS_PER_OBJECT}, ${MAX_LISTENERS_PER_OBJECT}]`);
+    }
+    settings.listenersPerObject = listenersPerObject;
   }
   return settings;
 }
@@ -171,6 +189,7 @@ export function roomTable(config: RoomConfig): RoomTable {
   };
   if (config.postsPerMinute !== undefined) table.posts_per_minute = config.postsPerMinute;
   if (config.holdSeconds !== undefined) table.hold_seconds = config.holdSeconds;
+  if (config.listenersPerObject !== undefined) table.listeners_per_object = config.listenersPerObject;
   return table;
 }
 

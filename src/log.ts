@@ -54,6 +54,10 @@ export type LogEvent = About &
     | { event: "room-not-told"; error: string }
     /** A room's object was made: on its first request, or woken from hibernation; with the comet requests and sockets it kept. */
     | { event: "room-started"; held: number; sockets: number }
+    /** A relay object of a large room was made (first listener, or woken from hibernation), with the comet requests and sockets it kept. */
+    | { event: "relay-started"; relay: string; held: number; sockets: number }
+    /** A relay could not be told of news; the room's alarm tells it again, and it fetches what it lacks. */
+    | { event: "relay-unreachable"; relay: string; error: string }
     /** An error no handler expected (answered with a plain 500): its message and stack, for the operator only. */
     | { event: "unhandled-error"; error: string; stack?: string }
   );
@@ -70,6 +74,8 @@ export const LOG_EVENT_LEVELS: Readonly<Record<LogEvent["event"], LogLevel>> = {
   "post-limited": "warn",
   "clients-limited": "warn",
   apilogin: "info",
+  "relay-started": "info",
+  "relay-unreachable": "warn",
   "cross-site-refused": "warn",
   "body-too-large": "info",
   archived: "info",

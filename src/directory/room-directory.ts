@@ -80,15 +80,15 @@ export class RoomDirectory {
   }
 
   /**
-   * Changes the settings given (all but the name); null for posts_per_minute
-   * or hold_seconds goes back to the site's value. Making a room private
+   * Changes the settings given (all but the name); null for posts_per_minute,
+   * hold_seconds or listeners_per_object goes back to the site's value or the default. Making a room private
    * makes its login strict unless the change says otherwise.
    */
   update(name: string, raw: unknown, now: number): ListedRoom {
     const changes = settingsOf(raw, ROOM_TABLE_KEYS);
     const room = this.open(name);
     const table: Record<string, unknown> = { ...room.settings, ...changes };
-    for (const key of ["posts_per_minute", "hold_seconds"]) if (table[key] === null) delete table[key];
+    for (const key of ["posts_per_minute", "hold_seconds", "listeners_per_object"]) if (table[key] === null) delete table[key];
     if (changes["private"] === true && changes["login"] === undefined) table["login"] = "strict";
     const settings = roomTable(configFrom(table));
     this.sql.exec("UPDATE rooms SET settings = ?, updated_at = ? WHERE name = ?", JSON.stringify(settings), now, name);

@@ -32,10 +32,21 @@ export interface RoomTable {
   private: boolean;
   posts_per_minute?: number;
   hold_seconds?: number;
+  listeners_per_object?: number;
 }
 
 /** The keys a run-time change may set: all but the name. */
-export const ROOM_TABLE_KEYS = ["title", "description", "icon", "login", "image_max_px", "private", "posts_per_minute", "hold_seconds"] as const;
+export const ROOM_TABLE_KEYS = [
+  "title",
+  "description",
+  "icon",
+  "login",
+  "image_max_px",
+  "private",
+  "posts_per_minute",
+  "hold_seconds",
+  "listeners_per_object",
+] as const;
 
 /**
  * What a closed room still serves below /<room>/: its archive pages (a/...)

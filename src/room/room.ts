@@ -19,9 +19,10 @@ import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
 import { Pace } from "./live/pace";
+import { RelayHub } from "./live/relays";
 import { Admission, roomLimits, type AdmissionLimits } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
-import { WritePath } from "./posting/write-path";
+import { settled, WritePath, type PostInput } from "./posting/write-path";
 import { runTransfer } from "./import/transfer";
 import { routeInRoom, type RoomView } from "./routes";
 import { RoomSearch } from "./search/room-search";
@@ -34,19 +35,21 @@ import { HookOutbox } from "./storage/hook-outbox";
 import { Hooks } from "./storage/hooks";
 import { ImportedDays } from "./storage/imported-days";
 import { PostIds } from "./storage/post-ids";
+import { RelayTable } from "./storage/relays";
 import { RoomMeta } from "./storage/room-meta";
 import { RoomSettings, type StoredSettings } from "./storage/room-settings";
 import { migrate } from "./storage/schema";
 import { Throttles } from "./storage/throttles";
 import { Users } from "./storage/users";
 import { restoreHeld } from "./transports/comet";
-import { HOLD_EXPIRED } from "../protocol/comet-hold";
-import { HELD_TAG, holdOf } from "./transports/held-sockets";
+import { HELD_TAG, heldSocketClosed, heldSocketMessage } from "./transports/held-sockets";
 import { LongPoll } from "./transports/longpoll";
 import { pageSocketCount, Sockets } from "./transports/sockets";
 import { closedRoom } from "./views/closed";
 import { roomStatus } from "./views/status";
 import { logEvent } from "../log";
+import { LISTENERS_PER_OBJECT } from "../protocol/limits";
+import { relayName, type PostResult, type RelayListeners, type RelaySync } from "../protocol/relay";
 
 /** The parts of a room that need to know which room it is, made on its first event. */
 interface Configured extends RoomView {
@@ -77,6 +80,7 @@ export class Room extends DurableObject<Env> {
   readonly hooks: Hooks;
   readonly hookOutbox: HookOutbox;
   readonly webhooks: Webhooks;
+  readonly relayTable: RelayTable;
   readonly hookLimiter = new HookLimiter();
   /** Where day archives go; a seam for tests that inject failures. */
   archiveBucket: ArchiveBucket;
@@ -118,6 +122,7 @@ export class Room extends DurableObject<Env> {
     this.hooks = new Hooks(sql);
     this.hookOutbox = new HookOutbox(sql);
     this.webhooks = new Webhooks({ hooks: this.hooks, outbox: this.hookOutbox, audit: this.audit, clock: this.clock, wake: (at) => this.wake(at) });
+    this.relayTable = new RelayTable(sql);
     this.archiveBucket = env.ARCHIVE;
     this.clients = new ClientRegistry(this.clock, pageSocketCount(ctx), () => this.configured?.fanout.presence());
     // Keep-alive pings are answered without waking the room.
@@ -190,15 +195,28 @@ export class Room extends DurableObject<Env> {
       news,
       ver,
       clock,
-      submit: (post) => writePath!.submit(post),
+      submit: (post) => settled(writePath!.submit(post)),
       publishNow: () => told!.publish(),
-      published: () => told!.published(),
+      told: () => told!.published(),
+      wake: (at) => this.wake(at),
+    });
+    // Relays are named after the room's object: the one the Worker reaches by the room's name.
+    const objectName = this.ctx.id.name ?? config.name;
+    const relays = new RelayHub({
+      table: this.relayTable,
+      peer: (index) => this.env.RELAY.getByName(relayName(objectName, index)),
+      name: (index) => relayName(objectName, index),
+      clients,
+      local: () => clients.sockets + longpoll.size,
+      limit: () => (this.configured?.config ?? config).listenersPerObject ?? LISTENERS_PER_OBJECT,
+      end: () => log.end,
+      clock,
       wake: (at) => this.wake(at),
     });
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
     const pace = new Pace(clock);
     const fanout = new Fanout(
-      [longpoll, sockets, pace, this.search.pending],
+      [longpoll, sockets, relays, pace, this.search.pending],
       news,
       () => clients.count(),
       () => this.ctx.storage.sync(),
@@ -222,6 +240,7 @@ export class Room extends DurableObject<Env> {
       pace,
       sockets,
       fanout,
+      relays,
       writePath,
       admission,
       webhooks: this.webhooks,
@@ -380,8 +399,40 @@ export class Room extends DurableObject<Env> {
       if (same("holdSeconds") && same("imageMaxPx") && same("postsPerMinute")) current.config = config;
       else this.configured = null;
     }
-    if (closing) for (const ws of this.ctx.getWebSockets()) ws.close(1001, "The room is closed");
+    if (closing) {
+      for (const ws of this.ctx.getWebSockets()) ws.close(1001, "The room is closed");
+      this.configured?.relays.closeAll("The room is closed");
+    }
     return { ok: true, value: null };
+  }
+
+  /**
+   * A relay of this room asks for the entries after `after` (none: it only
+   * starts, and takes the room's end), with what it renders them with.
+   */
+  relaySync(roomName: string, after: number | null): Promise<RoomResult<RelaySync>> {
+    return this.rpc(roomName, (room) => {
+      const end = this.log.end;
+      const base = after === null || after > end ? end : after;
+      const entries = base === end ? [] : this.log.since(base).map((entry) => ({ ...entry, ip: "" }));
+      return { base, entries, end, nc: room.clients.count(), roomUrl: `/${room.config.name}/`, imageMaxPx: room.config.imageMaxPx };
+    });
+  }
+
+  /** A post made on a relay's socket: the room's one write path, answered once stored. */
+  relayPost(roomName: string, post: PostInput): Promise<RoomResult<PostResult>> {
+    return this.rpc(roomName, (room) => {
+      if (this.closedAt !== null) throw new HttpError(410, "The room is closed");
+      return settled(room.writePath.submit(post));
+    });
+  }
+
+  /** A relay says what it holds now; the answer is the room's end, which it checks it has. */
+  relayListeners(roomName: string, index: number, listeners: RelayListeners): Promise<RoomResult<number>> {
+    return this.rpc(roomName, (room) => {
+      room.relays.heard(index, listeners);
+      return this.log.end;
+    });
   }
 
   private signInRoom(room: Configured) {
@@ -390,10 +441,8 @@ export class Room extends DurableObject<Env> {
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
     const room = this.room();
-    const hold = holdOf(this.ctx, ws);
-    if (hold !== null) {
-      if (hold !== "answered" && message === HOLD_EXPIRED) room.longpoll.expire(hold.cid, hold.id);
-    } else if (this.closedAt !== null) ws.close(1001, "The room is closed");
+    if (heldSocketMessage(this.ctx, ws, message, room.longpoll)) return;
+    if (this.closedAt !== null) ws.close(1001, "The room is closed");
     else room.sockets.message(ws, message);
   }
 
@@ -407,16 +456,7 @@ export class Room extends DurableObject<Env> {
 
   private socketGone(ws: WebSocket, code: number): void {
     const room = this.room();
-    const hold = holdOf(this.ctx, ws);
-    if (hold === null) return room.sockets.closed(ws, code);
-    // The Worker's echo of the close that came with the answer.
-    if (hold === "answered") return;
-    room.longpoll.forget(hold.cid, hold.id);
-    try {
-      ws.close(1000, "closing");
-    } catch {
-      // Closed already.
-    }
+    if (!heldSocketClosed(this.ctx, ws, room.longpoll)) room.sockets.closed(ws, code);
   }
 
   /**
@@ -430,6 +470,7 @@ export class Room extends DurableObject<Env> {
     const name = this.roomName();
     if (name === null) return;
     this.configured?.sockets.presenceDue();
+    this.configured?.relays.due();
     try {
       await deliverWebhooks({ hooks: this.hooks, outbox: this.hookOutbox, webhooks: this.webhooks, clock: this.clock, send: this.hookFetch });
     } catch (error) {

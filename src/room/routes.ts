@@ -17,6 +17,7 @@ import type { CurrentLog } from "./storage/current-log";
 import { apilogin } from "./transports/apilogin";
 import { comet, type CometRoom } from "./transports/comet";
 import type { Sockets } from "./transports/sockets";
+import type { RelayHub } from "./live/relays";
 import { feed } from "./views/feed";
 import { roomPage, type PageRoom } from "./views/room-page";
 import { stats, statusFile } from "./views/status";
@@ -29,6 +30,7 @@ export interface RoomView extends CometRoom, PageRoom, DayPageRoom, ModerationRo
   config: RoomConfig;
   log: CurrentLog;
   sockets: Sockets;
+  relays: RelayHub;
   writePath: WritePath;
   /** Requests the room's object has answered since it started. */
   requestsServed(): number;
@@ -40,7 +42,8 @@ type Handler = (request: Request, url: URL, room: RoomView) => Response | Promis
 const ROUTES: Readonly<Record<string, Readonly<Partial<Record<"GET" | "POST", Handler>>>>> = {
   "": { GET: (req, _url, room) => roomPage(room, clientAddress(req)) },
   comet: { GET: (req, url, room) => comet(room, req, url, clientAddress(req)) },
-  ws: { GET: (req, url, room) => room.sockets.accept(req, url) },
+  // Past the room's listeners_per_object, a new socket goes to a relay (live/relays.ts).
+  ws: { GET: (req, url, room) => room.relays.handOff() ?? room.sockets.accept(req, url) },
   post: { POST: (req, _url, room) => post(room, req) },
   delete: { POST: (req, _url, room) => deleteOwnPost(room, req) },
   apilogin: { POST: (req, _url, room) => apilogin(room, req) },

@@ -2,7 +2,8 @@ import { HttpError, methodNotAllowed } from "../http/errors";
 import { readForm } from "../http/form";
 import { jsonResponse } from "../http/responses";
 import type { AdminCommand } from "../protocol/admin";
-import { answerOf, type RoomHandle } from "./rooms";
+import { answerOf } from "../protocol/room-result";
+import type { RoomHandle } from "./rooms";
 import { readSearchFill } from "./search-fill";
 import { transferCommand } from "./transfer-route";
 

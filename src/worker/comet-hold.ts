@@ -2,24 +2,25 @@ import { HttpError } from "../http/errors";
 import { NO_CACHE } from "../http/responses";
 import { BASE_SECURITY_HEADERS } from "../render/content-policy";
 import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../protocol/comet-hold";
+import { throughRoom, type RelayByName } from "./relay-route";
 
 /** What answers a held request whose room went away (restarted, or closed) before it replied, wherever it was held. */
 const roomWentAway = () => new HttpError(503, "The room restarted; ask again", { "Retry-After": "1" });
 
 /**
- * Forwards a comet request to its room and, when the room holds it, waits
+ * Forwards a comet request to its room (or the relay the room hands it to) and, when it is held, waits
  * for the reply outside the room (src/protocol/comet-hold.ts): the room's
  * socket brings the reply, or the hold time passes and the Worker asks for
  * the ping. Anything but a held request comes back as the room answered it.
  */
-export async function cometThroughRoom(room: { fetch(request: Request): Promise<Response> }, request: Request): Promise<Response> {
+export async function cometThroughRoom(room: { fetch(request: Request): Promise<Response> }, relays: RelayByName, request: Request): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.set("Upgrade", "websocket");
   let answer: Response;
   try {
-    answer = await room.fetch(new Request(request, { headers }));
+    answer = await throughRoom(room, relays, new Request(request, { headers }));
   } catch {
-    // A request the room held inside itself, lost with the object (reset, evicted, updated).
+    // A request the room held inside itself, lost with the object (reset, evicted, updated), or a relay that could not be reached.
     throw roomWentAway();
   }
   const socket = answer.webSocket;

@@ -3,7 +3,8 @@ import { errorResponse, HttpError, tooManyRequests } from "../http/errors";
 import { VERIFIED_PASSWORD_MS } from "../protocol/limits";
 import { sha256Hex } from "../security/bytes";
 import { parseBasicAuth } from "../security/passwords";
-import { answerOf, type RoomHandle } from "./rooms";
+import { answerOf } from "../protocol/room-result";
+import type { RoomHandle } from "./rooms";
 
 const verified = new Map<string, number>();
 

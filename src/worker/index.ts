@@ -11,6 +11,7 @@ import { adminRoute } from "./admin-route";
 import { refuseDeclaredOversize, withBodyRead } from "./body-cap";
 import { cometThroughRoom } from "./comet-hold";
 import { crossSiteRefusal } from "./cross-site";
+import { throughRoom, type RelayByName } from "./relay-route";
 import { signIn } from "./guard";
 import { passwordRoute } from "./password-route";
 import { ROOM_ADMIN_PREFIX, roomAdminRoute } from "./room-admin-route";
@@ -21,6 +22,7 @@ import { statusCache } from "./status-cache";
 
 export { Room } from "../room/room";
 export { Directory } from "../directory/directory";
+export { Relay } from "../relay/relay";
 
 /** The site's front page: every open room with its chatters and last post (none for private rooms). */
 async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<Response> {
@@ -33,6 +35,10 @@ async function front(env: Env, ctx: ExecutionContext, origin: string): Promise<R
     }),
   );
   return frontPage(summaries, Math.floor(Date.now() / 1000));
+}
+
+function relayByName(env: Env): RelayByName {
+  return (name) => env.RELAY.getByName(name);
 }
 
 /** A request as the routes see it: its URL parsed once, before any route. */
@@ -122,7 +128,8 @@ router
     // A closed room answers for itself: its archives, and a 410 for the rest.
     return request.room.closedAt !== null ? toRoom(request) : undefined;
   })
-  .get<RoomRequest, Args>("/:room/comet", (request) => cometThroughRoom(request.room.stub, request))
+  .get<RoomRequest, Args>("/:room/comet", (request, env) => cometThroughRoom(request.room.stub, relayByName(env), request))
+  .get<RoomRequest, Args>("/:room/ws", (request, env) => throughRoom(request.room.stub, relayByName(env), request))
   .all<RoomRequest, Args>("/:room/*", (request, env, ctx) => {
     const view = STATUS_VIEWS[request.rest!];
     return view === undefined ? undefined : getOnly((r) => statusFile(r, r.parsed, env, ctx, r.room, view))(request, env, ctx);

@@ -3,7 +3,8 @@ import { HttpError } from "../http/errors";
 import { readForm } from "../http/form";
 import { passwordPage } from "../render/password-page";
 import { forgetVerified } from "./guard";
-import { answerOf, type RoomHandle } from "./rooms";
+import { answerOf } from "../protocol/room-result";
+import type { RoomHandle } from "./rooms";
 
 /** GET and POST /<room>/password: in a private room, for the user the guard signed in. */
 export async function passwordRoute(request: Request, room: RoomHandle, user: string): Promise<Response> {

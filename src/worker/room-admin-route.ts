@@ -7,7 +7,7 @@ import { DIRECTORY_NAME, type ListedRoom, type RoomListing } from "../protocol/d
 import { MAX_ROOM_ADMIN_BYTES } from "../protocol/limits";
 import { requireAdmin } from "./admin-route";
 import { directoryCache } from "./directory-cache";
-import { answerOf } from "./rooms";
+import { answerOf } from "../protocol/room-result";
 
 /** The site's admin API lives here: no room name starts with "_". */
 export const ROOM_ADMIN_PREFIX = "/_admin/rooms";

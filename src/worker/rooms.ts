@@ -1,6 +1,5 @@
 import { ROOM_NAME, siteConfig, type RoomConfig } from "../config";
 import { HttpError } from "../http/errors";
-import type { RoomResult } from "../protocol/room-result";
 import { directoryCache } from "./directory-cache";
 
 /** A room as the Worker reaches it: its configuration and the stub of its Durable Object, resolved once per request. */
@@ -40,11 +39,4 @@ export async function allRooms(env: Env): Promise<RoomHandle[]> {
   const declared = [...siteConfig(env).rooms.values()].map((config) => handle(env, config, null));
   const listed = await directoryCache.rooms(env).catch(() => new Map());
   return [...declared, ...[...listed.values()].map((room) => handle(env, room.config, room.closedAt))];
-}
-
-/** The value of a room's RPC answer; a refusal becomes the HttpError it names, the one place this happens. */
-export async function answerOf<T>(result: Promise<RoomResult<T>>): Promise<T> {
-  const answer = await result;
-  if (!answer.ok) throw new HttpError(answer.status, answer.reason, answer.headers);
-  return answer.value;
 }

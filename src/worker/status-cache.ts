@@ -1,5 +1,6 @@
 import type { RoomStatus } from "../protocol/status";
-import { answerOf, type RoomHandle } from "./rooms";
+import { answerOf } from "../protocol/room-result";
+import type { RoomHandle } from "./rooms";
 
 interface Memo {
   status: Promise<RoomStatus>;

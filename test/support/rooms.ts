@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import type { Room } from "../../src/room/room";
 import { cometThroughRoom } from "../../src/worker/comet-hold";
+import { throughRoom } from "../../src/worker/relay-route";
 
 export const ORIGIN = "http://chat.test";
 
@@ -40,7 +41,8 @@ export interface CometJson {
  * A room with fresh storage: a Durable Object of its own, configured as the
  * room `configName` of the test configuration (lobby: loose, strict: strict).
  * Requests go straight to the object, with the room's URL; a comet request
- * waits outside it as the Worker has it wait (src/worker/comet-hold.ts).
+ * waits outside it as the Worker has it wait (src/worker/comet-hold.ts), and
+ * a socket or comet request the room hands to a relay goes there as the Worker sends it.
  */
 export function freshRoom(configName = "lobby"): TestRoom {
   const stub = env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
@@ -49,7 +51,9 @@ export function freshRoom(configName = "lobby"): TestRoom {
     path,
     fetch: (relative, init) => {
       const request = new Request(`${ORIGIN}${path}${relative}`, init);
-      return relative.startsWith("comet") && request.method === "GET" ? cometThroughRoom(stub, request) : stub.fetch(request);
+      const relays = (name: string) => env.RELAY.getByName(name);
+      if (relative.startsWith("comet") && request.method === "GET") return cometThroughRoom(stub, relays, request);
+      return relative.startsWith("ws") ? throughRoom(stub, relays, request) : stub.fetch(request);
     },
     post: (fields, headers = {}) =>
       room.fetch("post", { method: "POST", body: new URLSearchParams(fields), headers: { "CF-Connecting-IP": "192.0.2.1", ...headers } }),

@@ -38,6 +38,7 @@ function handMadeNews(from: number, nc: number) {
       const since = ENTRIES.filter((e) => e.seq > pos);
       return encodeContent(format, since, ENTRIES.find((e) => e.seq === pos) ?? null, RENDER);
     },
+    rowsSince: (pos) => ENTRIES.filter((e) => e.seq >= pos),
   };
   return { news, encodings };
 }
@@ -156,9 +157,9 @@ function fakeSockets(count: number, tags: readonly string[] = ["both"]) {
     news: null as unknown as NewsEncoder,
     ver: "v1",
     clock,
-    submit: () => ({ kind: "empty", pos: 0 }),
+    submit: () => Promise.resolve({ kind: "empty", pos: 0, grant: null }),
     publishNow: () => {},
-    published: () => Promise.resolve(),
+    told: () => Promise.resolve(),
     wake: () => {},
   });
   return { sockets, sent };

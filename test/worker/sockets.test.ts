@@ -6,19 +6,9 @@ import type { ServerFrame } from "../../src/protocol/wire";
 import type { Room } from "../../src/room/room";
 import { parseHtml } from "../support/html";
 import { ORIGIN } from "../support/rooms";
+import { socketClient, type Client } from "../support/socket-client";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Client {
-  ws: WebSocket;
-  frames: ServerFrame[];
-  /** Every frame as it came, the bytes compared. */
-  raw: string[];
-  closed: Promise<{ code: number; reason: string }>;
-  /** The next frame of `type` after those already seen, within `ms`. */
-  next<T extends ServerFrame["type"]>(type: T, ms?: number): Promise<Extract<ServerFrame, { type: T }>>;
-  send(frame: unknown): void;
-}
 
 function roomStub() {
   return env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
@@ -27,40 +17,7 @@ function roomStub() {
 async function connect(stub: DurableObjectStub, p = 0, room = "lobby", frames?: "html" | "entries"): Promise<Client> {
   const query = frames === undefined ? `p=${p}` : `p=${p}&frames=${frames}`;
   const res = await stub.fetch(`${ORIGIN}/${room}/ws?${query}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.5" } });
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const parsed: ServerFrame[] = [];
-  const raw: string[] = [];
-  let resolveClosed!: (value: { code: number; reason: string }) => void;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => (resolveClosed = resolve));
-  ws.addEventListener("message", (event) => {
-    if (event.data === "pong") return;
-    raw.push(event.data as string);
-    parsed.push(JSON.parse(event.data as string));
-  });
-  ws.addEventListener("close", (event) => resolveClosed({ code: event.code, reason: event.reason }));
-  ws.accept();
-  const seen = new Map<string, number>();
-  return {
-    ws,
-    frames: parsed,
-    raw,
-    closed,
-    async next(type, ms = 2000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const from = seen.get(type) ?? 0;
-        const index = parsed.findIndex((f, i) => i >= from && f.type === type);
-        if (index >= 0) {
-          seen.set(type, index + 1);
-          return parsed[index] as never;
-        }
-        if (Date.now() > deadline) throw new Error(`no ${type} frame within ${ms} ms; got ${JSON.stringify(parsed)}`);
-        await sleep(10);
-      }
-    },
-    send: (frame) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
-  };
+  return socketClient(res);
 }
 
 /** Posts over HTTP and reads the whole answer (an unread body would keep the room from being evicted). */

@@ -89,7 +89,7 @@ export type ServerFrame<F extends SocketFrames | "both" = "both"> =
 /** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */
 export type ClientFrame = { type: "post"; id?: string; msgid?: string; nick: string; text: string };
 
-export type SocketErrorCode = "bad-frame" | "unknown-type" | "bad-post" | "rate-limited";
+export type SocketErrorCode = "bad-frame" | "unknown-type" | "bad-post" | "rate-limited" | "unavailable";
 
 /** One result of `GET <room>/search?q=…&format=json`. */
 export interface SearchResult {

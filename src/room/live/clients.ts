@@ -15,6 +15,10 @@ export class ClientRegistry {
   private readonly waiting = new Set<number>();
   /** Clients not waiting, by the time they were last seen; insertion order is that order. */
   private readonly idle = new Map<number, number>();
+  /** Clients whose request a relay holds, by when they count as seen: the end of the hold (insertion order is that order too). */
+  private readonly relayed = new Map<number, number>();
+  /** The sockets the room's relays hold. */
+  private relayedSockets = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -26,7 +30,7 @@ export class ClientRegistry {
   /** A fresh long-poll client id, seen now; null when the room holds too many clients. */
   issue(): number | null {
     this.forgetGone();
-    if (this.waiting.size + this.idle.size >= MAX_CLIENTS) return null;
+    if (this.waiting.size + this.idle.size + this.relayed.size >= MAX_CLIENTS) return null;
     const cid = this.freshId();
     this.idle.set(cid, this.clock.now());
     this.onChange();
@@ -37,13 +41,13 @@ export class ClientRegistry {
   freshId(): number {
     let cid: number;
     do cid = Math.floor(this.random() * CID_LIMIT);
-    while (cid === 0 || this.waiting.has(cid) || this.idle.has(cid));
+    while (cid === 0 || this.waiting.has(cid) || this.idle.has(cid) || this.relayed.has(cid));
     return cid;
   }
 
   isKnown(cid: number): boolean {
     this.forgetGone();
-    return this.waiting.has(cid) || this.idle.has(cid);
+    return this.waiting.has(cid) || this.idle.has(cid) || this.relayed.has(cid);
   }
 
   isWaiting(cid: number): boolean {
@@ -52,7 +56,22 @@ export class ClientRegistry {
 
   startWaiting(cid: number): void {
     this.idle.delete(cid);
+    this.relayed.delete(cid);
     this.waiting.add(cid);
+  }
+
+  /** A relay holds the client's request for `holdMs` at most: it counts as seen until then. */
+  waitsOnRelay(cid: number, holdMs: number): void {
+    this.idle.delete(cid);
+    this.relayed.delete(cid);
+    this.relayed.set(cid, this.clock.now() + holdMs);
+  }
+
+  /** The sockets the room's relays now hold: chatters as the room's own sockets are. */
+  relayedSocketsAre(count: number): void {
+    if (count === this.relayedSockets) return;
+    this.relayedSockets = count;
+    this.onChange();
   }
 
   stopWaiting(cid: number): void {
@@ -70,21 +89,24 @@ export class ClientRegistry {
     this.onChange();
   }
 
+  /** The room's own open sockets. */
   get sockets(): number {
     return this.openSockets;
   }
 
-  /** The number of chatters: clients waiting or seen within CLIENT_GONE_MS, and open sockets. */
+  /** The number of chatters: clients waiting (here or on a relay) or seen within CLIENT_GONE_MS, and open sockets (here and on relays). */
   count(): number {
     this.forgetGone();
-    return this.waiting.size + this.idle.size + this.openSockets;
+    return this.waiting.size + this.idle.size + this.relayed.size + this.openSockets + this.relayedSockets;
   }
 
   private forgetGone(): void {
     const cutoff = this.clock.now() - CLIENT_GONE_MS;
-    for (const [cid, seen] of this.idle) {
-      if (seen > cutoff) break;
-      this.idle.delete(cid);
+    for (const seenUntil of [this.idle, this.relayed]) {
+      for (const [cid, seen] of seenUntil) {
+        if (seen > cutoff) break;
+        seenUntil.delete(cid);
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { CometFormat, EncodedContent } from "../../protocol/comet-reply";
+import type { Entry } from "../../protocol/entry";
 import type { NewsEncoder } from "./news";
 
 /** What listeners hear of new entries: the range, the chatters, and the news, each encoding made once. */
@@ -10,6 +11,8 @@ export interface News {
   nc: number;
   /** The entries after `pos`, encoded once per distinct (position, format) for this end. */
   encodeSince(pos: number, format: CometFormat): EncodedContent;
+  /** The log's entries from `pos` on (the one at `pos` first), read once (the relays' batch). */
+  rowsSince(pos: number): Entry[];
 }
 
 /** A transport's side of the one publish path: held long-poll requests, sockets. */
@@ -78,6 +81,7 @@ export class Fanout {
       end: this.news.end,
       nc: this.chatters(),
       encodeSince: (pos, format) => this.news.encodeSince(pos, format),
+      rowsSince: (pos) => this.news.rowsSince(pos),
     };
     for (const listener of this.listeners) listener.entries(news);
   }

@@ -4,12 +4,6 @@ import { writeItems } from "../../protocol/sexpr";
 import { renderEntries, type RenderOptions } from "../../render/entries";
 import type { CurrentLog } from "../storage/current-log";
 
-/** The entries after a position, and the one at it (the HTML continues its group). */
-interface Rows {
-  previous: Entry | null;
-  entries: Entry[];
-}
-
 /** The `content` of a reply in its format: the entries as data (JSON, S-expression) or rendered (HTML, continuing `previous`'s group). */
 export function encodeContent(format: CometFormat, entries: readonly Entry[], previous: Entry | null, render: RenderOptions): EncodedContent {
   switch (format) {
@@ -32,8 +26,8 @@ const MAX_CACHED = 256;
 export class NewsEncoder {
   private cacheEnd = -1;
   private readonly cache = new Map<string, EncodedContent>();
-  /** The rows read for each position, shared by its formats. */
-  private readonly rows = new Map<number, Rows>();
+  /** The rows read after each position, shared by its formats and the relays' batch. */
+  private readonly rows = new Map<number, Entry[]>();
   /** How many encodings were made: a measure of the work a publish costs. */
   encodings = 0;
 
@@ -58,32 +52,41 @@ export class NewsEncoder {
    * log that is gone), the whole current log, so the client starts afresh.
    */
   encodeSince(pos: number, format: CometFormat): EncodedContent {
-    const end = this.log.end;
-    if (end !== this.cacheEnd || this.cache.size >= MAX_CACHED) {
-      this.invalidate();
-      this.cacheEnd = end;
-    }
-    const from = pos > end ? 0 : pos;
+    const from = this.forEnd(pos);
     const key = `${from}:${format}`;
     let content = this.cache.get(key);
     if (content === undefined) {
-      const { previous, entries } = this.rowsAfter(from);
-      content = encodeContent(format, entries, format === "html" ? previous : null, this.render);
+      const read = this.rowsSince(from);
+      const previous = from > 0 && read[0]?.seq === from ? read[0] : null;
+      content = encodeContent(format, previous === null ? read : read.slice(1), format === "html" ? previous : null, this.render);
       this.encodings++;
       this.cache.set(key, content);
     }
     return content;
   }
 
-  /** One read for every format of a position: the rows from `from` on, the first of them the one at `from` if the log still has it. */
-  private rowsAfter(from: number): Rows {
+  /**
+   * The log's entries from position `pos` on (the one at `pos` first, if the
+   * log still has it: the HTML's group continues from it), read once for
+   * every format and the relays.
+   */
+  rowsSince(pos: number): Entry[] {
+    const from = this.forEnd(pos);
     let rows = this.rows.get(from);
     if (rows === undefined) {
-      const read = this.log.since(Math.max(0, from - 1));
-      const previous = from > 0 && read[0]?.seq === from ? read[0] : null;
-      rows = { previous, entries: previous === null ? read : read.slice(1) };
+      rows = this.log.since(Math.max(0, from - 1));
       this.rows.set(from, rows);
     }
     return rows;
+  }
+
+  /** The position to read from for `pos` (0 past the end), the caches kept only for the current end. */
+  private forEnd(pos: number): number {
+    const end = this.log.end;
+    if (end !== this.cacheEnd || this.cache.size >= MAX_CACHED) {
+      this.invalidate();
+      this.cacheEnd = end;
+    }
+    return pos > end ? 0 : pos;
   }
 }

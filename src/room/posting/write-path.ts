@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock";
 import { cleanPost, type Entry } from "../../protocol/entry";
 import { MSGID_MEMORY_MS } from "../../protocol/limits";
+import type { PostResult } from "../../protocol/relay";
 import { MSGID_PATTERN } from "../../protocol/wire";
 import type { Fanout } from "../live/fanout";
 import type { CurrentLog } from "../storage/current-log";
@@ -75,6 +76,13 @@ export class WritePath {
     this.fanout.entries(entry.seq - 1);
     return { kind: "stored", pos: entry.seq, entry, grant: this.secrets.grant(entry) };
   }
+}
+
+/** An outcome with its grant made: plain data, for a socket's ack and a relay's answer. */
+export async function settled(outcome: PostOutcome): Promise<PostResult> {
+  if (outcome.kind === "rate-limited") return outcome;
+  const grant = outcome.kind === "empty" ? null : await outcome.grant;
+  return { kind: outcome.kind, pos: outcome.pos, grant };
 }
 
 /** Whether a client-made post id has the allowed shape (MSGID_RULE says it). */

@@ -7,6 +7,7 @@ import imported from "../../../migrations/0006_import.sql";
 import webhooks from "../../../migrations/0007_webhooks.sql";
 import limits from "../../../migrations/0008_limits.sql";
 import searchPending from "../../../migrations/0009_search_pending.sql";
+import relays from "../../../migrations/0010_relays.sql";
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "0007_webhooks.sql", sql: webhooks },
   { version: 8, name: "0008_limits.sql", sql: limits },
   { version: 9, name: "0009_search_pending.sql", sql: searchPending },
+  { version: 10, name: "0010_relays.sql", sql: relays },
 ];
 
 const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

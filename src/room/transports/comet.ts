@@ -7,6 +7,7 @@ import { BASE_SECURITY_HEADERS } from "../../render/content-policy";
 import { issueCid, type CidIssuer } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
 import type { Pace } from "../live/pace";
+import type { RelayHub } from "../live/relays";
 import { heldWaiters, holdOnSocket } from "./held-sockets";
 import type { LongPoll, Waiter } from "./longpoll";
 
@@ -19,6 +20,7 @@ export interface CometRoom extends CidIssuer {
   ctx: DurableObjectState;
   holdMs: number;
   pace: Pick<Pace, "talking">;
+  relays: Pick<RelayHub, "handOff">;
 }
 
 function cometFormat(s: string | null): CometFormat {
@@ -29,7 +31,7 @@ function cometFormat(s: string | null): CometFormat {
 }
 
 /** A comet reply, with the headers every response leaves with (so the Worker need not copy it to add them). */
-function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
+export function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
   return new Response(writeReply(header, content), {
     headers: { ...NO_CACHE, ...BASE_SECURITY_HEADERS, "Content-Type": CONTENT_TYPES[content.format] },
   });
@@ -99,6 +101,12 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
     return now(fresh);
   }
   if (pos !== news.end) return now(c);
+  // Past the room's listeners_per_object, a relay holds it (live/relays.ts); the client counts as seen until the hold ends.
+  const relayed = room.relays.handOff({ cid: c, pos, format, holdMs: room.holdMs });
+  if (relayed !== null) {
+    clients.waitsOnRelay(c, room.holdMs);
+    return relayed;
+  }
   const held = { cid: c, pos, format };
   const { response, waiter } = room.pace.talking()
     ? holdInRoom(held, room.holdMs, (cid, id) => longpoll.expire(cid, id))

@@ -1,7 +1,8 @@
 import { HttpError } from "../../http/errors";
 import { HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../../protocol/comet-hold";
 import { CONTENT_TYPES, writeReply, type CometFormat } from "../../protocol/comet-reply";
-import type { Waiter } from "./longpoll";
+import { HOLD_EXPIRED } from "../../protocol/comet-hold";
+import type { LongPoll, Waiter } from "./longpoll";
 
 /** The tag held comet requests' sockets are accepted with, apart from the page and API sockets. */
 export const HELD_TAG = "comet";
@@ -73,4 +74,27 @@ export function holdOf(ctx: DurableObjectState, socket: WebSocket): { cid: numbe
   if (!ctx.getTags(socket).includes(HELD_TAG)) return null;
   const { cid, id } = socket.deserializeAttachment() as HeldAttachment;
   return { cid, id };
+}
+
+/** A message on a held request's socket: the Worker's word that its hold time passed. False for the page and API sockets. */
+export function heldSocketMessage(ctx: DurableObjectState, socket: WebSocket, message: string | ArrayBuffer, longpoll: Pick<LongPoll, "expire">): boolean {
+  const hold = holdOf(ctx, socket);
+  if (hold === null) return false;
+  if (hold !== "answered" && message === HOLD_EXPIRED) longpoll.expire(hold.cid, hold.id);
+  return true;
+}
+
+/** A held request's socket closed: unanswered, the Worker went away and the hold is forgotten. False for the page and API sockets. */
+export function heldSocketClosed(ctx: DurableObjectState, socket: WebSocket, longpoll: Pick<LongPoll, "forget">): boolean {
+  const hold = holdOf(ctx, socket);
+  if (hold === null) return false;
+  // The Worker's echo of the close that came with the answer.
+  if (hold === "answered") return true;
+  longpoll.forget(hold.cid, hold.id);
+  try {
+    socket.close(1000, "closing");
+  } catch {
+    // Closed already.
+  }
+  return true;
 }

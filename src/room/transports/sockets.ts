@@ -2,7 +2,7 @@ import type { Clock } from "../../clock";
 import { clientAddress } from "../../http/client-address";
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
-import { FRAME_BURST, FRAME_RATE_PER_SECOND, MAX_FRAME_BYTES, PRESENCE_INTERVAL_MS } from "../../protocol/limits";
+import { FRAME_BURST, FRAME_RATE_PER_SECOND, MAX_FRAME_BYTES } from "../../protocol/limits";
 import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_TOO_BIG,
@@ -13,10 +13,12 @@ import {
   MSGID_RULE,
 } from "../../protocol/wire";
 import { TokenBucket } from "../../security/token-bucket";
+import type { PostResult } from "../../protocol/relay";
 import type { ClientRegistry } from "../live/clients";
 import type { Listener, News } from "../live/fanout";
 import type { NewsEncoder } from "../live/news";
-import { isValidMsgid, type PostInput, type PostOutcome } from "../posting/write-path";
+import { PresencePacer } from "../live/presence-pacer";
+import { isValidMsgid, type PostInput } from "../posting/write-path";
 
 /** What each socket keeps across hibernation (well under the 2 KB limit). */
 interface Attachment {
@@ -55,18 +57,21 @@ interface Sender {
   bucket: TokenBucket;
 }
 
+/** Who listens where the sockets are: the room's client registry, or a relay's count of its own sockets. */
+export type Audience = Pick<ClientRegistry, "freshId" | "socketOpened" | "socketClosed" | "sockets" | "count">;
+
 export interface SocketRoom {
   ctx: DurableObjectState;
-  clients: ClientRegistry;
-  news: NewsEncoder;
+  clients: Audience;
+  news: Pick<NewsEncoder, "end" | "encodeSince">;
   ver: string;
   clock: Clock;
-  /** The write path: a post frame goes where every post goes. */
-  submit(post: PostInput): PostOutcome;
+  /** The write path (the room's, or the room's through a relay): a post frame goes where every post goes. */
+  submit(post: PostInput): Promise<PostResult>;
   /** Tells listeners now of entries stored and not yet told (the publish path tells them after their commit). */
   publishNow(): void;
-  /** Resolves once the entries stored so far have been told. */
-  published(): Promise<void>;
+  /** Resolves once this object's sockets have been told of the entries up to `pos`. */
+  told(pos: number): Promise<void>;
   /** Brings the room's one alarm forward to `at` (ms): what is due later goes through it, not a timer. */
   wake(at: number): void;
 }
@@ -118,14 +123,17 @@ function errorFrame(code: SocketErrorCode, message: string, id: string | null): 
  * everything needed after a wake-up is in the attachments or the room's storage.
  */
 export class Sockets implements Listener {
-  private lastPresence = -1;
-  private lastPresenceAt = 0;
-  /** A change of chatters held back until its interval ends, when the alarm tells it. */
-  private presencePending = false;
+  private readonly pacer: PresencePacer;
   /** Sockets that sent frames since the room last woke. */
   private readonly senders = new WeakMap<WebSocket, Sender>();
 
-  constructor(private readonly room: SocketRoom) {}
+  constructor(private readonly room: SocketRoom) {
+    this.pacer = new PresencePacer(
+      () => room.clients.count(),
+      (nc) => this.broadcast(JSON.stringify({ type: "presence", nc } satisfies ServerFrame)),
+      (at) => room.wake(at),
+    );
+  }
 
   /**
    * GET ws?p=<pos>[&frames=html|entries]: accepts the socket, tagged with
@@ -166,43 +174,21 @@ export class Sockets implements Listener {
       const sockets = this.room.ctx.getWebSockets(kind);
       if (sockets.length > 0) sendAll(sockets, entriesFrame(kind, news.from, news.end, news.nc, news));
     }
-    this.lastPresence = news.nc;
+    this.pacer.toldWith(news.nc);
   }
 
   deleted(anchor: string): void {
     this.broadcast(JSON.stringify({ type: "deleted", anchor } satisfies ServerFrame));
   }
 
-  /**
-   * Sockets hear of a change of chatters at once if they have not for
-   * PRESENCE_INTERVAL_MS, else at the end of that interval, once, when the
-   * room's alarm comes (no timer keeps the room awake): a crowd joining costs
-   * one message per socket per interval.
-   */
+  /** Sockets hear of a change of chatters at most once per PRESENCE_INTERVAL_MS (live/presence-pacer.ts). */
   presence(): void {
-    if (this.presencePending || this.room.clients.sockets === 0) return;
-    const wait = this.lastPresenceAt + PRESENCE_INTERVAL_MS - Date.now();
-    if (wait <= 0) {
-      this.flushPresence();
-      return;
-    }
-    this.presencePending = true;
-    this.room.wake(Date.now() + wait);
+    if (this.room.clients.sockets > 0) this.pacer.changed();
   }
 
   /** The alarm came: a change of chatters held back is told now. */
   presenceDue(): void {
-    if (!this.presencePending) return;
-    this.presencePending = false;
-    this.flushPresence();
-  }
-
-  private flushPresence(): void {
-    const nc = this.room.clients.count();
-    this.lastPresenceAt = Date.now();
-    if (nc === this.lastPresence) return;
-    this.lastPresence = nc;
-    this.broadcast(JSON.stringify({ type: "presence", nc } satisfies ServerFrame));
+    this.pacer.due();
   }
 
   /** What the room keeps of a socket that sends frames, made at its first frame since the room woke. */
@@ -245,20 +231,16 @@ export class Sockets implements Listener {
     }
     sender.attachment ??= ws.deserializeAttachment() as Attachment | null;
     const attachment = sender.attachment;
-    const outcome = this.room.submit({
-      nick,
-      text,
-      ip: attachment?.ip ?? "unknown",
-      msgid: msgid ?? null,
-      client: `socket:${attachment?.cid ?? "unknown"}`,
-    });
-    if (outcome.kind === "rate-limited") {
-      return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: outcome.retryAfter });
-    }
-    // A stored post's ack follows its entries frame, as the poster's socket hears it told.
-    const told = outcome.kind === "stored" ? this.room.published() : null;
-    void Promise.all([outcome.kind === "empty" ? null : outcome.grant, told]).then(([grant]) =>
-      send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...grant }),
+    void this.room.submit({ nick, text, ip: attachment?.ip ?? "unknown", msgid: msgid ?? null, client: `socket:${attachment?.cid ?? "unknown"}` }).then(
+      async (outcome) => {
+        if (outcome.kind === "rate-limited") {
+          return send(ws, { ...errorFrame("rate-limited", "Too many posts; wait a little", id), retryAfter: outcome.retryAfter });
+        }
+        // A stored post's ack follows its entries frame, as the poster's socket hears it told.
+        if (outcome.kind === "stored") await this.room.told(outcome.pos);
+        send(ws, { type: "ack", id, stored: outcome.kind !== "empty", pos: outcome.pos, ...outcome.grant });
+      },
+      () => send(ws, { ...errorFrame("unavailable", "The room could not take the post; send it again", id), retryAfter: 1 }),
     );
   }
 

@@ -5,6 +5,7 @@ import type { Clock } from "../../clock";
 import type { RoomConfig } from "../../config";
 import type { ClientRegistry } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
+import type { RelayHub } from "../live/relays";
 import type { CurrentLog } from "../storage/current-log";
 import type { LongPoll } from "../transports/longpoll";
 
@@ -35,7 +36,7 @@ export function statusFile(room: StatusRoom & { config: RoomConfig; clock: Clock
 }
 
 /** var/stats: counters for operators and benchmarks (no user data). */
-export function stats(room: StatusRoom & { longpoll: LongPoll; news: NewsEncoder }, requestsServed: number): Response {
+export function stats(room: StatusRoom & { longpoll: LongPoll; news: NewsEncoder; relays: Pick<RelayHub, "stats"> }, requestsServed: number): Response {
   return jsonResponse({
     "requests-served": requestsServed,
     "comet-waiting": room.longpoll.size,
@@ -43,5 +44,6 @@ export function stats(room: StatusRoom & { longpoll: LongPoll; news: NewsEncoder
     chatters: room.clients.count(),
     encodings: room.news.encodings,
     "post-sequence": room.log.end,
+    relays: room.relays.stats(),
   });
 }

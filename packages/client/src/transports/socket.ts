@@ -40,7 +40,8 @@ export function socketUrl(roomUrl: string, pos: number): string {
 
 /** Turns an error frame about a post into the error its post() rejects with. */
 function postError(frame: Extract<ServerFrame, { type: "error" }>): PostRefusedError | RateLimitedError {
-  if (frame.code === "rate-limited") return new RateLimitedError(frame.retryAfter ?? 1, frame.message);
+  // Both say when to send it again: the limit's wait, or a moment for a room that could not be reached.
+  if (frame.code === "rate-limited" || frame.code === "unavailable") return new RateLimitedError(frame.retryAfter ?? 1, frame.message);
   return new PostRefusedError(frame.message);
 }
 

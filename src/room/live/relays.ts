@@ -1,0 +1,172 @@
+import type { Clock } from "../../clock";
+import { logEvent } from "../../log";
+import type { Entry } from "../../protocol/entry";
+import { RELAY_HEADER, RELAY_HOLD_HEADER, writeRelayHold, type RelayBatch, type RelayHold, type RelayListeners } from "../../protocol/relay";
+import type { RelayTable } from "../storage/relays";
+import type { ClientRegistry } from "./clients";
+import type { Listener, News } from "./fanout";
+import { PresencePacer } from "./presence-pacer";
+
+/** What the room calls on a relay (the RPC methods of src/relay/relay.ts); each answers with the listeners it holds. */
+export interface RelayPeer {
+  news(batch: RelayBatch): Promise<RelayListeners>;
+  deleted(anchor: string, nc: number): Promise<RelayListeners>;
+  presence(nc: number): Promise<RelayListeners>;
+  close(reason: string): Promise<void>;
+}
+
+export interface HubRoom {
+  table: RelayTable;
+  /** Relay `index` of this room, and its name (what the Worker asks the runtime for). */
+  peer(index: number): RelayPeer;
+  name(index: number): string;
+  clients: Pick<ClientRegistry, "relayedSocketsAre" | "count">;
+  /** The listeners the room's own object holds: its sockets and held comet requests. */
+  local(): number;
+  /** The room's `listeners_per_object`. */
+  limit(): number;
+  /** The room's end: the position of its newest entry. */
+  end(): number;
+  clock: Clock;
+  /** Brings the room's one alarm forward to `at` (ms). */
+  wake(at: number): void;
+}
+
+interface RelayState extends RelayListeners {
+  /** Listeners sent to it since it last said what it holds. */
+  sent: number;
+  /** When a listener was last sent to it: a relay that holds nobody yet is kept that long for the listeners on their way. */
+  sentAt: number;
+}
+
+/** A relay kept this long after a listener was sent to it, even while it reports nobody: the listener may be on its way. */
+const ARRIVAL_MS = 10_000;
+/** A relay that could not be told is told again this long after, by the alarm (it then fetches what it lacks). */
+const RETRY_MS = 1_000;
+
+/** Addresses stay in the room: a relay renders and delivers entries, and needs none. */
+const withoutAddress = (entry: Entry): Entry => (entry.ip === "" ? entry : { ...entry, ip: "" });
+
+/**
+ * The room's relay objects, a listener of the publish path. Past
+ * `listeners_per_object` listeners of its own, the room hands each new socket
+ * and each comet request it would hold to a relay (`handOff`); each batch of
+ * entries, deletion and change of chatters then goes once to each relay, which
+ * delivers it to its own listeners. Relays say what they hold in every answer
+ * and when their sockets come and go (`heard`); the room counts their sockets
+ * as chatters, and forgets a relay once it holds nobody.
+ */
+export class RelayHub implements Listener {
+  private readonly relays = new Map<number, RelayState>();
+  /** Relays a message did not reach: told again at the next alarm. */
+  private readonly behind = new Set<number>();
+  private readonly pacer: PresencePacer;
+
+  constructor(private readonly room: HubRoom) {
+    for (const row of room.table.all()) this.relays.set(row.relay, { sockets: row.sockets, comet: row.comet, sent: 0, sentAt: 0 });
+    this.pacer = new PresencePacer(
+      () => room.clients.count(),
+      (nc) => this.toEach((peer) => peer.presence(nc)),
+      (at) => room.wake(at),
+    );
+    this.countSockets();
+  }
+
+  /**
+   * Where a new listener goes: null while the room holds fewer than its
+   * limit itself; else the answer that sends it to the first relay with room
+   * (a new one when every relay is full), for the Worker to follow.
+   */
+  handOff(hold?: RelayHold): Response | null {
+    const limit = this.room.limit();
+    if (this.room.local() < limit) return null;
+    let index = 0;
+    let relay = this.relays.get(index);
+    while (relay !== undefined && relay.sockets + relay.comet + relay.sent >= limit) relay = this.relays.get(++index);
+    if (relay === undefined) {
+      relay = { sockets: 0, comet: 0, sent: 0, sentAt: 0 };
+      this.relays.set(index, relay);
+    }
+    relay.sent++;
+    relay.sentAt = this.room.clock.now();
+    const headers: Record<string, string> = { [RELAY_HEADER]: this.room.name(index) };
+    if (hold !== undefined) headers[RELAY_HOLD_HEADER] = writeRelayHold(hold);
+    return new Response(null, { status: 204, headers });
+  }
+
+  /** What relay `index` holds, from its report or its answer. */
+  heard(index: number, listeners: RelayListeners): void {
+    const relay = this.relays.get(index) ?? { sockets: 0, comet: 0, sent: 0, sentAt: 0 };
+    const changed = relay.sockets !== listeners.sockets || relay.comet > 0 !== listeners.comet > 0;
+    relay.sockets = listeners.sockets;
+    relay.comet = listeners.comet;
+    relay.sent = 0;
+    const gone = listeners.sockets + listeners.comet === 0 && this.room.clock.now() - relay.sentAt >= ARRIVAL_MS;
+    if (gone) this.relays.delete(index);
+    else this.relays.set(index, relay);
+    if (changed || gone) {
+      this.room.table.set(index, gone ? { sockets: 0, comet: 0 } : listeners);
+      this.countSockets();
+    }
+  }
+
+  entries(news: News): void {
+    if (this.relays.size === 0) return;
+    const base = Math.max(0, news.from - 1);
+    const batch: RelayBatch = { base, entries: news.rowsSince(news.from).map(withoutAddress), end: news.end, nc: news.nc };
+    this.pacer.toldWith(news.nc);
+    this.toEach((peer) => peer.news(batch));
+  }
+
+  deleted(anchor: string, nc: number): void {
+    this.toEach((peer) => peer.deleted(anchor, nc));
+  }
+
+  presence(): void {
+    if (this.relays.size > 0) this.pacer.changed();
+  }
+
+  /** The alarm came: a change of chatters held back, and relays a message did not reach (they fetch what they lack). */
+  due(): void {
+    this.pacer.due();
+    const behind = [...this.behind];
+    this.behind.clear();
+    const nudge: RelayBatch = { base: this.room.end(), entries: [], end: this.room.end(), nc: this.room.clients.count() };
+    for (const index of behind) if (this.relays.has(index)) this.tell(index, (peer) => peer.news(nudge));
+  }
+
+  /** The room closed: every relay closes its sockets. */
+  closeAll(reason: string): void {
+    for (const index of this.relays.keys())
+      void this.room
+        .peer(index)
+        .close(reason)
+        .catch(() => {});
+  }
+
+  /** var/stats: each relay and what it holds. */
+  stats(): { relay: string; sockets: number; comet: number }[] {
+    return [...this.relays].map(([index, relay]) => ({ relay: this.room.name(index), sockets: relay.sockets, comet: relay.comet }));
+  }
+
+  private toEach(call: (peer: RelayPeer) => Promise<RelayListeners>): void {
+    for (const index of this.relays.keys()) this.tell(index, call);
+  }
+
+  private tell(index: number, call: (peer: RelayPeer) => Promise<RelayListeners>): void {
+    call(this.room.peer(index)).then(
+      (listeners) => this.heard(index, listeners),
+      (error) => {
+        logEvent({ event: "relay-unreachable", relay: this.room.name(index), error: String(error) });
+        this.behind.add(index);
+        this.room.wake(this.room.clock.now() + RETRY_MS);
+      },
+    );
+  }
+
+  private countSockets(): void {
+    let sockets = 0;
+    for (const relay of this.relays.values()) sockets += relay.sockets;
+    this.room.clients.relayedSocketsAre(sockets);
+  }
+}

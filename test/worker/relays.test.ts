@@ -1,0 +1,175 @@
+/**
+ * A room past `listeners_per_object` (the test room "crowd": 2) spreads its
+ * listeners over relay objects (src/room/live/relays.ts, src/relay/relay.ts):
+ * every listener gets every entry once and in the room's order, in the same
+ * bytes; posts on a relay's socket are stored and acked as in the room; the
+ * chatters count everyone; a relay that missed a batch, or was evicted,
+ * fetches what it lacks before it delivers anything after it.
+ */
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { ServerFrame } from "../../src/protocol/wire";
+import { freshRoom, type TestRoom } from "../support/rooms";
+import { socketClient, type Client } from "../support/socket-client";
+
+interface Stats {
+  sockets: number;
+  chatters: number;
+  "comet-waiting": number;
+  relays: { relay: string; sockets: number; comet: number }[];
+}
+
+const stats = async (room: TestRoom) => (await (await room.fetch("var/stats")).json()) as Stats;
+
+async function connect(room: TestRoom, p = 0, frames?: "html" | "entries"): Promise<Client> {
+  const query = frames === undefined ? `p=${p}` : `p=${p}&frames=${frames}`;
+  const client = socketClient(await room.fetch(`ws?${query}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "192.0.2.5" } }));
+  await client.next("hello");
+  return client;
+}
+
+async function post(room: TestRoom, text: string): Promise<void> {
+  const res = await room.post({ nick: "alice", text });
+  await res.arrayBuffer();
+  expect(res.status).toBe(200);
+}
+
+/** The entries frames a client got, as they came. */
+const entriesFrames = (client: Client) => client.raw.filter((frame) => (JSON.parse(frame) as ServerFrame).type === "entries");
+
+/** The texts of every entry a client was sent, in order. */
+function texts(client: Client): string[] {
+  return client.frames.flatMap((frame) => (frame.type === "entries" ? (frame.entries ?? []).map((entry) => entry[2]) : []));
+}
+
+/** Waits until every client was sent the entries up to `pos`. */
+async function reach(clients: Client[], pos: number): Promise<void> {
+  await expect
+    .poll(() => clients.map((client) => client.frames.filter((frame) => frame.type === "entries").at(-1)?.pos ?? 0), { timeout: 3000 })
+    .toEqual(clients.map(() => pos));
+}
+
+const relayStub = (name: string) => env.RELAY.getByName(name);
+
+describe("a room past listeners_per_object", () => {
+  it("should keep two sockets itself, hand the rest to relays of two, and count every one as a chatter", async () => {
+    const room = freshRoom("crowd");
+    const clients: Client[] = [];
+    for (let i = 0; i < 7; i++) clients.push(await connect(room));
+    await expect.poll(() => stats(room)).toMatchObject({ sockets: 2, chatters: 7 });
+    const { relays } = await stats(room);
+    expect(relays.map((relay) => [relay.relay.replace(/^.*\//, ""), relay.sockets])).toEqual([
+      ["0", 2],
+      ["1", 2],
+      ["2", 1],
+    ]);
+    // Everyone hears the same count: presence on the room's sockets and the relays'.
+    await post(room, "hello all");
+    await reach(clients, 1);
+    for (const client of clients) expect(client.frames.filter((f) => f.type === "entries").at(-1)).toMatchObject({ nc: 7 });
+
+    // Leaving lowers the count; a relay that holds nobody is forgotten.
+    for (const client of clients.slice(2)) client.ws.close(1000, "bye");
+    await expect.poll(() => stats(room)).toMatchObject({ chatters: 2 });
+    await room.inside((r) => r.clock.advance(11_000));
+    await post(room, "who is left");
+    await expect.poll(async () => (await stats(room)).relays).toEqual([]);
+  });
+
+  it("should send a relay's sockets every entry once, in order, in the bytes the room's own sockets get", async () => {
+    const room = freshRoom("crowd");
+    const own = [await connect(room, 0, "html"), await connect(room, 0, "entries")];
+    const relayed = [await connect(room, 0, "html"), await connect(room, 0, "entries"), await connect(room)];
+    for (let i = 1; i <= 12; i++) await post(room, `entry ${i} <b>&`);
+    await reach([...own, ...relayed], 12);
+    // The same frames in the same order: the HTML continues its groups on a relay as in the room.
+    expect(entriesFrames(relayed[0]!)).toEqual(entriesFrames(own[0]!));
+    expect(entriesFrames(relayed[1]!)).toEqual(entriesFrames(own[1]!));
+    expect(texts(relayed[2]!)).toEqual(Array.from({ length: 12 }, (_, i) => `entry ${i + 1} <b>&`));
+
+    // A socket that joins a relay behind the end is sent what it missed, as the room sends it.
+    const late = await connect(room, 5, "entries");
+    const lateOwn = socketClient(await room.fetch("ws?p=5&frames=entries", { headers: { Upgrade: "websocket" } }));
+    await reach([late, lateOwn], 12);
+    expect(texts(late)).toEqual(texts(lateOwn));
+    expect(texts(late)[0]).toBe("entry 6 <b>&");
+  });
+
+  it("should store a post made on a relay's socket through the room's write path, and ack it after its entries frame", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    const onRelay = await connect(room);
+    onRelay.send({ type: "post", id: "r1", nick: "bob", text: "from a relay", msgid: "m-1" });
+    const ack = await onRelay.next("ack");
+    expect(ack).toMatchObject({ id: "r1", stored: true, pos: 1 });
+    expect(ack.permalink).toMatch(/^a\/\d{4}\/\d{2}\/\d{2}#entry-/);
+    expect(ack.secret).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const order = onRelay.frames.map((frame) => frame.type).filter((type) => type === "entries" || type === "ack");
+    expect(order).toEqual(["entries", "ack"]);
+    // The same msgid again is the same post.
+    onRelay.send({ type: "post", id: "r2", nick: "bob", text: "from a relay", msgid: "m-1" });
+    expect(await onRelay.next("ack")).toMatchObject({ id: "r2", stored: true, pos: 1, permalink: ack.permalink });
+    expect(await room.inside((r) => r.log.all().map((e) => [e.nick, e.text]))).toEqual([["bob", "from a relay"]]);
+  });
+
+  it("should hold a comet request on a relay past the limit and answer it as the room would", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    await post(room, "before");
+    const cid = await room.issueCid();
+    const held = room.cometJson({ c: cid, p: 1 });
+    await expect.poll(async () => (await stats(room)).relays.map((relay) => relay.comet)).toEqual([1]);
+    expect((await stats(room))["comet-waiting"]).toBe(0);
+    await post(room, "news <i>");
+    const reply = await held;
+    expect(reply).toMatchObject({ pos: 2, cid, nc: 3 });
+    expect(reply.content.map((entry) => entry[2])).toEqual(["news <i>"]);
+    // Asked again behind the end, it is answered at once with what it missed.
+    expect((await room.cometJson({ c: cid, p: 0 })).content.map((entry) => entry[2])).toEqual(["before", "news <i>"]);
+  });
+
+  it("should deliver a batch a relay missed before the next one, each entry once", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    const relayed = await connect(room);
+    await post(room, "one");
+    await reach([relayed], 1);
+    const name = (await stats(room)).relays[0]!.relay;
+    // The next batch is lost on its way to the relay.
+    await room.inside((r) => {
+      const hub = r["configured"]!.relays as unknown as { room: { peer(index: number): unknown } };
+      const peer = hub.room.peer.bind(hub.room);
+      let lost = false;
+      hub.room.peer = (index) => {
+        if (lost) return peer(index);
+        lost = true;
+        return { news: () => Promise.reject(new Error("lost on its way")) };
+      };
+    });
+    await post(room, "two");
+    await post(room, "three");
+    await reach([relayed], 3);
+    expect(texts(relayed)).toEqual(["one", "two", "three"]);
+  });
+
+  it("should lose nothing when a relay is evicted between two posts, and go on taking its sockets' posts", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    const relayed = await connect(room, 0, "entries");
+    await post(room, "before eviction");
+    await reach([relayed], 1);
+    const name = (await stats(room)).relays[0]!.relay;
+    await evictDurableObject(relayStub(name));
+    await post(room, "after eviction");
+    await reach([relayed], 2);
+    relayed.send({ type: "post", id: "p", nick: "bob", text: "still here" });
+    expect(await relayed.next("ack")).toMatchObject({ stored: true, pos: 3 });
+    await reach([relayed], 3);
+    expect(texts(relayed)).toEqual(["before eviction", "after eviction", "still here"]);
+  });
+});
