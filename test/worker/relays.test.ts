@@ -10,7 +10,8 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../src/protocol/wire";
-import { freshRoom, type TestRoom } from "../support/rooms";
+import { RELAY_HEADER } from "../../src/protocol/relay";
+import { freshRoom, send, type TestRoom } from "../support/rooms";
 import { socketClient, type Client } from "../support/socket-client";
 
 interface Stats {
@@ -139,21 +140,22 @@ describe("a room past listeners_per_object", () => {
     await post(room, "one");
     await reach([relayed], 1);
     const name = (await stats(room)).relays[0]!.relay;
-    // The next batch is lost on its way to the relay.
+    // The next two batches are lost on their way to the relay (one alone would come with the next, which starts at the entry before it).
     await room.inside((r) => {
       const hub = r["configured"]!.relays as unknown as { room: { peer(index: number): unknown } };
       const peer = hub.room.peer.bind(hub.room);
-      let lost = false;
+      let lost = 0;
       hub.room.peer = (index) => {
-        if (lost) return peer(index);
-        lost = true;
+        if (lost === 2) return peer(index);
+        lost++;
         return { news: () => Promise.reject(new Error("lost on its way")) };
       };
     });
     await post(room, "two");
     await post(room, "three");
-    await reach([relayed], 3);
-    expect(texts(relayed)).toEqual(["one", "two", "three"]);
+    await post(room, "four");
+    await reach([relayed], 4);
+    expect(texts(relayed)).toEqual(["one", "two", "three", "four"]);
   });
 
   it("should lose nothing when a relay is evicted between two posts, and go on taking its sockets' posts", async () => {
@@ -171,5 +173,65 @@ describe("a room past listeners_per_object", () => {
     expect(await relayed.next("ack")).toMatchObject({ stored: true, pos: 3 });
     await reach([relayed], 3);
     expect(texts(relayed)).toEqual(["before eviction", "after eviction", "still here"]);
+  });
+});
+
+describe("what else reaches a relay's listeners", () => {
+  it("should tell a deletion to the sockets and waiting pages on relays, and send what follows from the log without it", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    const relayed = await connect(room, 0, "html");
+    relayed.send({ type: "post", id: "d", nick: "bob", text: "to be deleted" });
+    const ack = await relayed.next("ack");
+    await post(room, "kept");
+    await reach([relayed], 2);
+    const cid = await room.issueCid();
+    const page = room.fetch(`comet?c=${cid}&p=2`);
+    await expect.poll(async () => (await stats(room)).relays.map((relay) => relay.comet)).toEqual([1]);
+
+    const deleted = await room.fetch("delete", { method: "POST", body: new URLSearchParams({ permalink: ack.permalink!, secret: ack.secret! }) });
+    expect(deleted.status).toBe(200);
+    await deleted.arrayBuffer();
+    const anchor = ack.permalink!.slice(ack.permalink!.indexOf("#") + 1);
+    expect(await relayed.next("deleted")).toEqual({ type: "deleted", anchor });
+    // A page waiting on a relay is answered with the marker it acts on, at its position.
+    const reply = (await (await page).json()) as { pos: number; content: string };
+    expect(reply.pos).toBe(2);
+    expect(reply.content).toContain(anchor);
+
+    // A socket joining from the start now gets the log without it.
+    const late = await connect(room, 0, "entries");
+    await reach([late], 2);
+    expect(texts(late)).toEqual(["kept"]);
+  });
+
+  it("should be reached through the Worker, which follows the room to the relay and never passes the relay's name on", async () => {
+    const opened: Response[] = [];
+    for (let i = 0; i < 3; i++) opened.push(await send("/crowd/ws?p=0", { headers: { Upgrade: "websocket" } }));
+    const clients = opened.map((res) => socketClient(res));
+    for (const client of clients) await client.next("hello");
+    for (const res of opened) expect(res.headers.get(RELAY_HEADER)).toBeNull();
+    const login = (await (await send("/crowd/apilogin", { method: "POST", body: new URLSearchParams({ who: "bot", s: "0" }) })).json()) as {
+      cid: number;
+      pos: number;
+    };
+    const held = send(`/crowd/comet?s=0&c=${login.cid}&p=${login.pos}`);
+    await expect.poll(async () => ((await (await send("/crowd/var/stats")).json()) as Stats).relays.map((relay) => relay.comet)).toEqual([1]);
+    expect((await send("/crowd/post", { method: "POST", body: new URLSearchParams({ nick: "a", text: "through the Worker" }) })).status).toBe(200);
+    const reply = await held;
+    expect([...reply.headers.keys()].filter((name) => name.startsWith("x-chaton"))).toEqual([]);
+    expect(((await reply.json()) as { content: unknown[][] }).content.map((entry) => entry[2])).toEqual(["through the Worker"]);
+    await reach(clients, login.pos + 1);
+    for (const client of clients) client.ws.close(1000, "bye");
+  });
+
+  it("should close the sockets on relays when the room closes", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    const relayed = await connect(room);
+    await room.inside((r) => r["configured"]!.relays.closeAll("The room is closed"));
+    expect(await relayed.closed).toMatchObject({ code: 1001, reason: "The room is closed" });
   });
 });
