@@ -4,7 +4,7 @@ import { roomClockRate, serverVersion } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import { integerParam } from "../http/params";
 import { logEvent } from "../log";
-import { answerOf } from "../protocol/room-result";
+import { valueOf, type RoomResult } from "../protocol/room-result";
 import { CID_LIMIT } from "../protocol/limits";
 import { readRelayHold, relayOf, RELAY_HOLD_HEADER, type PostResult, type RelayBatch, type RelayListeners } from "../protocol/relay";
 import type { Listener, News } from "../room/live/fanout";
@@ -116,6 +116,17 @@ export class Relay extends DurableObject<Env> {
     return this.env.ROOM.getByName(this.place.room);
   }
 
+  /** A room's answer: its refusal as it gave it, a room that cannot be reached as 503 (the listener asks again). */
+  private async ask<T>(result: () => Promise<RoomResult<T>>): Promise<T> {
+    let answer: RoomResult<T>;
+    try {
+      answer = await result();
+    } catch {
+      throw new HttpError(503, "The room could not be reached; try again", { "Retry-After": "1" });
+    }
+    return valueOf(answer);
+  }
+
   private assemble(setup: Setup, end: number): Parts {
     const tail = new TailLog(end);
     const news = new NewsEncoder(tail, { roomUrl: setup.roomUrl, imageMaxPx: setup.imageMaxPx });
@@ -140,7 +151,7 @@ export class Relay extends DurableObject<Env> {
   /** The relay's parts; the first request after it started asks the room where it stands. */
   private ready(roomName: string): Promise<Parts> {
     if (this.parts !== null) return Promise.resolve(this.parts);
-    this.starting ??= answerOf(this.roomStub().relaySync(roomName, null))
+    this.starting ??= this.ask(() => this.roomStub().relaySync(roomName, null))
       .then((sync) => {
         const setup: Setup = { room: roomName, roomUrl: sync.roomUrl, imageMaxPx: sync.imageMaxPx };
         this.ctx.storage.kv.put("setup", setup);
@@ -203,7 +214,7 @@ export class Relay extends DurableObject<Env> {
   private async cover(parts: Parts, pos: number): Promise<void> {
     const after = pos > parts.tail.end ? 0 : Math.max(0, pos - 1);
     if (parts.tail.covers(after)) return;
-    const sync = await answerOf(this.roomStub().relaySync(parts.setup.room, after));
+    const sync = await this.ask(() => this.roomStub().relaySync(parts.setup.room, after));
     this.takeAndTell(parts, sync);
   }
 
@@ -223,7 +234,7 @@ export class Relay extends DurableObject<Env> {
   private catchUp(): Promise<void> {
     const parts = this.parts;
     if (parts === null) return Promise.resolve();
-    this.catching ??= answerOf(this.roomStub().relaySync(parts.setup.room, Math.max(0, parts.tail.end - 1)))
+    this.catching ??= this.ask(() => this.roomStub().relaySync(parts.setup.room, Math.max(0, parts.tail.end - 1)))
       .then((sync) => {
         this.audience.nc = sync.nc;
         this.takeAndTell(parts, sync);
@@ -287,7 +298,7 @@ export class Relay extends DurableObject<Env> {
 
   /** A post on a socket here: the room's one write path decides, by RPC. */
   private post(roomName: string, post: PostInput): Promise<PostResult> {
-    return answerOf(this.roomStub().relayPost(roomName, post));
+    return this.ask(() => this.roomStub().relayPost(roomName, post));
   }
 
   /** Resolves once this relay has told its listeners the entries up to `pos` (a stored post's ack follows its entries frame). */
@@ -320,7 +331,7 @@ export class Relay extends DurableObject<Env> {
     try {
       do {
         this.reportAgain = false;
-        const end = await answerOf(this.roomStub().relayListeners(parts.setup.room, this.place.index, this.listeners()));
+        const end = await this.ask(() => this.roomStub().relayListeners(parts.setup.room, this.place.index, this.listeners()));
         if (end > parts.tail.end) await this.catchUp();
       } while (this.reportAgain);
     } catch {

@@ -1,3 +1,4 @@
+import { HttpError } from "../http/errors";
 import { RELAY_HEADER, RELAY_HOLD_HEADER } from "../protocol/relay";
 
 /** What the Worker asks of a room's object or a relay: a request, answered. */
@@ -22,5 +23,9 @@ export async function throughRoom(room: Forward, relays: RelayByName, request: R
   const hold = answer.headers.get(RELAY_HOLD_HEADER);
   if (hold === null) headers.delete(RELAY_HOLD_HEADER);
   else headers.set(RELAY_HOLD_HEADER, hold);
-  return relays(relay).fetch(new Request(request, { headers }));
+  try {
+    return await relays(relay).fetch(new Request(request, { headers }));
+  } catch {
+    throw new HttpError(503, "The room's relay could not be reached; try again", { "Retry-After": "1" });
+  }
 }
