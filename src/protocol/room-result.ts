@@ -7,12 +7,12 @@ import { HttpError } from "../http/errors";
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; status: number; reason: string; headers: Record<string, string> };
 
 /** The value of a room's RPC answer; a refusal becomes the HttpError it names, the one place this happens. */
-export function valueOf<T>(answer: RoomResult<T>): T {
+export function resultValue<T>(answer: RoomResult<T>): T {
   if (!answer.ok) throw new HttpError(answer.status, answer.reason, answer.headers);
   return answer.value;
 }
 
-/** valueOf, of an answer to come. */
+/** resultValue, of an answer to come. */
 export async function answerOf<T>(result: Promise<RoomResult<T>>): Promise<T> {
-  return valueOf(await result);
+  return resultValue(await result);
 }

@@ -4,7 +4,7 @@ import { roomClockRate, serverVersion } from "../config";
 import { errorResponse, HttpError } from "../http/errors";
 import { integerParam } from "../http/params";
 import { logEvent } from "../log";
-import { valueOf, type RoomResult } from "../protocol/room-result";
+import { resultValue, type RoomResult } from "../protocol/room-result";
 import { CID_LIMIT } from "../protocol/limits";
 import { readRelayHold, relayOf, RELAY_HOLD_HEADER, type PostResult, type RelayBatch, type RelayListeners } from "../protocol/relay";
 import type { Listener, News } from "../room/live/fanout";
@@ -124,7 +124,7 @@ export class Relay extends DurableObject<Env> {
     } catch {
       throw new HttpError(503, "The room could not be reached; try again", { "Retry-After": "1" });
     }
-    return valueOf(answer);
+    return resultValue(answer);
   }
 
   private assemble(setup: Setup, end: number): Parts {
