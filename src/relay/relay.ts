@@ -202,7 +202,6 @@ export class Relay extends DurableObject<Env> {
     longpoll.release(hold.cid, (earlier) => ({ pos: earlier.pos, nc: this.audience.count(), ver: this.ver, cid: hold.cid }));
     const { response, waiter } = holdOnSocket(this.ctx, request, { cid: hold.cid, pos: hold.pos, format: hold.format }, hold.holdMs);
     this.wait(parts, waiter);
-    void this.report();
     return response;
   }
 

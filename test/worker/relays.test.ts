@@ -132,6 +132,27 @@ describe("a room past listeners_per_object", () => {
     expect((await room.cometJson({ c: cid, p: 0 })).content.map((entry) => entry[2])).toEqual(["before", "news <i>"]);
   });
 
+  it("should count a comet client once however often it asks: its next request ends the hold a relay had for it", async () => {
+    const room = freshRoom("crowd");
+    await connect(room);
+    await connect(room);
+    const cid = await room.issueCid();
+    const asked: Promise<Response>[] = [];
+    for (let i = 0; i < 4; i++) {
+      asked.push(room.fetch(`comet?s=0&c=${cid}&p=0`));
+      await expect.poll(async () => (await stats(room)).relays.map((relay) => [relay.comet])).toEqual([[1]]);
+    }
+    await post(room, "news");
+    const replies = (await Promise.all(asked.map(async (res) => (await res).json()))) as { pos: number; content: unknown[] }[];
+    // The earlier requests, given up on, were answered with a ping; the last with the news.
+    expect(replies.map((reply) => [reply.pos, reply.content.length])).toEqual([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [1, 1],
+    ]);
+  });
+
   it("should deliver a batch a relay missed before the next one, each entry once", async () => {
     const room = freshRoom("crowd");
     await connect(room);

@@ -33,7 +33,9 @@ export interface HubRoom {
 }
 
 interface RelayState extends RelayListeners {
-  /** Listeners sent to it since it last said what it holds. */
+  /** The comet requests the room handed it whose hold has not ended (the relay's own `comet` is what it last said). */
+  held: number;
+  /** Sockets sent to it since it last said what it holds. */
   sent: number;
   /** When a listener was last sent to it: a relay that holds nobody yet is kept that long for the listeners on their way. */
   sentAt: number;
@@ -56,14 +58,22 @@ const withoutAddress = (entry: Entry): Entry => (entry.ip === "" ? entry : { ...
  * and when their sockets come and go (`heard`); the room counts their sockets
  * as chatters, and forgets a relay once it holds nobody.
  */
+const newRelay = (listeners: RelayListeners = { sockets: 0, comet: 0 }): RelayState => ({ ...listeners, held: 0, sent: 0, sentAt: 0 });
+
 export class RelayHub implements Listener {
   private readonly relays = new Map<number, RelayState>();
+  /**
+   * The comet requests handed to relays, by client id: the relay and when the
+   * hold ends. A client asks once at a time, so its next request ends it
+   * sooner. Insertion order is the order of their ends.
+   */
+  private readonly holds = new Map<number, { index: number; until: number }>();
   /** Relays a message did not reach: told again at the next alarm. */
   private readonly behind = new Set<number>();
   private readonly pacer: PresencePacer;
 
   constructor(private readonly room: HubRoom) {
-    for (const row of room.table.all()) this.relays.set(row.relay, { sockets: row.sockets, comet: row.comet, sent: 0, sentAt: 0 });
+    for (const row of room.table.all()) this.relays.set(row.relay, newRelay(row));
     this.pacer = new PresencePacer(
       () => room.clients.count(),
       (nc) => this.toEach((peer) => peer.presence(nc)),
@@ -80,28 +90,58 @@ export class RelayHub implements Listener {
   handOff(hold?: RelayHold): Response | null {
     const limit = this.room.limit();
     if (this.room.local() < limit) return null;
+    this.endHolds();
     let index = 0;
     let relay = this.relays.get(index);
-    while (relay !== undefined && relay.sockets + relay.comet + relay.sent >= limit) relay = this.relays.get(++index);
+    while (relay !== undefined && relay.sockets + relay.sent + relay.held >= limit) relay = this.relays.get(++index);
     if (relay === undefined) {
-      relay = { sockets: 0, comet: 0, sent: 0, sentAt: 0 };
+      relay = newRelay();
       this.relays.set(index, relay);
     }
-    relay.sent++;
-    relay.sentAt = this.room.clock.now();
+    const now = this.room.clock.now();
+    relay.sentAt = now;
+    if (hold === undefined) relay.sent++;
+    else {
+      relay.held++;
+      this.holds.set(hold.cid, { index, until: now + hold.holdMs });
+      // A room that wakes publishes to the relays of its table: one holding only comet requests is there from the first.
+      if (relay.sockets + relay.comet === 0) {
+        relay.comet = 1;
+        this.room.table.set(index, relay);
+      }
+    }
     const headers: Record<string, string> = { [RELAY_HEADER]: this.room.name(index) };
     if (hold !== undefined) headers[RELAY_HOLD_HEADER] = writeRelayHold(hold);
     return new Response(null, { status: 204, headers });
   }
 
+  /** The comet client `cid` asks again: the hold a relay had for it has ended. */
+  cometReturned(cid: number): void {
+    const hold = this.holds.get(cid);
+    if (hold === undefined) return;
+    this.holds.delete(cid);
+    const relay = this.relays.get(hold.index);
+    if (relay !== undefined) relay.held = Math.max(0, relay.held - 1);
+  }
+
+  /** Holds whose time has passed have ended, answered or not. */
+  private endHolds(): void {
+    const now = this.room.clock.now();
+    for (const [cid, hold] of this.holds) {
+      if (hold.until > now) break;
+      this.cometReturned(cid);
+    }
+  }
+
   /** What relay `index` holds, from its report or its answer. */
   heard(index: number, listeners: RelayListeners): void {
-    const relay = this.relays.get(index) ?? { sockets: 0, comet: 0, sent: 0, sentAt: 0 };
+    const relay = this.relays.get(index) ?? newRelay();
     const changed = relay.sockets !== listeners.sockets || relay.comet > 0 !== listeners.comet > 0;
     relay.sockets = listeners.sockets;
     relay.comet = listeners.comet;
     relay.sent = 0;
-    const gone = listeners.sockets + listeners.comet === 0 && this.room.clock.now() - relay.sentAt >= ARRIVAL_MS;
+    this.endHolds();
+    const gone = listeners.sockets + listeners.comet + relay.held === 0 && this.room.clock.now() - relay.sentAt >= ARRIVAL_MS;
     if (gone) this.relays.delete(index);
     else this.relays.set(index, relay);
     if (changed || gone) {
@@ -144,9 +184,10 @@ export class RelayHub implements Listener {
         .catch(() => {});
   }
 
-  /** var/stats: each relay and what it holds. */
+  /** var/stats: each relay, the sockets it last said it holds and the comet requests handed to it and not ended. */
   stats(): { relay: string; sockets: number; comet: number }[] {
-    return [...this.relays].map(([index, relay]) => ({ relay: this.room.name(index), sockets: relay.sockets, comet: relay.comet }));
+    this.endHolds();
+    return [...this.relays].map(([index, relay]) => ({ relay: this.room.name(index), sockets: relay.sockets, comet: relay.held }));
   }
 
   private toEach(call: (peer: RelayPeer) => Promise<RelayListeners>): void {

@@ -20,7 +20,7 @@ export interface CometRoom extends CidIssuer {
   ctx: DurableObjectState;
   holdMs: number;
   pace: Pick<Pace, "talking">;
-  relays: Pick<RelayHub, "handOff">;
+  relays: Pick<RelayHub, "handOff" | "cometReturned">;
 }
 
 function cometFormat(s: string | null): CometFormat {
@@ -89,6 +89,8 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
   /** Answers at once: the entries after `pos` when there are any, else a ping. */
   const now = (cid: number) => (pos === news.end ? ping(cid) : cometResponse({ pos: news.end, nc: clients.count(), ver, cid }, news.encodeSince(pos, format)));
 
+  // Whatever comes of it, a hold a relay had for this client has ended: a client asks once at a time.
+  if (c !== null) room.relays.cometReturned(c);
   // A replaced client id is answered at once with the news it asked for, so a
   // client that came back late (a busy room, a restarted server) loses no round trip.
   if (c === null || !clients.isKnown(c)) {
