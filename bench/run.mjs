@@ -16,6 +16,7 @@ import { control, FRAME_KINDS, longpollFanout, postThroughput, sleep, statusPoll
 import { COST_ROOMS, roomCost } from "./lib/cost.mjs";
 import { cpuPerKind } from "./lib/cpu.mjs";
 import { postParts } from "./lib/parts.mjs";
+import { FILES_PER_SOCKET, ONE_OBJECT_LIMIT, RELAYS_ROOM, relaysComparison, relaysReport, relaysRooms, relaysRun } from "./lib/relays.mjs";
 import { archiveRendering } from "./lib/render.mjs";
 import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
 import { markdownReport, printReport } from "./lib/report.mjs";
@@ -36,10 +37,12 @@ const OURS_VARS = [
   ["NEW_CLIENTS_PER_MINUTE", "1000000"],
   ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
 ];
-const ALL_SCENARIOS = ["longpoll", "ws", "small", "frames", "post", "parts", "status", "render", "search", "cost", "cpu"];
+const ALL_SCENARIOS = ["longpoll", "ws", "small", "frames", "post", "parts", "status", "render", "search", "cost", "cpu", "relays"];
+/** What runs without --scenarios: all but relays, whose thousands of sockets ask for minutes and open files of their own. */
+const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((s) => s !== "relays");
 
 const DEFAULTS = {
-  scenarios: ALL_SCENARIOS.join(","),
+  scenarios: DEFAULT_SCENARIOS.join(","),
   longpoll: "100:2,1000:0.5,2000:0.25",
   // 4,500, not 5,000: under wrangler dev each socket holds 4 files open in the front proxy, and
   // with the usual limit of 20,000 open files the proxy starts failing connections near 4,900.
@@ -61,6 +64,10 @@ const DEFAULTS = {
   cost: Object.keys(COST_ROOMS).join(","),
   "cost-seconds": "120",
   parts: "5:10",
+  // Sockets, listeners_per_object of the relays run, posts: 8,000 sockets are the room's 1,000 and 7 relays of 1,000.
+  relays: "8000:1000:60",
+  "relays-rate": "2",
+  "relays-via": "direct",
   duration: "10",
   drain: "10",
   settle: "3.5",
@@ -84,6 +91,7 @@ const SMOKE = {
   cost: "quiet",
   "cost-seconds": "6",
   parts: "1:3",
+  relays: "40:10:4",
   duration: "2",
   drain: "3",
   settle: "0.5",
@@ -92,7 +100,7 @@ const SMOKE = {
 
 const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a tiny run)
 
-  --scenarios LIST     which to run, of ${ALL_SCENARIOS.join(",")} (default: all)
+  --scenarios LIST     which to run, of ${ALL_SCENARIOS.join(",")} (default: all but relays)
   --longpoll SIZES     long-poll fan-out runs, n:posts-per-second[:messages], comma-separated
                        (default ${DEFAULTS.longpoll})
   --ws SIZES           WebSocket fan-out runs, same form (default ${DEFAULTS.ws})
@@ -116,6 +124,12 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --cost ROOMS         what a room costs: rooms of ${Object.keys(COST_ROOMS).join(",")} (bench/lib/cost.mjs), each
                        measured for --cost-seconds on a server of its own (default ${DEFAULTS.cost})
   --cost-seconds S     the measured period of each cost room (default ${DEFAULTS["cost-seconds"]})
+  --relays S:P:M       relays: S sockets (frames=entries) on one room, held by its one object, then spread with
+                       listeners_per_object P (the room's P and relays of P each); M posts (default ${DEFAULTS.relays})
+  --relays-rate R      posts a second in the relays runs (default ${DEFAULTS["relays-rate"]})
+  --relays-via WAY     direct: the relays runs' sockets and requests go straight to the workerd that runs the Worker,
+                       past wrangler dev's front proxy (${FILES_PER_SOCKET.proxy} open files per socket there); proxy: through it
+                       (default ${DEFAULTS["relays-via"]})
   --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
                        a fan-out run posts max(3, round(rate*S)) messages unless its size gives them
   --drain S            at most S seconds to wait for deliveries after the last post (default ${DEFAULTS.drain})
@@ -210,6 +224,12 @@ function parseOptions() {
   if (!frames.length || frames.some((k) => !FRAME_KINDS.includes(k))) fail(`--frames must list kinds of ${FRAME_KINDS.join(",")}`);
   const [statusRequests, statusLoops] = pair("status");
   const [partsRounds, partsSamples] = pair("parts");
+  const [relaySockets, relayLimit, relayPosts] = o.relays.split(":").map(Number);
+  if (!(Number.isInteger(relaySockets) && Number.isInteger(relayLimit) && Number.isInteger(relayPosts) && relayPosts > 0 && relayPosts <= 100_000))
+    fail("--relays must be S:P:M, integers");
+  if (!(relayLimit >= 1 && relaySockets > relayLimit && relaySockets <= ONE_OBJECT_LIMIT))
+    fail(`--relays: want P >= 1 and P < S <= ${ONE_OBJECT_LIMIT} (the one-object run holds S in one object)`);
+  if (!(o["relays-via"] in FILES_PER_SOCKET)) fail("--relays-via must be direct or proxy");
   return {
     smoke: Boolean(parsed.values.smoke),
     reuseServers: Boolean(parsed.values["reuse-servers"]),
@@ -231,6 +251,7 @@ function parseOptions() {
     render: { entries: Math.floor(num("render", 1)), runs: Math.floor(num("render-runs", 1)) },
     parts: { rounds: partsRounds, samples: partsSamples },
     search: { entries: Math.floor(num("search", 1)), runs: Math.floor(num("search-runs", 1)) },
+    relays: { sockets: relaySockets, perObject: relayLimit, messages: relayPosts, rate: num("relays-rate", 0.01), via: o["relays-via"] },
     cost: { rooms: costRooms(o.cost), seconds: num("cost-seconds", 1) },
     durationMs: duration * 1000,
     drainMs: num("drain") * 1000,
@@ -396,7 +417,19 @@ async function main() {
       delete trees[label];
     }
     try {
-      const text = printReport(results, meta);
+      // The relays scenario prints its own section (bench/lib/relays.mjs) after the others and their JSON lines.
+      let text = printReport(
+        results.filter((r) => r.scenario !== "relays"),
+        meta,
+      );
+      for (const record of results.filter((r) => r.scenario === "relays")) {
+        const section = relaysReport(record);
+        console.log(`${section}\n`);
+        console.log(
+          `BENCH ${JSON.stringify({ date: meta.date, commit: meta.commit, dirty: meta.dirty, smoke: meta.smoke, profiled: meta.profiled, ...record })}`,
+        );
+        text += `\n${section}`;
+      }
       if (opts.markdown) {
         await writeFile(opts.markdown, markdownReport(text, meta));
         log(`report written to ${opts.markdown}`);
@@ -605,6 +638,58 @@ async function main() {
           const out = (record.ours = {});
           await run(out, () => cpuPerKind(live.ours, { adminToken: BENCH_ADMIN_TOKEN, log, scale: opts.smoke ? 0.1 : 1 }), live.ours);
         });
+      } else if (scenario === "relays") {
+        const { sockets, perObject, messages, rate, via } = opts.relays;
+        const record = { scenario, room: RELAYS_ROOM, sockets, per_object: perObject, messages, rate, via, frames: "entries" };
+        results.push(record);
+        // Every socket holds open files in the server (the Worker's workerd, and the front proxy when it passes there).
+        const fdLimit = openFileLimit();
+        const files = sockets * FILES_PER_SOCKET[via] + 300;
+        if (fdLimit !== null && files > fdLimit) {
+          record.error =
+            `${sockets} sockets need about ${files} open files in ${via === "direct" ? "the workerd that runs the Worker" : "wrangler dev's front proxy"}, ` +
+            `and the limit here is ${fdLimit} (ulimit -n)${via === "proxy" ? ": --relays-via direct needs half" : ""}`;
+          log(`relays: ${record.error}`);
+          exitCode = 1;
+          continue;
+        }
+        trees.ours ??= await snapshot(ROOT, "ours", { linkModulesFrom: ROOT });
+        // A server of its own for each run: the room holds its sockets itself, then spreads them over relays.
+        for (const [label, limit] of [
+          ["one", ONE_OBJECT_LIMIT],
+          ["relays", perObject],
+        ]) {
+          if (control.interrupted) break;
+          log(`relays: ${label === "one" ? "one object" : `relays of ${perObject}`}, ${sockets} sockets, ${messages} posts at ${rate}/s (${via})`);
+          const out = (record[label] = {});
+          const server = await startServer({
+            label: `ours-relays-${label}`,
+            root: ROOT,
+            cwd: trees.ours,
+            vars: [...opts.vars, ["ROOMS", JSON.stringify(relaysRooms(limit))]],
+          });
+          try {
+            await run(
+              out,
+              () =>
+                relaysRun(server, {
+                  sockets,
+                  perObject: limit,
+                  messages,
+                  rate,
+                  via,
+                  drainMs: opts.drainMs,
+                  settleMs: opts.settleMs,
+                  profile: profileFor(`relays-${sockets}-${label}`),
+                  log,
+                }),
+              server,
+            );
+          } finally {
+            await server.stop();
+          }
+        }
+        record.comparison = relaysComparison(record);
       } else if (scenario === "status") {
         const cacheSeconds = statusCacheSeconds(opts.vars);
         const record = { scenario, cache_seconds: cacheSeconds };
