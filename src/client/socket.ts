@@ -1,4 +1,4 @@
-import type { ServerFrame } from "../protocol/wire";
+import { CLOSE_MOVING, type ServerFrame } from "../protocol/wire";
 import { Backoff, sleep, type LiveHandlers, type LiveStart } from "./transport";
 
 /** After this many attempts in a row that never got a hello, the page falls back to long-poll. */
@@ -12,16 +12,23 @@ export interface SocketEnd {
   pos: number;
 }
 
-/** One connection: resolves when it closes, with whether it ever said hello. */
-function connectOnce(url: string, state: { pos: number }, ver: string, on: LiveHandlers): Promise<{ greeted: boolean; stop: boolean }> {
+/** One connection: resolves when it closes, with whether it ever said hello, and whether the room moved it (connect again at once). */
+function connectOnce(url: string, state: { pos: number }, ver: string, on: LiveHandlers): Promise<{ greeted: boolean; stop: boolean; moved: boolean }> {
   return new Promise((resolve) => {
     let greeted = false;
     let stop = false;
     let ping: ReturnType<typeof setInterval> | null = null;
+    let settled = false;
+    const settle = (moved: boolean) => {
+      if (settled) return;
+      settled = true;
+      if (ping !== null) clearInterval(ping);
+      resolve({ greeted, stop, moved });
+    };
     // The page shows rendered entries: it asks for the HTML alone.
     const ws = new WebSocket(`${url}?p=${state.pos}&frames=html`);
     ws.addEventListener("message", (event) => {
-      if (event.data === "pong" || typeof event.data !== "string") return;
+      if (settled || event.data === "pong" || typeof event.data !== "string") return;
       const frame = JSON.parse(event.data) as ServerFrame<"html">;
       switch (frame.type) {
         case "hello":
@@ -45,12 +52,14 @@ function connectOnce(url: string, state: { pos: number }, ver: string, on: LiveH
         case "deleted":
           on.deleted(frame.anchor);
           break;
+        case "moving":
+          // At once, without waiting for this socket's close.
+          settle(true);
+          ws.close(1000);
+          break;
       }
     });
-    ws.addEventListener("close", () => {
-      if (ping !== null) clearInterval(ping);
-      resolve({ greeted, stop });
-    });
+    ws.addEventListener("close", (event) => settle(greeted && event.code === CLOSE_MOVING));
   });
 }
 
@@ -75,8 +84,10 @@ export async function runSocket(start: LiveStart, room: string, on: LiveHandlers
   const backoff = new Backoff();
   let failures = 0;
   for (;;) {
-    const { greeted, stop } = await connectOnce(url, state, start.ver, on);
+    const { greeted, stop, moved } = await connectOnce(url, state, start.ver, on);
     if (stop) return { fallback: false, pos: state.pos };
+    // The room spreads over relays: a relay takes the socket, from where this one was, without a word to the reader.
+    if (moved) continue;
     if (greeted) {
       failures = 0;
       backoff.reset();

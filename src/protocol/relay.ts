@@ -53,11 +53,12 @@ export interface RelayListeners {
 
 /**
  * Entries of the room: every entry of its log after `base` up to `end` (an
- * entry deleted since is not there), addresses left out. `base` is one before
- * the first new position, so the entry there, when the log has it, continues
- * the HTML's group as it does in the room.
+ * entry deleted since is not there), addresses left out. The entries after
+ * `from` are new; `base` is one before it, so the entry at `from`, when the
+ * log has it, continues the HTML's group as it does in the room.
  */
 export interface RelayBatch {
+  from: number;
   base: number;
   entries: Entry[];
   /** The room's end: the position of its newest entry. */
@@ -67,7 +68,7 @@ export interface RelayBatch {
 }
 
 /** What a relay renders with, and the entries it asked for: a relay's sync with its room. */
-export interface RelaySync extends RelayBatch {
+export interface RelaySync extends Omit<RelayBatch, "from"> {
   /** The room's own path (/<name>/) and image size, as the room renders with them. */
   roomUrl: string;
   imageMaxPx: number;

@@ -16,16 +16,12 @@ import { LongPoll, type Waiter } from "../room/transports/longpoll";
 import { pageSocketCount, Sockets, type Audience } from "../room/transports/sockets";
 import { TailLog } from "./tail-log";
 
-/** What a relay keeps across hibernation (its storage's key-value pairs): its room, and how far it has told its listeners. */
+/** What a relay keeps across hibernation (a key of its storage, written when it starts): its room, and how it renders. */
 interface Setup {
   /** The room's name in URLs (what its RPC methods are asked with). */
   room: string;
   roomUrl: string;
   imageMaxPx: number;
-}
-interface Told {
-  end: number;
-  nc: number;
 }
 
 /** A post on a relay's socket whose entries frame has not come this long after its ack: the relay asks the room for what it lacks. */
@@ -104,10 +100,10 @@ export class Relay extends DurableObject<Env> {
     if (place === null) throw new Error(`A relay's name is <room>/<index>, not ${ctx.id.name}`);
     this.place = place;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
-    const told = ctx.storage.kv.get<Told>("told");
-    this.audience = new RelayAudience(pageSocketCount(ctx), told?.nc ?? 0, () => void this.report());
+    this.audience = new RelayAudience(pageSocketCount(ctx), 0, () => void this.report());
     const setup = ctx.storage.kv.get<Setup>("setup");
-    if (setup !== undefined && told !== undefined) this.parts = this.assemble(setup, told.end);
+    // Where its listeners are comes with the room's next batch, or is asked of the room (ready()).
+    if (setup !== undefined) this.parts = this.assemble(setup);
     const held = ctx.getWebSockets(HELD_TAG).length;
     if (setup !== undefined) logEvent({ event: "relay-started", room: setup.room, relay: ctx.id.name!, held, sockets: this.audience.sockets });
   }
@@ -127,8 +123,8 @@ export class Relay extends DurableObject<Env> {
     return resultValue(answer);
   }
 
-  private assemble(setup: Setup, end: number): Parts {
-    const tail = new TailLog(end);
+  private assemble(setup: Setup): Parts {
+    const tail = new TailLog();
     const news = new NewsEncoder(tail, { roomUrl: setup.roomUrl, imageMaxPx: setup.imageMaxPx });
     const sockets = new Sockets({
       ctx: this.ctx,
@@ -148,19 +144,30 @@ export class Relay extends DurableObject<Env> {
     return parts;
   }
 
-  /** The relay's parts; the first request after it started asks the room where it stands. */
+  /**
+   * The relay's parts, knowing where its listeners are. A relay that started
+   * asks the room; so does one that woke from hibernation before any batch
+   * came: its listeners had everything up to the room's end then (the room
+   * hands every batch on, and tries again while a relay cannot be reached).
+   */
   private ready(roomName: string): Promise<Parts> {
-    if (this.parts !== null) return Promise.resolve(this.parts);
+    const current = this.parts;
+    if (current?.tail.known) return Promise.resolve(current);
     this.starting ??= this.ask(() => this.roomStub().relaySync(roomName, null))
       .then((sync) => {
-        const setup: Setup = { room: roomName, roomUrl: sync.roomUrl, imageMaxPx: sync.imageMaxPx };
-        this.ctx.storage.kv.put("setup", setup);
-        const parts = this.assemble(setup, sync.end);
-        parts.tail.take(sync);
-        this.audience.nc = sync.nc;
-        this.parts = parts;
-        this.saveTold(parts);
-        logEvent({ event: "relay-started", room: roomName, relay: this.ctx.id.name!, held: 0, sockets: this.audience.sockets });
+        let parts = this.parts;
+        if (parts === null) {
+          const setup: Setup = { room: roomName, roomUrl: sync.roomUrl, imageMaxPx: sync.imageMaxPx };
+          this.ctx.storage.kv.put("setup", setup);
+          parts = this.parts = this.assemble(setup);
+          logEvent({ event: "relay-started", room: roomName, relay: this.ctx.id.name!, held: 0, sockets: this.audience.sockets });
+        }
+        // A batch that came meanwhile has told where they are.
+        if (!parts.tail.known) {
+          parts.tail.start(sync.end);
+          parts.tail.take(sync);
+          this.audience.nc = sync.nc;
+        }
         return parts;
       })
       .finally(() => {
@@ -222,6 +229,8 @@ export class Relay extends DurableObject<Env> {
     const parts = this.parts;
     if (parts === null) return this.listeners();
     this.audience.nc = batch.nc;
+    // Woken by this batch: the listeners here had everything before it.
+    if (!parts.tail.known) parts.tail.start(batch.from);
     while (batch.end > parts.tail.end) {
       if (this.takeAndTell(parts, batch)) break;
       await this.catchUp();
@@ -232,7 +241,8 @@ export class Relay extends DurableObject<Env> {
   /** Asks the room for what came after this relay's end (one request at a time), and tells it. */
   private catchUp(): Promise<void> {
     const parts = this.parts;
-    if (parts === null) return Promise.resolve();
+    // A relay that does not know where its listeners are takes the room's next batch as where they are.
+    if (parts === null || !parts.tail.known) return Promise.resolve();
     this.catching ??= this.ask(() => this.roomStub().relaySync(parts.setup.room, Math.max(0, parts.tail.end - 1)))
       .then((sync) => {
         this.audience.nc = sync.nc;
@@ -245,7 +255,7 @@ export class Relay extends DurableObject<Env> {
   }
 
   /** Takes a batch and tells its new entries to every listener here; false when it starts past this relay's end. */
-  private takeAndTell(parts: Parts, batch: RelayBatch): boolean {
+  private takeAndTell(parts: Parts, batch: Pick<RelayBatch, "base" | "entries" | "end">): boolean {
     const from = parts.tail.end;
     if (!parts.tail.take(batch)) return false;
     if (parts.tail.end === from) return true;
@@ -259,16 +269,11 @@ export class Relay extends DurableObject<Env> {
     const listeners: Listener[] = [parts.sockets, parts.longpoll];
     for (const listener of listeners) listener.entries(news);
     parts.tail.trim();
-    this.saveTold(parts);
     const end = parts.tail.end;
     const waiting = this.toldWaiters;
     this.toldWaiters = waiting.filter((w) => w.pos > end);
     for (const w of waiting) if (w.pos <= end) w.resolve();
     return true;
-  }
-
-  private saveTold(parts: Parts): void {
-    this.ctx.storage.kv.put("told", { end: parts.tail.end, nc: this.audience.nc } satisfies Told);
   }
 
   /** An entry was deleted (RPC): the pages here remove it; what this relay kept is asked for again when needed. */
@@ -345,7 +350,6 @@ export class Relay extends DurableObject<Env> {
   /** Nobody is left: nothing is kept, and the next listener starts this relay afresh. */
   private forgetAll(): void {
     this.ctx.storage.kv.delete("setup");
-    this.ctx.storage.kv.delete("told");
     this.parts = null;
   }
 

@@ -14,9 +14,21 @@ export class TailLog {
   private entries: Entry[] = [];
   /** Every entry after this position is here; null: none is (the relay just started, or an entry was deleted). */
   private base: number | null = null;
+  /** The room's end as this relay's listeners last had it; null: not known (the relay started, or woke from hibernation). */
+  private told: number | null = null;
 
-  /** The room's end as this relay last heard it: `end` of the last batch taken. */
-  constructor(public end: number) {}
+  get end(): number {
+    return this.told ?? 0;
+  }
+
+  get known(): boolean {
+    return this.told !== null;
+  }
+
+  /** The listeners here have had the room's entries up to `end`. */
+  start(end: number): void {
+    this.told = end;
+  }
 
   covers(pos: number): boolean {
     return this.base !== null && pos >= this.base;
@@ -27,7 +39,8 @@ export class TailLog {
    * was missed, so the room must be asked for what came between).
    */
   take(batch: Pick<RelayBatch, "base" | "entries" | "end">): boolean {
-    if (batch.base > this.end) return false;
+    if (this.told === null) throw new Error("A relay's log takes batches once it knows where its listeners are");
+    if (batch.base > this.told) return false;
     if (this.base === null || batch.base < this.base) {
       const later = this.entries.filter((entry) => entry.seq > batch.end);
       this.entries = [...batch.entries, ...later];
@@ -35,7 +48,7 @@ export class TailLog {
     } else {
       for (const entry of batch.entries) if (entry.seq > this.end) this.entries.push(entry);
     }
-    this.end = Math.max(this.end, batch.end);
+    this.told = Math.max(this.told, batch.end);
     return true;
   }
 

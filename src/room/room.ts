@@ -208,6 +208,8 @@ export class Room extends DurableObject<Env> {
       name: (index) => relayName(objectName, index),
       clients,
       local: () => clients.sockets + longpoll.size,
+      moveOwnSockets: () => sockets.moveAll(),
+      rowsSince: (pos) => news.rowsSince(pos),
       limit: () => (this.configured?.config ?? config).listenersPerObject ?? LISTENERS_PER_OBJECT,
       end: () => log.end,
       clock,
@@ -216,7 +218,8 @@ export class Room extends DurableObject<Env> {
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
     const pace = new Pace(clock);
     const fanout = new Fanout(
-      [longpoll, sockets, relays, pace, this.search.pending],
+      // Relays first: their hand-offs leave before the room's own deliveries, and they deliver meanwhile.
+      [relays, longpoll, sockets, pace, this.search.pending],
       news,
       () => clients.count(),
       () => this.ctx.storage.sync(),

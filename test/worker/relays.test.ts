@@ -9,7 +9,8 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "../../src/protocol/wire";
+import { CLOSE_MOVING, type ServerFrame } from "../../src/protocol/wire";
+import { encodeContent } from "../../src/room/live/news";
 import { RELAY_HEADER } from "../../src/protocol/relay";
 import { freshRoom, send, type TestRoom } from "../support/rooms";
 import { socketClient, type Client } from "../support/socket-client";
@@ -30,77 +31,155 @@ async function connect(room: TestRoom, p = 0, frames?: "html" | "entries"): Prom
   return client;
 }
 
+/**
+ * A socket as the page and chaton-client keep one: when the room moves it to
+ * a relay (a `moving` frame, then close 1012), it connects again at once from
+ * the position it had.
+ */
+class Follower {
+  readonly connections: Client[] = [];
+  moved = 0;
+
+  private constructor(private readonly open: (pos: number) => Promise<Client>) {}
+
+  static async start(open: (pos: number) => Promise<Client>): Promise<Follower> {
+    const follower = new Follower(open);
+    await follower.connect(0);
+    return follower;
+  }
+
+  private async connect(pos: number): Promise<void> {
+    const client = await this.open(pos);
+    this.connections.push(client);
+    client.ws.addEventListener("message", (event) => {
+      if (event.data !== JSON.stringify({ type: "moving" })) return;
+      this.moved++;
+      void this.connect(this.pos);
+    });
+  }
+
+  get frames(): ServerFrame[] {
+    return this.connections.flatMap((client) => client.frames);
+  }
+
+  /** The end it has had: of its last entries frame, else of its last hello. */
+  get pos(): number {
+    const last = this.frames.findLast((frame) => frame.type === "entries" || frame.type === "hello");
+    return last === undefined ? 0 : (last as { pos: number }).pos;
+  }
+
+  close(): void {
+    this.connections.at(-1)!.ws.close(1000, "bye");
+  }
+}
+
+const follow = (room: TestRoom, frames?: "html" | "entries") => Follower.start((pos) => connect(room, pos, frames));
+
 async function post(room: TestRoom, text: string): Promise<void> {
   const res = await room.post({ nick: "alice", text });
   await res.arrayBuffer();
   expect(res.status).toBe(200);
 }
 
-/** The entries frames a client got, as they came. */
-const entriesFrames = (client: Client) => client.raw.filter((frame) => (JSON.parse(frame) as ServerFrame).type === "entries");
+interface Heard {
+  frames: ServerFrame[];
+}
 
 /** The texts of every entry a client was sent, in order. */
-function texts(client: Client): string[] {
+function texts(client: Heard): string[] {
   return client.frames.flatMap((frame) => (frame.type === "entries" ? (frame.entries ?? []).map((entry) => entry[2]) : []));
 }
 
 /** Waits until every client was sent the entries up to `pos`. */
-async function reach(clients: Client[], pos: number): Promise<void> {
+async function reach(clients: Heard[], pos: number): Promise<void> {
   await expect
     .poll(() => clients.map((client) => client.frames.filter((frame) => frame.type === "entries").at(-1)?.pos ?? 0), { timeout: 3000 })
     .toEqual(clients.map(() => pos));
 }
 
+/** Two sockets the room holds itself, then a third: the room spreads, and the first two follow to relays. */
+async function spread(room: TestRoom): Promise<Follower[]> {
+  const followers = [await follow(room), await follow(room)];
+  expect(await stats(room)).toMatchObject({ sockets: 2, relays: [] });
+  followers.push(await follow(room));
+  await expect.poll(() => stats(room)).toMatchObject({ sockets: 0, chatters: 3 });
+  return followers;
+}
+
 const relayStub = (name: string) => env.RELAY.getByName(name);
 
+/** The comet requests held on relays, of each relay that holds any. */
+const cometOnRelays = async (room: { fetch(path: string): Promise<Response> }) =>
+  ((await (await room.fetch("var/stats")).json()) as Stats).relays.map((relay) => relay.comet).filter((comet) => comet > 0);
+
 describe("a room past listeners_per_object", () => {
-  it("should keep two sockets itself, hand the rest to relays of two, and count every one as a chatter", async () => {
+  it("should hold two sockets itself, then move them and every new one to relays of two, and count every one as a chatter", async () => {
     const room = freshRoom("crowd");
-    const clients: Client[] = [];
-    for (let i = 0; i < 7; i++) clients.push(await connect(room));
-    await expect.poll(() => stats(room)).toMatchObject({ sockets: 2, chatters: 7 });
+    const followers = await spread(room);
+    for (let i = 3; i < 7; i++) followers.push(await follow(room));
+    await expect.poll(() => stats(room)).toMatchObject({ sockets: 0, chatters: 7 });
     const { relays } = await stats(room);
-    expect(relays.map((relay) => [relay.relay.replace(/^.*\//, ""), relay.sockets])).toEqual([
-      ["0", 2],
-      ["1", 2],
-      ["2", 1],
-    ]);
-    // Everyone hears the same count: presence on the room's sockets and the relays'.
+    expect(relays.map((relay) => relay.sockets).reduce((a, b) => a + b)).toBe(7);
+    for (const relay of relays) expect(relay.sockets).toBeLessThanOrEqual(2);
+    expect(followers.map((f) => f.moved)).toEqual([1, 1, 0, 0, 0, 0, 0]);
+    // The room closes the sockets it moved with 1012 (after the frame that says so).
+    for (const follower of followers.slice(0, 2)) expect(await follower.connections[0]!.closed).toMatchObject({ code: CLOSE_MOVING });
+    // Everyone hears the same count, and every entry once, however they came.
     await post(room, "hello all");
-    await reach(clients, 1);
-    for (const client of clients) expect(client.frames.filter((f) => f.type === "entries").at(-1)).toMatchObject({ nc: 7 });
+    await post(room, "again");
+    await reach(followers, 2);
+    for (const follower of followers) {
+      expect(texts(follower)).toEqual(["hello all", "again"]);
+      expect(follower.frames.filter((f) => f.type === "entries").at(-1)).toMatchObject({ nc: 7 });
+    }
 
     // Leaving lowers the count; a relay that holds nobody is forgotten.
-    for (const client of clients.slice(2)) client.ws.close(1000, "bye");
+    for (const follower of followers.slice(2)) follower.close();
     await expect.poll(() => stats(room)).toMatchObject({ chatters: 2 });
     await room.inside((r) => r.clock.advance(11_000));
     await post(room, "who is left");
-    await expect.poll(async () => (await stats(room)).relays).toEqual([]);
+    await expect.poll(async () => (await stats(room)).relays.length).toBeLessThanOrEqual(2);
+    expect((await stats(room)).relays.map((relay) => relay.sockets).reduce((a, b) => a + b)).toBe(2);
   });
 
-  it("should send a relay's sockets every entry once, in order, in the bytes the room's own sockets get", async () => {
+  it("should send a relay's sockets every entry once, in order, in the bytes the room renders", async () => {
     const room = freshRoom("crowd");
-    const own = [await connect(room, 0, "html"), await connect(room, 0, "entries")];
-    const relayed = [await connect(room, 0, "html"), await connect(room, 0, "entries"), await connect(room)];
+    await spread(room);
+    const pages = await connect(room, 0, "html");
+    const api = await connect(room, 0, "entries");
+    const both = await connect(room);
     for (let i = 1; i <= 12; i++) await post(room, `entry ${i} <b>&`);
-    await reach([...own, ...relayed], 12);
-    // The same frames in the same order: the HTML continues its groups on a relay as in the room.
-    expect(entriesFrames(relayed[0]!)).toEqual(entriesFrames(own[0]!));
-    expect(entriesFrames(relayed[1]!)).toEqual(entriesFrames(own[1]!));
-    expect(texts(relayed[2]!)).toEqual(Array.from({ length: 12 }, (_, i) => `entry ${i + 1} <b>&`));
+    await reach([pages, api, both], 12);
+    // Each frame as the room encodes the same entries: the HTML continues its groups on a relay as in the room.
+    const frames = (client: Client) => client.frames.filter((frame) => frame.type === "entries") as Extract<ServerFrame, { type: "entries" }>[];
+    const expected = await room.inside((r) => {
+      const log = r.log.all();
+      const render = { roomUrl: "/crowd/", imageMaxPx: 400 };
+      return frames(pages).map((frame, i, all) => {
+        const from = i === 0 ? 0 : all[i - 1]!.pos;
+        const entries = log.filter((e) => e.seq > from && e.seq <= frame.pos);
+        return {
+          html: JSON.parse(encodeContent("html", entries, log.find((e) => e.seq === from) ?? null, render).text) as string,
+          entries: JSON.parse(encodeContent("json", entries, null, render).text) as unknown,
+        };
+      });
+    });
+    expect(frames(pages).map((frame) => frame.html)).toEqual(expected.map((e) => e.html));
+    expect(frames(api).map((frame) => frame.entries)).toEqual(frames(both).map((frame) => frame.entries));
+    expect(frames(both).map((frame) => frame.html)).toEqual(frames(pages).map((frame) => frame.html));
+    expect(texts(both)).toEqual(Array.from({ length: 12 }, (_, i) => `entry ${i + 1} <b>&`));
 
-    // A socket that joins a relay behind the end is sent what it missed, as the room sends it.
+    // A socket that joins a relay behind the end is sent what it missed, as the room encodes it.
     const late = await connect(room, 5, "entries");
-    const lateOwn = socketClient(await room.fetch("ws?p=5&frames=entries", { headers: { Upgrade: "websocket" } }));
-    await reach([late, lateOwn], 12);
-    expect(texts(late)).toEqual(texts(lateOwn));
+    await reach([late], 12);
+    const missed = await room.inside((r) => JSON.parse(r.news.encodeSince(5, "json").text) as unknown);
+    expect(frames(late)[0]!.entries).toEqual(missed);
     expect(texts(late)[0]).toBe("entry 6 <b>&");
   });
 
   it("should store a post made on a relay's socket through the room's write path, and ack it after its entries frame", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
+    await spread(room);
     const onRelay = await connect(room);
     onRelay.send({ type: "post", id: "r1", nick: "bob", text: "from a relay", msgid: "m-1" });
     const ack = await onRelay.next("ack");
@@ -117,16 +196,15 @@ describe("a room past listeners_per_object", () => {
 
   it("should hold a comet request on a relay past the limit and answer it as the room would", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
     await post(room, "before");
+    await spread(room);
     const cid = await room.issueCid();
     const held = room.cometJson({ c: cid, p: 1 });
-    await expect.poll(async () => (await stats(room)).relays.map((relay) => relay.comet)).toEqual([1]);
+    await expect.poll(() => cometOnRelays(room)).toEqual([1]);
     expect((await stats(room))["comet-waiting"]).toBe(0);
     await post(room, "news <i>");
     const reply = await held;
-    expect(reply).toMatchObject({ pos: 2, cid, nc: 3 });
+    expect(reply).toMatchObject({ pos: 2, cid, nc: 4 });
     expect(reply.content.map((entry) => entry[2])).toEqual(["news <i>"]);
     // Asked again behind the end, it is answered at once with what it missed.
     expect((await room.cometJson({ c: cid, p: 0 })).content.map((entry) => entry[2])).toEqual(["before", "news <i>"]);
@@ -134,13 +212,12 @@ describe("a room past listeners_per_object", () => {
 
   it("should count a comet client once however often it asks: its next request ends the hold a relay had for it", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
+    await spread(room);
     const cid = await room.issueCid();
     const asked: Promise<Response>[] = [];
     for (let i = 0; i < 4; i++) {
       asked.push(room.fetch(`comet?s=0&c=${cid}&p=0`));
-      await expect.poll(async () => (await stats(room)).relays.map((relay) => [relay.comet])).toEqual([[1]]);
+      await expect.poll(() => cometOnRelays(room)).toEqual([1]);
     }
     await post(room, "news");
     const replies = (await Promise.all(asked.map(async (res) => (await res).json()))) as { pos: number; content: unknown[] }[];
@@ -155,12 +232,10 @@ describe("a room past listeners_per_object", () => {
 
   it("should deliver a batch a relay missed before the next one, each entry once", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
+    await spread(room);
     const relayed = await connect(room);
     await post(room, "one");
     await reach([relayed], 1);
-    const name = (await stats(room)).relays[0]!.relay;
     // The next two batches are lost on their way to the relay (one alone would come with the next, which starts at the entry before it).
     await room.inside((r) => {
       const hub = r["configured"]!.relays as unknown as { room: { peer(index: number): unknown } };
@@ -181,13 +256,12 @@ describe("a room past listeners_per_object", () => {
 
   it("should lose nothing when a relay is evicted between two posts, and go on taking its sockets' posts", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
+    await spread(room);
     const relayed = await connect(room, 0, "entries");
     await post(room, "before eviction");
     await reach([relayed], 1);
-    const name = (await stats(room)).relays[0]!.relay;
-    await evictDurableObject(relayStub(name));
+    // Every relay, the one of this socket among them: each wakes knowing nothing but its room.
+    for (const { relay } of (await stats(room)).relays) await evictDurableObject(relayStub(relay));
     await post(room, "after eviction");
     await reach([relayed], 2);
     relayed.send({ type: "post", id: "p", nick: "bob", text: "still here" });
@@ -200,8 +274,7 @@ describe("a room past listeners_per_object", () => {
 describe("what else reaches a relay's listeners", () => {
   it("should tell a deletion to the sockets and waiting pages on relays, and send what follows from the log without it", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
+    await spread(room);
     const relayed = await connect(room, 0, "html");
     relayed.send({ type: "post", id: "d", nick: "bob", text: "to be deleted" });
     const ack = await relayed.next("ack");
@@ -209,7 +282,7 @@ describe("what else reaches a relay's listeners", () => {
     await reach([relayed], 2);
     const cid = await room.issueCid();
     const page = room.fetch(`comet?c=${cid}&p=2`);
-    await expect.poll(async () => (await stats(room)).relays.map((relay) => relay.comet)).toEqual([1]);
+    await expect.poll(() => cometOnRelays(room)).toEqual([1]);
 
     const deleted = await room.fetch("delete", { method: "POST", body: new URLSearchParams({ permalink: ack.permalink!, secret: ack.secret! }) });
     expect(deleted.status).toBe(200);
@@ -229,28 +302,34 @@ describe("what else reaches a relay's listeners", () => {
 
   it("should be reached through the Worker, which follows the room to the relay and never passes the relay's name on", async () => {
     const opened: Response[] = [];
-    for (let i = 0; i < 3; i++) opened.push(await send("/crowd/ws?p=0", { headers: { Upgrade: "websocket" } }));
-    const clients = opened.map((res) => socketClient(res));
-    for (const client of clients) await client.next("hello");
+    const open = async (pos: number) => {
+      const res = await send(`/crowd/ws?p=${pos}`, { headers: { Upgrade: "websocket" } });
+      opened.push(res);
+      const client = socketClient(res);
+      await client.next("hello");
+      return client;
+    };
+    const clients: Follower[] = [];
+    for (let i = 0; i < 3; i++) clients.push(await Follower.start(open));
+    await expect.poll(async () => ((await (await send("/crowd/var/stats")).json()) as Stats).chatters).toBe(3);
     for (const res of opened) expect(res.headers.get(RELAY_HEADER)).toBeNull();
     const login = (await (await send("/crowd/apilogin", { method: "POST", body: new URLSearchParams({ who: "bot", s: "0" }) })).json()) as {
       cid: number;
       pos: number;
     };
     const held = send(`/crowd/comet?s=0&c=${login.cid}&p=${login.pos}`);
-    await expect.poll(async () => ((await (await send("/crowd/var/stats")).json()) as Stats).relays.map((relay) => relay.comet)).toEqual([1]);
+    await expect.poll(() => cometOnRelays({ fetch: (path) => send(`/crowd/${path}`) })).toEqual([1]);
     expect((await send("/crowd/post", { method: "POST", body: new URLSearchParams({ nick: "a", text: "through the Worker" }) })).status).toBe(200);
     const reply = await held;
     expect([...reply.headers.keys()].filter((name) => name.startsWith("x-chaton"))).toEqual([]);
     expect(((await reply.json()) as { content: unknown[][] }).content.map((entry) => entry[2])).toEqual(["through the Worker"]);
     await reach(clients, login.pos + 1);
-    for (const client of clients) client.ws.close(1000, "bye");
+    for (const client of clients) client.close();
   });
 
   it("should close the sockets on relays when the room closes", async () => {
     const room = freshRoom("crowd");
-    await connect(room);
-    await connect(room);
+    await spread(room);
     const relayed = await connect(room);
     await room.inside((r) => r["configured"]!.relays.closeAll("The room is closed"));
     expect(await relayed.closed).toMatchObject({ code: 1001, reason: "The room is closed" });

@@ -301,6 +301,8 @@ export class ChatonClient {
       link = null;
       this.dropLink();
       if (this.closed) return;
+      // A room that spreads over relays moves its sockets: at once, from where this one was.
+      if (end.moved) continue;
       if (end.greeted) {
         failures = 0;
         this.backoff.reset();

@@ -82,12 +82,17 @@ export type ServerFrame<F extends SocketFrames | "both" = "both"> =
   | { type: "presence"; nc: number }
   /** An entry was deleted by a moderator: remove the element with this id. */
   | { type: "deleted"; anchor: string }
+  /** The room spreads over relays: connect again at once, from the position reached (a relay takes the socket); the room then closes this one with 1012. */
+  | { type: "moving" }
   /** A stored post's ack carries its permalink and delete secret, as the poster's does. */
   | { type: "ack"; id: string | null; stored: boolean; pos: number; permalink?: string; secret?: string }
   | { type: "error"; code: SocketErrorCode; message: string; id: string | null; retryAfter?: number };
 
 /** What a client may send on a room's WebSocket (besides the text "ping", answered "pong"). */
 export type ClientFrame = { type: "post"; id?: string; msgid?: string; nick: string; text: string };
+
+/** The close code that follows a `moving` frame: the room spread over relays, and a relay takes the socket when it connects again. */
+export const CLOSE_MOVING = 1012;
 
 export type SocketErrorCode = "bad-frame" | "unknown-type" | "bad-post" | "rate-limited" | "unavailable";
 

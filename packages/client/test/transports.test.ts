@@ -197,6 +197,14 @@ describe("the socket transport", () => {
     expect(await link.ended).toEqual({ greeted: true, reason: "socket closed (1006)" });
   });
 
+  it("should end a link the room moves to a relay at its moving frame, as one to open again at once", async () => {
+    const transport = new SocketTransport("http://chat.test/lobby/", { WebSocket: FakeSocket });
+    const link = transport.open(4, recorder().sink);
+    FakeSocket.last!.serverSays({ type: "hello", cid: 9, ver: "v", nc: 2, pos: 4 });
+    FakeSocket.last!.serverSays({ type: "moving" });
+    expect(await link.ended).toEqual({ greeted: true, reason: "the room moved the socket to a relay", moved: true });
+  });
+
   it("should end a link the room refused before any hello", async () => {
     const transport = new SocketTransport("http://chat.test/lobby/", { WebSocket: FakeSocket });
     const link = transport.open(0, recorder().sink);

@@ -23,6 +23,10 @@ export interface HubRoom {
   clients: Pick<ClientRegistry, "relayedSocketsAre" | "count">;
   /** The listeners the room's own object holds: its sockets and held comet requests. */
   local(): number;
+  /** The room starts to spread: its own sockets are asked to connect again, and relays take them. */
+  moveOwnSockets(): void;
+  /** The log's entries from `pos` on (the one at `pos` first). */
+  rowsSince(pos: number): Entry[];
   /** The room's `listeners_per_object`. */
   limit(): number;
   /** The room's end: the position of its newest entry. */
@@ -33,6 +37,8 @@ export interface HubRoom {
 }
 
 interface RelayState extends RelayListeners {
+  /** The room's end as this relay last confirmed it had it; null: not known (the room woke since). */
+  told: number | null;
   /** The comet requests the room handed it whose hold has not ended (the relay's own `comet` is what it last said). */
   held: number;
   /** Sockets sent to it since it last said what it holds. */
@@ -58,7 +64,7 @@ const withoutAddress = (entry: Entry): Entry => (entry.ip === "" ? entry : { ...
  * and when their sockets come and go (`heard`); the room counts their sockets
  * as chatters, and forgets a relay once it holds nobody.
  */
-const newRelay = (listeners: RelayListeners = { sockets: 0, comet: 0 }): RelayState => ({ ...listeners, held: 0, sent: 0, sentAt: 0 });
+const newRelay = (listeners: RelayListeners = { sockets: 0, comet: 0 }): RelayState => ({ ...listeners, told: null, held: 0, sent: 0, sentAt: 0 });
 
 export class RelayHub implements Listener {
   private readonly relays = new Map<number, RelayState>();
@@ -68,6 +74,8 @@ export class RelayHub implements Listener {
    * sooner. Insertion order is the order of their ends.
    */
   private readonly holds = new Map<number, { index: number; until: number }>();
+  /** One stub per relay: calls through one stub arrive in the order they were made, and making it costs once. */
+  private readonly peers = new Map<number, RelayPeer>();
   /** Relays a message did not reach: told again at the next alarm. */
   private readonly behind = new Set<number>();
   private readonly pacer: PresencePacer;
@@ -83,13 +91,18 @@ export class RelayHub implements Listener {
   }
 
   /**
-   * Where a new listener goes: null while the room holds fewer than its
-   * limit itself; else the answer that sends it to the first relay with room
-   * (a new one when every relay is full), for the Worker to follow.
+   * Where a new listener goes: null while the room has no relay and holds
+   * fewer than its limit itself; else the answer that sends it to the first
+   * relay with room (a new one when every relay is full), for the Worker to
+   * follow. A room that starts to spread moves its own sockets to relays too:
+   * from then on its own work per post is its write and one hand-off per
+   * relay, until every relay has gone.
    */
   handOff(hold?: RelayHold): Response | null {
     const limit = this.room.limit();
-    if (this.room.local() < limit) return null;
+    const spreading = this.relays.size > 0;
+    if (!spreading && this.room.local() < limit) return null;
+    if (!spreading) queueMicrotask(() => this.room.moveOwnSockets());
     this.endHolds();
     let index = 0;
     let relay = this.relays.get(index);
@@ -152,10 +165,25 @@ export class RelayHub implements Listener {
 
   entries(news: News): void {
     if (this.relays.size === 0) return;
-    const base = Math.max(0, news.from - 1);
-    const batch: RelayBatch = { base, entries: news.rowsSince(news.from).map(withoutAddress), end: news.end, nc: news.nc };
+    const batch = this.batchFrom(news.from, news.end, news.nc, news.rowsSince(news.from));
     this.pacer.toldWith(news.nc);
-    this.toEach((peer) => peer.news(batch));
+    for (const index of this.relays.keys()) this.tellNews(index, batch);
+  }
+
+  private batchFrom(from: number, end: number, nc: number, rows: Entry[]): RelayBatch {
+    return { from, base: Math.max(0, from - 1), entries: rows.map(withoutAddress), end, nc };
+  }
+
+  /** Hands a relay a batch; the room's alarm hands it what it lacks if it could not be reached. */
+  private tellNews(index: number, batch: RelayBatch): void {
+    this.tell(
+      index,
+      (peer) => peer.news(batch),
+      () => {
+        const relay = this.relays.get(index);
+        if (relay !== undefined) relay.told = Math.max(relay.told ?? 0, batch.end);
+      },
+    );
   }
 
   deleted(anchor: string, nc: number): void {
@@ -166,20 +194,23 @@ export class RelayHub implements Listener {
     if (this.relays.size > 0) this.pacer.changed();
   }
 
-  /** The alarm came: a change of chatters held back, and relays a message did not reach (they fetch what they lack). */
+  /** The alarm came: a change of chatters held back, and what relays a message did not reach lack (from where they last had it). */
   due(): void {
     this.pacer.due();
     const behind = [...this.behind];
     this.behind.clear();
-    const nudge: RelayBatch = { base: this.room.end(), entries: [], end: this.room.end(), nc: this.room.clients.count() };
-    for (const index of behind) if (this.relays.has(index)) this.tell(index, (peer) => peer.news(nudge));
+    const end = this.room.end();
+    const nc = this.room.clients.count();
+    for (const index of behind) {
+      const from = this.relays.get(index)?.told ?? end;
+      if (this.relays.has(index)) this.tellNews(index, this.batchFrom(from, end, nc, from === end ? [] : this.room.rowsSince(from)));
+    }
   }
 
   /** The room closed: every relay closes its sockets. */
   closeAll(reason: string): void {
     for (const index of this.relays.keys())
-      void this.room
-        .peer(index)
+      void this.peer(index)
         .close(reason)
         .catch(() => {});
   }
@@ -194,9 +225,21 @@ export class RelayHub implements Listener {
     for (const index of this.relays.keys()) this.tell(index, call);
   }
 
-  private tell(index: number, call: (peer: RelayPeer) => Promise<RelayListeners>): void {
-    call(this.room.peer(index)).then(
-      (listeners) => this.heard(index, listeners),
+  private peer(index: number): RelayPeer {
+    let peer = this.peers.get(index);
+    if (peer === undefined) {
+      peer = this.room.peer(index);
+      this.peers.set(index, peer);
+    }
+    return peer;
+  }
+
+  private tell(index: number, call: (peer: RelayPeer) => Promise<RelayListeners>, reached?: () => void): void {
+    call(this.peer(index)).then(
+      (listeners) => {
+        reached?.();
+        this.heard(index, listeners);
+      },
       (error) => {
         logEvent({ event: "relay-unreachable", relay: this.room.name(index), error: String(error) });
         this.behind.add(index);

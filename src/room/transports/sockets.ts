@@ -6,6 +6,7 @@ import { FRAME_BURST, FRAME_RATE_PER_SECOND, MAX_FRAME_BYTES } from "../../proto
 import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_TOO_BIG,
+  CLOSE_MOVING,
   CLOSE_UNSUPPORTED_DATA,
   type ServerFrame,
   type SocketErrorCode,
@@ -175,6 +176,21 @@ export class Sockets implements Listener {
       if (sockets.length > 0) sendAll(sockets, entriesFrame(kind, news.from, news.end, news.nc, news));
     }
     this.pacer.toldWith(news.nc);
+  }
+
+  /** The room spreads over relays (live/relays.ts): every socket here is asked to connect again at once, and a relay takes it. */
+  moveAll(): void {
+    const moving = JSON.stringify({ type: "moving" } satisfies ServerFrame);
+    for (const kind of FRAME_KINDS) {
+      for (const ws of this.room.ctx.getWebSockets(kind)) {
+        send(ws, moving);
+        try {
+          ws.close(CLOSE_MOVING, "Moving to a relay; connect again");
+        } catch {
+          // Closing already.
+        }
+      }
+    }
   }
 
   deleted(anchor: string): void {

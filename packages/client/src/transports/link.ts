@@ -45,6 +45,8 @@ export interface LinkEnd {
   greeted: boolean;
   /** Why it ended, for the connection event. */
   reason: string;
+  /** The room asked for a new connection at once (it moved the socket to a relay): no back-off, nothing lost. */
+  moved?: boolean;
 }
 
 export interface Transport {

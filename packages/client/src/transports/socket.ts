@@ -6,7 +6,7 @@
  */
 import { PostRefusedError, RateLimitedError } from "../errors.js";
 import { wireEntries } from "../replies.js";
-import type { ClientFrame, ServerFrame } from "../wire.js";
+import { CLOSE_MOVING, type ClientFrame, type ServerFrame } from "../wire.js";
 import type { Link, LinkEnd, LinkSink, Transport } from "./link.js";
 
 /** What the transport needs of a WebSocket: the WHATWG API, as in browsers, Workers, Node 22 and the `ws` package. */
@@ -72,7 +72,7 @@ export class SocketTransport implements Transport {
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     let helloTimer: ReturnType<typeof setTimeout> | undefined;
 
-    const end = (reason: string) => {
+    const end = (reason: string, moved = false) => {
       if (done) return;
       done = true;
       clearInterval(keepAlive);
@@ -82,7 +82,7 @@ export class SocketTransport implements Transport {
       } catch {
         // Already closing.
       }
-      finish({ greeted, reason });
+      finish(moved ? { greeted, reason, moved } : { greeted, reason });
     };
 
     const receive = (data: unknown) => {
@@ -107,6 +107,9 @@ export class SocketTransport implements Transport {
           break;
         case "deleted":
           sink.deleted(frame.anchor);
+          break;
+        case "moving":
+          end("the room moved the socket to a relay", true);
           break;
         case "ack":
           if (frame.id !== null) sink.ack(frame.id, frame.stored, frame.pos);
@@ -137,7 +140,9 @@ export class SocketTransport implements Transport {
         end(`unreadable frame: ${(error as Error).message}`);
       }
     });
-    socket.addEventListener("close", (event) => end(greeted ? `socket closed (${event.code ?? "?"})` : "the room refused the socket"));
+    socket.addEventListener("close", (event) =>
+      end(greeted ? `socket closed (${event.code ?? "?"})` : "the room refused the socket", greeted && event.code === CLOSE_MOVING),
+    );
     // A close event should follow an error, but Node's WebSocket may fire none when the connection is refused.
     socket.addEventListener("error", () => end(greeted ? "socket error" : "the room refused the socket"));
 
