@@ -64,7 +64,7 @@ const DEFAULTS = {
   cost: Object.keys(COST_ROOMS).join(","),
   "cost-seconds": "120",
   parts: "5:10",
-  // Sockets, listeners_per_object of the relays run, posts: 8,000 sockets are the room's 1,000 and 7 relays of 1,000.
+  // Sockets, listeners_per_object of the relays run, posts: 8,000 sockets are 8 relays of 1,000 (the room, spread, keeps none).
   relays: "8000:1000:60",
   "relays-rate": "2",
   "relays-via": "direct",

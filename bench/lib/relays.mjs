@@ -200,6 +200,7 @@ function openSocket(base, i, pos, checker, state, direct) {
       headers: direct ? { "CF-Connecting-IP": localAddress } : {},
     });
     let hello = false;
+    let moved = false;
     const timer = setTimeout(() => {
       if (hello) return;
       state.errors++;
@@ -222,8 +223,15 @@ function openSocket(base, i, pos, checker, state, direct) {
       } else if (!hello && s.startsWith('{"type":"hello"')) {
         hello = true;
         clearTimeout(timer);
-        checker.hello(i, JSON.parse(s).pos);
+        // A socket the room moved to a relay starts from where it was: its hello's position is that one.
+        if (!state.current[i]) checker.hello(i, JSON.parse(s).pos);
+        state.current[i] = ws;
         resolve(ws);
+      } else if (s === '{"type":"moving"}') {
+        // The room spread over relays: as the page does, at once from where this socket was, not waiting for its close.
+        moved = true;
+        state.moved++;
+        void openSocket(base, i, checker.lastPos[i], checker, state, direct);
       }
     });
     ws.on("error", (error) => {
@@ -232,7 +240,7 @@ function openSocket(base, i, pos, checker, state, direct) {
     });
     ws.on("close", () => {
       clearTimeout(timer);
-      if (hello && !state.closing) state.dropped++;
+      if (hello && !moved && !state.closing) state.dropped++;
       if (!hello) resolve(null);
     });
   });
@@ -275,7 +283,8 @@ export async function relaysRun(server, { sockets: n, perObject, messages, rate,
   const base = direct ? await directUrl(server) : server.url;
   const agent = newAgent(16);
   const checker = new Checker(n, messages, `${process.pid.toString(36)}${Date.now().toString(36).slice(-5)}`);
-  const state = { errors: 0, firstError: null, dropped: 0, badFrames: 0, closing: false };
+  /** Each socket's connection now (a socket the room moved has a new one), and how many moved. */
+  const state = { errors: 0, firstError: null, dropped: 0, badFrames: 0, closing: false, current: [], moved: 0 };
   let open = [];
   try {
     const idle = await server.snapshot();
@@ -386,6 +395,7 @@ export async function relaysRun(server, { sockets: n, perObject, messages, rate,
       errors: state.errors,
       first_error: state.firstError,
       dropped: state.dropped,
+      moved: state.moved,
       bad_frames: state.badFrames,
     };
     if (raw !== null) {
@@ -413,7 +423,7 @@ export async function relaysRun(server, { sockets: n, perObject, messages, rate,
     state.closing = true;
     await Promise.race([
       Promise.all(
-        open.map(
+        state.current.map(
           (ws) =>
             new Promise((r) => {
               if (ws.readyState === WebSocket.CLOSED) return r();
@@ -439,7 +449,7 @@ export async function relaysRun(server, { sockets: n, perObject, messages, rate,
     return result;
   } finally {
     state.closing = true;
-    for (const ws of open) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    for (const ws of state.current) if (ws && ws.readyState !== WebSocket.CLOSED) ws.terminate();
     agent.destroy();
   }
 }
@@ -621,15 +631,16 @@ export function relaysComparison(record) {
   const pathOne = one.room;
   const pathRelays = perRelayMs === null ? rel.room : rel.room + perRelayMs;
   const bigger = (listeners) => {
-    const relaysThen = Math.ceil(listeners / record.per_object) - 1;
+    // A room that spreads keeps none of its own: every listener is on a relay.
+    const relaysThen = Math.ceil(listeners / record.per_object);
     return {
       listeners,
       relays: relaysThen,
       one_object_room_ms: r3(onePart.rest + (perSocketUs * listeners) / 1000),
-      relays_room_ms: r3(relPart.rest + (perSocketRelaysUs * record.per_object) / 1000 + (perRelayUs * relaysThen) / 1000),
+      relays_room_ms: r3(relPart.rest + (perRelayUs * relaysThen) / 1000),
     };
   };
-  // The room keeps `per_object` sockets of its own: with none (every listener on a relay), its base and a hand-off per relay.
+  // With every listener on a relay (a room that spreads keeps none), its base and a hand-off per relay.
   const allOnRelays = Math.ceil(record.sockets / record.per_object);
   const withoutOwn = perRelayUs === null ? null : relPart.rest + (perRelayUs * allOnRelays) / 1000;
   const oneByTime = record.one.profile.by_time_per_post_ms;
@@ -640,8 +651,9 @@ export function relaysComparison(record) {
     runtime_ms_per_post: { one: one.runtime, relays: rel.runtime },
     room_by_time_ms_per_post: { one: oneByTime.room, relays: relByTime.room },
     room_by_time_ratio: r3(oneByTime.room > 0 ? relByTime.room / oneByTime.room : null),
-    bar: 1 / 8,
-    meets_bar: ratio !== null && ratio <= 1 / 8,
+    // The issue's bar, at 8,000 on relays of 1,000: at most 1/8. In general 1 over the relays it takes.
+    bar: r3(1 / allOnRelays),
+    meets_bar: ratio !== null && ratio <= 1 / allOnRelays,
     relay_ms_per_post: { all: rel.relay, each: r3(perRelayMs), relays },
     worker_ms_per_post: { one: one.worker, relays: rel.worker },
     room_base_ms_per_post: { one: onePart.rest, relays: relPart.rest },
@@ -708,7 +720,7 @@ export function relaysReport(record) {
     const notes = [];
     if (r.profile?.error) notes.push(`profile failed: ${r.profile.error.slice(0, 80)}`);
     if (s?.relays && Math.min(...s.relay_sockets) !== Math.max(...s.relay_sockets)) notes.push(`relays hold ${s.relay_sockets.join("/")}`);
-    const wanted = label === "relays" ? Math.ceil(r.n / record.per_object) - 1 : 0;
+    const wanted = label === "relays" ? Math.ceil(r.n / record.per_object) : 0;
     if (s && s.relays !== wanted) notes.push(`${s.relays} relays, not ${wanted}`);
     if (r.counted === false) notes.push(`posted with ${s?.total ?? "?"} of ${r.n} counted`);
     if (r.errors) notes.push(`${r.errors} errors`);
@@ -794,12 +806,12 @@ export function relaysReport(record) {
     out.push(
       `The room object's own CPU per post: ${f(c.room_ms_per_post.one)} ms holding ${record.one.spread?.own ?? record.sockets} sockets, ` +
         `${f(c.room_ms_per_post.relays)} ms with ${c.relay_ms_per_post.relays} relays: x${f(c.room_ratio, 3)} ` +
-        `(the issue's bar: at most 1/8 = x0.125: ${c.meets_bar ? "met" : "NOT met"}).`,
+        `(the bar, one over the relays: at most x${f(c.bar, 3)}: ${c.meets_bar ? "met" : "NOT met"}).`,
     );
     const w = c.model.without_own_sockets;
-    if (!c.meets_bar && w.room_ms !== null)
+    if (!c.meets_bar && w.room_ms !== null && (record.relays.spread?.own ?? 0) > 0)
       out.push(
-        `  The room keeps ${record.per_object} of the ${record.sockets} sockets itself (1/${fmt(record.sockets / record.per_object, 0)} of them), and pays its base ` +
+        `  The room keeps ${record.relays.spread.own} of the ${record.sockets} sockets itself, and pays its base ` +
           `and a hand-off per relay on top: with none of its own (${w.relays} relays) the split predicts ${f(w.room_ms)} ms, x${f(w.ratio, 3)}.`,
       );
     out.push(
