@@ -695,8 +695,8 @@ export function relaysReport(record) {
     `Relays: ${record.sockets} sockets (frames=entries) on room ${record.room}, ${record.messages} posts at ${record.rate}/s, ` +
       `${record.via === "direct" ? "straight to the workerd that runs the Worker (past wrangler dev's proxy)" : "through wrangler dev's proxy"}, profiled.`,
   );
-  out.push(`one object: listeners_per_object 30000, the room holds every socket; relays: listeners_per_object ${record.per_object}, the room holds`);
-  out.push("that many and relay objects the rest. lost/dup/ooo: deliveries missing after the drain, repeated, out of order (an entry");
+  out.push(`one object: listeners_per_object 30000, the room holds every socket; relays: listeners_per_object ${record.per_object}, relays of that`);
+  out.push("many hold them all (spread: the room's own + relays). lost/dup/ooo: deliveries missing after the drain, repeated, out of order (an entry");
   out.push("at a position other than its post's, a frame going back, a reset); latency: post sent -> entry received, ms, over every");
   out.push("delivery, and per post until its last socket had it (all p50/p99); room, relays, worker: self time of the profile of the");
   out.push("isolate every object shares here, per acknowledged post, by the object whose entry point is the root-most frame of");
