@@ -73,11 +73,11 @@ interface Parts {
  * One relay of a large room (README, "Large rooms"): it holds some of the
  * room's listeners (sockets, held comet requests) and delivers to them each
  * batch of entries the room hands it once, rendered here with the room's own
- * code. It keeps how far it has told them, so that a batch it missed (the
- * room could not reach it, it was evicted) is fetched from the room before
- * anything after it is delivered: positions never skip and never repeat.
- * Posts on its sockets go to the room's one write path. It hibernates as the
- * room does, and forgets everything once nobody is left.
+ * code. It keeps in memory how far it has told them, so that a batch it
+ * missed is fetched from the room before anything after it is delivered, and
+ * one told already is not told again; after hibernation the room's next batch
+ * says where they are. Posts on its sockets go to the room's one write path.
+ * It hibernates as the room does, and forgets everything once nobody is left.
  */
 export class Relay extends DurableObject<Env> {
   private readonly clock: Clock;

@@ -49,20 +49,22 @@ interface RelayState extends RelayListeners {
 
 /** A relay kept this long after a listener was sent to it, even while it reports nobody: the listener may be on its way. */
 const ARRIVAL_MS = 10_000;
-/** A relay that could not be told is told again this long after, by the alarm (it then fetches what it lacks). */
+/** A relay that could not be told is handed what it lacks this long after, by the alarm. */
 const RETRY_MS = 1_000;
 
 /** Addresses stay in the room: a relay renders and delivers entries, and needs none. */
 const withoutAddress = (entry: Entry): Entry => (entry.ip === "" ? entry : { ...entry, ip: "" });
 
 /**
- * The room's relay objects, a listener of the publish path. Past
- * `listeners_per_object` listeners of its own, the room hands each new socket
- * and each comet request it would hold to a relay (`handOff`); each batch of
- * entries, deletion and change of chatters then goes once to each relay, which
- * delivers it to its own listeners. Relays say what they hold in every answer
- * and when their sockets come and go (`heard`); the room counts their sockets
- * as chatters, and forgets a relay once it holds nobody.
+ * The room's relay objects, a listener of the publish path. Once the room
+ * has `listeners_per_object` listeners of its own it spreads: every new
+ * socket and every comet request it would hold goes to a relay (`handOff`),
+ * and its own sockets move there too, so that its work per post is its write
+ * and one hand-off per relay. Each batch of entries, deletion and change of
+ * chatters goes once to each relay, which delivers it to its own listeners.
+ * Relays say what they hold in every answer and when their sockets come and
+ * go (`heard`); the room counts their sockets as chatters, and forgets a
+ * relay once it holds nobody: with none left, it holds its listeners again.
  */
 const newRelay = (listeners: RelayListeners = { sockets: 0, comet: 0 }): RelayState => ({ ...listeners, told: null, held: 0, sent: 0, sentAt: 0 });
 
