@@ -39,6 +39,18 @@ describe("the room's WebSocket", () => {
     expect(client.frames.filter((f) => f.type === "entries")).toEqual([]);
   });
 
+  it("should send a socket that joins its hello first, and the others the new count", async () => {
+    const stub = roomStub();
+    const first = await connect(stub);
+    await first.next("hello");
+    const second = await connect(stub);
+    await second.next("hello");
+    // Within the presence interval of the first one joining: told when it ends.
+    expect(await first.next("presence", 4000)).toEqual({ type: "presence", nc: 2 });
+    expect(first.frames[0]).toMatchObject({ type: "hello", nc: 1 });
+    expect(second.frames[0]).toMatchObject({ type: "hello", nc: 2 });
+  });
+
   it("should send the whole current log to a socket at position 0, then live entries", async () => {
     const stub = roomStub();
     await post(stub, "one");

@@ -151,10 +151,11 @@ export class Sockets implements Listener {
     // Entries not yet told are told before this socket joins: its hello and backlog go up to the end, and nothing comes twice.
     this.room.publishNow();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    // Counted before it is accepted: the others hear the new count, and this one hears hello first.
+    clients.socketOpened();
     ctx.acceptWebSocket(server, [kind]);
     const attachment: Attachment = { cid: clients.freshId(), ip: clientAddress(request) };
     server.serializeAttachment(attachment);
-    clients.socketOpened();
     const end = news.end;
     const nc = clients.count();
     send(server, { type: "hello", cid: attachment.cid, ver, nc, pos: end });
