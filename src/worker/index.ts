@@ -103,8 +103,8 @@ const getOnly =
 /**
  * Every request: the site's paths, the room directory's admin API, then a
  * room's: the Worker answers the status files, badge page, admin API and
- * password page itself; comet waits here (src/worker/comet-hold.ts); the rest
- * goes to the room's object. Every error becomes a response in one place.
+ * password page itself; comet waits here (`comet` below, before the router);
+ * the rest goes to the room's object. Every error becomes a response in one place.
  */
 const router = Router<SiteRequest, Args, Response>({ before: [checkRequest], catch: errorResponse });
 router
@@ -128,7 +128,6 @@ router
     // A closed room answers for itself: its archives, and a 410 for the rest.
     return request.room.closedAt !== null ? toRoom(request) : undefined;
   })
-  .get<RoomRequest, Args>("/:room/comet", (request, env) => cometThroughRoom(request.room.stub, relayByName(env), request))
   .get<RoomRequest, Args>("/:room/ws", (request, env) => throughRoom(request.room.stub, relayByName(env), request))
   .all<RoomRequest, Args>("/:room/*", (request, env, ctx) => {
     const view = STATUS_VIEWS[request.rest!];
@@ -151,7 +150,25 @@ router
   .all<RoomRequest, Args>("/:room/*", toRoom)
   .all("*", () => notFoundPage(null));
 
+/** GET /<room>/comet, which every waiting client asks again after each reply. */
+const COMET_URL = /^[a-z]+:\/\/[^/]+\/[^/?#]+\/comet(?:[?#]|$)/;
+
+/**
+ * A comet request: the checks of every room path, in the router's order
+ * (the URL and other sites, the room, a private room's guard, a closed room
+ * answering for itself), then the hold (src/worker/comet-hold.ts). It skips
+ * the router's walk, which it would make after every reply.
+ */
+async function comet(request: RoomRequest, env: Env): Promise<Response> {
+  checkRequest(request, env);
+  const early = (await inRoom(request, env)) ?? (await privateGuard(request));
+  if (early !== undefined) return early;
+  if (request.room.closedAt !== null) return toRoom(request);
+  return cometThroughRoom(request.room.stub, relayByName(env), request);
+}
+
 function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  if (request.method === "GET" && COMET_URL.test(request.url)) return comet(request as RoomRequest, env).catch(errorResponse);
   return router.fetch(request as SiteRequest, env, ctx);
 }
 
