@@ -1,6 +1,5 @@
 import { HttpError } from "../http/errors";
-import { NO_CACHE } from "../http/responses";
-import { BASE_SECURITY_HEADERS } from "../render/content-policy";
+import { dataResponse } from "../http/responses";
 import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../protocol/comet-hold";
 import { throughRoom, type RelayByName } from "./relay-route";
 
@@ -44,7 +43,7 @@ function heldReply(socket: WebSocket, holdMs: number, contentType: string): Prom
     socket.addEventListener("message", (event) => {
       answered = true;
       // The room closes the socket once it has answered.
-      resolve(new Response(event.data, { headers: { ...NO_CACHE, ...BASE_SECURITY_HEADERS, "Content-Type": contentType } }));
+      resolve(dataResponse(event.data as string, contentType));
     });
     // After a message this settles nothing: the promise is resolved already. (An error is followed by a close.)
     socket.addEventListener("close", () => reject(roomWentAway()));

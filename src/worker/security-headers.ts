@@ -31,7 +31,7 @@ export function withSecurityHeaders(response: Response, framing: () => Framing):
   if (response.webSocket !== null || response.status === 101) return response;
   const type = response.headers.get("Content-Type") ?? "";
   const page = type.startsWith("text/html");
-  // The comet replies, the most frequent, are made with these already: no copy.
+  // Replies made with these already (comet replies, JSON and S-expression answers: src/http/responses.ts): no copy.
   if (!page && madeSecure(response)) return response;
   // Only pages need their framing worked out.
   const headers = page ? pageSecurityHeaders(framing()) : BASE_SECURITY_HEADERS;
@@ -41,7 +41,7 @@ export function withSecurityHeaders(response: Response, framing: () => Framing):
   return secured;
 }
 
-/** Whether a response other than a page was made with the base headers (a comet reply). */
+/** Whether a response other than a page was made with the base headers (src/http/responses.ts). */
 function madeSecure(response: Response): boolean {
   for (const [name, value] of Object.entries(BASE_SECURITY_HEADERS)) if (response.headers.get(name) !== value) return false;
   return true;

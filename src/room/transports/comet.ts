@@ -1,9 +1,8 @@
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
-import { NO_CACHE } from "../../http/responses";
+import { dataResponse } from "../../http/responses";
 import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
-import { BASE_SECURITY_HEADERS } from "../../render/content-policy";
 import { issueCid, type CidIssuer } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
 import type { Pace } from "../live/pace";
@@ -32,9 +31,7 @@ function cometFormat(s: string | null): CometFormat {
 
 /** A comet reply, with the headers every response leaves with (so the Worker need not copy it to add them). */
 export function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
-  return new Response(writeReply(header, content), {
-    headers: { ...NO_CACHE, ...BASE_SECURITY_HEADERS, "Content-Type": CONTENT_TYPES[content.format] },
-  });
+  return dataResponse(writeReply(header, content), CONTENT_TYPES[content.format]);
 }
 
 /** Holds made inside the room by this isolate: each hold's own id. */
