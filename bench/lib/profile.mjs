@@ -126,12 +126,12 @@ async function loadMapper(cwd, url) {
 const round = (x) => Math.round(x * 10) / 10;
 
 /**
- * Self time by function and by source file. A native frame (no script URL:
- * fetch, URL, Response, JSON...) is shown with its nearest JavaScript
- * caller, and its time counts for that caller's file.
+ * A profile's nodes by id, each node's parent, and where a node's code is:
+ * its file and line in the sources through the server's source map (paths
+ * relative to the server's tree, or to the project for node_modules linked
+ * from it), else its script URL.
  */
-export async function summarizeProfile(profile, { cwd, root, top = 15 }) {
-  /** Paths relative to the server's tree, or to the project for node_modules (linked from it). */
+export async function indexProfile(profile, { cwd, root }) {
   const shorten = (path) => {
     for (const base of [cwd, root]) if (base && path.startsWith(`${base}/`)) return path.slice(base.length + 1);
     return path;
@@ -139,10 +139,8 @@ export async function summarizeProfile(profile, { cwd, root, top = 15 }) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const urls = new Set(profile.nodes.map((n) => n.callFrame.url).filter(Boolean));
   const mappers = new Map();
-  for (const url of urls) mappers.set(url, await loadMapper(cwd, url));
-
+  for (const url of new Set(profile.nodes.map((n) => n.callFrame.url).filter(Boolean))) mappers.set(url, await loadMapper(cwd, url));
   const where = (node) => {
     const { url, lineNumber, columnNumber } = node.callFrame;
     const mapped = mappers.get(url)?.(lineNumber, columnNumber);
@@ -150,6 +148,16 @@ export async function summarizeProfile(profile, { cwd, root, top = 15 }) {
     const file = shorten(mapped.source);
     return { file, at: `${file}:${mapped.line}` };
   };
+  return { nodes, parent, mappers, where };
+}
+
+/**
+ * Self time by function and by source file. A native frame (no script URL:
+ * fetch, URL, Response, JSON...) is shown with its nearest JavaScript
+ * caller, and its time counts for that caller's file.
+ */
+export async function summarizeProfile(profile, { cwd, root, top = 15 }) {
+  const { nodes, parent, mappers, where } = await indexProfile(profile, { cwd, root });
   const nearestScript = (node) => {
     let id = parent.get(node.id);
     while (id !== undefined) {

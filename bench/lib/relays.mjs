@@ -7,13 +7,13 @@
 // the Worker's: under wrangler dev every object runs in the one isolate the
 // profiler samples, so each sample goes to the object whose entry point is
 // the root-most frame of the project's own code on its stack.
-import { readdir, readFile, readlink, stat } from "node:fs/promises";
-import { join, normalize } from "node:path";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { groupMembers } from "../../scripts/lib/dev-server.mjs";
 import { control, FORM, httpRequest, mapLimit, newAgent, percentile, sleep } from "./load.mjs";
-import { saveProfile, startProfile, summarizeProfile } from "./profile.mjs";
+import { indexProfile, saveProfile, startProfile, summarizeProfile } from "./profile.mjs";
+import { fmt, table } from "./report.mjs";
 
 /** The room the scenario fills (declared with `lobby`, which the launcher waits for, in the server's ROOMS). */
 export const RELAYS_ROOM = "crowd";
@@ -454,30 +454,6 @@ export async function relaysRun(server, { sockets: n, perObject, messages, rate,
   }
 }
 
-/** The newest `<name>.map` wrangler dev wrote under <cwd>/.wrangler/tmp/. */
-async function sourceMapper(cwd, url) {
-  if (!url || url.includes("/") || !url.endsWith(".js")) return null;
-  const tmp = join(cwd, ".wrangler", "tmp");
-  let best = null;
-  for (const dir of await readdir(tmp).catch(() => [])) {
-    const path = join(tmp, dir, `${url}.map`);
-    const s = await stat(path).catch(() => null);
-    if (s !== null && (best === null || s.mtimeMs > best.mtimeMs)) best = { path, mtimeMs: s.mtimeMs };
-  }
-  if (best === null) return null;
-  let SourceMapConsumer;
-  try {
-    ({ SourceMapConsumer } = await import("source-map-js"));
-  } catch {
-    return null;
-  }
-  const consumer = new SourceMapConsumer(JSON.parse(await readFile(best.path, "utf8")));
-  return (line, column) => {
-    const pos = consumer.originalPositionFor({ line: line + 1, column: Math.max(0, column) });
-    return pos.source ? normalize(pos.source).replace(/^(\.\.\/)+/, "") : null;
-  };
-}
-
 /** The object a frame of the project's code belongs to, by its file; null for shared helpers (protocol, http, render...). */
 function objectOf(file) {
   if (file.startsWith("src/relay/")) return "relay";
@@ -499,22 +475,8 @@ function objectOf(file) {
  * sockets (transports/sockets.ts), the rest (the post itself, routing).
  */
 export async function attributeProfile(profile, { cwd, root }) {
-  /** Paths relative to the server's tree (or to the project, for node_modules linked from it). */
-  const shorten = (path) => {
-    for (const base of [cwd, root]) if (base && path.startsWith(`${base}/`)) return path.slice(base.length + 1);
-    return path;
-  };
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const mappers = new Map();
-  for (const url of new Set(profile.nodes.map((n) => n.callFrame.url).filter(Boolean))) mappers.set(url, await sourceMapper(cwd, url));
-  const fileOf = (node) => {
-    const { url, lineNumber, columnNumber } = node.callFrame;
-    if (!url) return null;
-    const mapped = mappers.get(url)?.(lineNumber, columnNumber);
-    return mapped ? shorten(mapped) : url;
-  };
+  const { nodes, parent, mappers, where } = await indexProfile(profile, { cwd, root });
+  const fileOf = (node) => (node.callFrame.url ? where(node).file : null);
   // Top-down from the root: each node inherits its ancestors' owner and flags.
   const info = new Map();
   const top = profile.nodes[0];
@@ -675,20 +637,6 @@ export function relaysComparison(record) {
   };
 }
 
-const fmt = (x, digits = 1) =>
-  x === null || x === undefined || Number.isNaN(x) ? "-" : typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : String(x);
-
-function table(headers, rows, alignLeft = 1) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));
-  const line = (cells) =>
-    cells
-      .map((c, i) => (i < alignLeft ? String(c ?? "").padEnd(widths[i]) : String(c ?? "").padStart(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
-/** The scenario's section of the report. */
 export function relaysReport(record) {
   const out = [""];
   out.push(

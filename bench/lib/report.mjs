@@ -2,7 +2,7 @@
 // scenario for tools (grep '^BENCH ' | cut -c7- | jq).
 import { PRICES } from "./cost.mjs";
 
-const fmt = (x, digits = 1) =>
+export const fmt = (x, digits = 1) =>
   x === null || x === undefined || Number.isNaN(x) ? "-" : typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : String(x);
 
 /** ours / floor, or null when either is missing or the floor's figure is 0. */
@@ -11,7 +11,7 @@ function ratio(a, b) {
   return Math.round((a / b) * 100) / 100;
 }
 
-function table(headers, rows, alignLeft = 1) {
+export function table(headers, rows, alignLeft = 1) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));
   const line = (cells) =>
     cells
