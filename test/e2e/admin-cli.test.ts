@@ -1,13 +1,9 @@
-/** `npm run admin` against a real wrangler dev: the blocklist, users and deletion from the command line. */
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entryAnchor } from "../../src/protocol/entry";
 import { observeJson } from "../support/chaton-client";
-import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
+import { runAdmin } from "../support/admin-cli";
+import { startDev, type DevServer } from "../support/wrangler-dev";
 
-const run = promisify(execFile);
 const TOKEN = "cli-test-admin-token";
 const ROOMS = [
   { name: "lobby", title: "Chaton Lobby", description: "", icon: "/chaton.svg" },
@@ -24,18 +20,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-async function admin(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "--url", dev.url, ...args], {
-      env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN, ...env },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const admin = (args: string[], env: Record<string, string> = {}) => runAdmin(dev.url, TOKEN, args, env);
 
 const seq = async () => Number(await (await fetch(`${dev.url}/lobby/var/seq`)).text());
 const post = (text: string) => fetch(`${dev.url}/lobby/post`, { method: "POST", body: new URLSearchParams({ nick: "cli", text }) });

@@ -1,25 +1,10 @@
-/**
- * A large room against a real `wrangler dev` (README, "Large rooms"): a room
- * made with `npm run admin -- room create --listeners-per-object 50` and 700
- * listeners (620 WebSockets of the three kinds of frames, 80 comet clients
- * looping as a bot does), from 59 loopback addresses, holds its first 50
- * itself, then moves them (close 1012; they connect again from where they
- * were, as the page does) and every other listener to relays that
- * `var/stats` lists, none much over 50.
- * Posts over HTTP and over sockets that sit on relays (acked, stored) reach
- * every listener once, in one order, with no gap; `nc` counts all 700 and
- * falls when 300 sockets close and 40 comet clients stop.
- */
-import { execFile } from "node:child_process";
 import { Agent, request as httpRequest, type ClientRequest } from "node:http";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { CLOSE_MOVING, type ServerFrame, type WireEntry } from "../../src/protocol/wire";
-import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
+import { runAdmin } from "../support/admin-cli";
+import { startDev, type DevServer } from "../support/wrangler-dev";
 
-const run = promisify(execFile);
 const TOKEN = "relays-test-admin-token";
 const ROOM = "crowd";
 const PER_OBJECT = 50;
@@ -71,18 +56,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function admin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "--url", dev.url, ...args], {
-      env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const admin = (args: string[]) => runAdmin(dev.url, TOKEN, args);
 
 /** An HTTP request from a loopback address of the test's choosing, as another person would send it. */
 function httpFrom(

@@ -7,14 +7,14 @@
  * Every browser context aborts any request that is not for 127.0.0.1.
  */
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIRECTORY_CACHE_MS } from "../../src/protocol/limits";
 import { launchChromium, loopbackContext } from "../support/browser";
 import { findElements } from "../support/dom";
-import { PROJECT_ROOT, startDev, type DevServer } from "../support/wrangler-dev";
+import { runAdmin } from "../support/admin-cli";
+import { startDev, type DevServer } from "../support/wrangler-dev";
 
 const run = promisify(execFile);
 const TOKEN = "rooms-test-admin-token";
@@ -36,18 +36,7 @@ afterAll(async () => {
   await dev?.stop();
 }, 30_000);
 
-async function admin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(PROJECT_ROOT, "scripts", "admin.mjs"), "--url", dev.url, ...args], {
-      env: { ...process.env, CHATON_ADMIN_TOKEN: TOKEN },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const admin = (args: string[]) => runAdmin(dev.url, TOKEN, args);
 
 /** curl, as a script would call a hook: JSON on the command line; the body and the status code back. */
 async function curl(url: string, json: string): Promise<{ status: number; body: string }> {
