@@ -114,28 +114,22 @@ function fromHtml(html: string): { seqs: number[]; texts: string[] } {
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i + 1);
 
 /** What a listener has heard: every entry's position and text, in the order they came. */
-interface Heard {
-  name: string;
-  seqs: number[];
-  texts: string[];
+abstract class Heard {
+  readonly seqs: number[] = [];
+  readonly texts: string[] = [];
   /** The end it has seen. */
-  pos: number;
+  pos = -1;
   /** The chatters as last told. */
-  nc: number;
+  nc = -1;
   /** The chatters of the last frame or reply that carried entries. */
-  entriesNc: number;
-  problems: string[];
+  entriesNc = -1;
+  readonly problems: string[] = [];
+
+  constructor(readonly name: string) {}
 }
 
 /** A WebSocket of one kind of frames, keeping every entry it is sent. */
-class SocketListener implements Heard {
-  readonly name: string;
-  readonly seqs: number[] = [];
-  readonly texts: string[] = [];
-  pos = -1;
-  nc = -1;
-  entriesNc = -1;
-  readonly problems: string[] = [];
+class SocketListener extends Heard {
   ws: WebSocket;
   /** Times the room moved this socket to a relay (close 1012), and it connected again from its position, as the page does. */
   moved = 0;
@@ -147,7 +141,7 @@ class SocketListener implements Heard {
     readonly kind: Kind,
     private readonly address: string,
   ) {
-    this.name = `socket ${index} (${kind ?? "both"}, ${address})`;
+    super(`socket ${index} (${kind ?? "both"}, ${address})`);
     this.ws = this.connect(0);
     this.opened = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name}: no hello within 20 s`)), 20_000);
@@ -235,14 +229,7 @@ class SocketListener implements Heard {
 }
 
 /** A comet client of JSON replies (s=0), looping as a bot does: ask at its end, read, ask again at the end it was given. */
-class CometListener implements Heard {
-  readonly name: string;
-  readonly seqs: number[] = [];
-  readonly texts: string[] = [];
-  pos = -1;
-  nc = -1;
-  entriesNc = -1;
-  readonly problems: string[] = [];
+class CometListener extends Heard {
   /** Requests answered 503 (asked again after a second, as clients do). */
   retries = 0;
   replies = 0;
@@ -254,7 +241,7 @@ class CometListener implements Heard {
     readonly index: number,
     private readonly address: string,
   ) {
-    this.name = `comet ${index} (${address})`;
+    super(`comet ${index} (${address})`);
   }
 
   async login(): Promise<void> {
