@@ -133,7 +133,7 @@ const HELP = `Usage: npm run bench -- [options]     (npm run bench:smoke for a t
   --duration S         seconds of posting per fan-out and posting run (default ${DEFAULTS.duration});
                        a fan-out run posts max(3, round(rate*S)) messages unless its size gives them
   --drain S            at most S seconds to wait for deliveries after the last post (default ${DEFAULTS.drain})
-  --settle S           seconds to wait after sockets joined, before posting (default ${DEFAULTS.settle})
+  --settle S           seconds to wait after sockets joined or long-poll requests were held, before posting (default ${DEFAULTS.settle})
   --max-posts N        cap on posts in the posting run (default ${DEFAULTS["max-posts"]})
   --hold S             COMET_HOLD_SECONDS given to the project (default ${DEFAULTS.hold})
   --servers LIST       ours,floor or just ours (default ${DEFAULTS.servers})
@@ -524,7 +524,14 @@ async function main() {
             (label, server, name) => {
               log(`${scenario}: ${label}, n=${size.n}, ${size.rate} posts/s, ${size.messages} messages`);
               return scenario === "longpoll"
-                ? longpollFanout(server, { ...size, drainMs: opts.drainMs, holdSeconds: opts.hold, log, profile: profileFor(`longpoll-${size.n}-${name}`) })
+                ? longpollFanout(server, {
+                    ...size,
+                    drainMs: opts.drainMs,
+                    settleMs: opts.settleMs,
+                    holdSeconds: opts.hold,
+                    log,
+                    profile: profileFor(`longpoll-${size.n}-${name}`),
+                  })
                 : wsFanout(server, {
                     ...size,
                     frames: opts.frames,

@@ -320,7 +320,7 @@ async function waitRoomEmpty(server, agent, key, ms) {
  * the current position from POST apilogin), re-asking at once after every
  * reply; one poster at a fixed rate.
  */
-export async function longpollFanout(server, { n, rate, messages, drainMs, holdSeconds, log, profile = null }) {
+export async function longpollFanout(server, { n, rate, messages, drainMs, settleMs, holdSeconds, log, profile = null }) {
   const agent = newAgent(n);
   const postAgent = newAgent(8);
   const rec = new Recorder(n, messages);
@@ -387,6 +387,8 @@ export async function longpollFanout(server, { n, rate, messages, drainMs, holdS
     );
     const setupMs = Math.round(performance.now() - setupStart);
     if (!held) log(`  ${server.label}: only ${waiting} of ${state.live} comet requests held after setup`);
+    // Held as the room counts it is not settled: a hold made on a socket still has the Worker's side to finish.
+    await sleep(settleMs);
 
     const profiling = await beginProfile(server, profile);
     const before = await server.snapshot();
