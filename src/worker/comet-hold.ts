@@ -42,10 +42,13 @@ function heldReply(socket: WebSocket, holdMs: number, contentType: string): Prom
     });
     socket.addEventListener("message", (event) => {
       answered = true;
-      // The room closes the socket once it has answered.
       resolve(dataResponse(event.data as string, contentType));
+      // The one reply has come; closing is the Worker's (src/room/transports/held-sockets.ts).
+      socket.close(1000, "answered");
     });
-    // After a message this settles nothing: the promise is resolved already. (An error is followed by a close.)
-    socket.addEventListener("close", () => reject(roomWentAway()));
+    // Closed before the reply: the room went away. (An error is followed by a close.)
+    socket.addEventListener("close", () => {
+      if (!answered) reject(roomWentAway());
+    });
   });
 }

@@ -50,6 +50,26 @@ describe("where a comet request waits", () => {
     expect((await held).content.map((e) => e[2])).toEqual(["and the next"]);
   });
 
+  it("should leave the closing of an answered socket to the Worker, and keep the client's next hold", async () => {
+    const room = freshRoom();
+    const quiet = () => room.inside((r) => r.clock.advance(COMET_IN_ROOM_AFTER_POST_MS + 1_000));
+    await post(room, "one");
+    const cid = await room.issueCid();
+    const first = room.cometJson({ c: cid, p: 1, s: 0 });
+    await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 1 });
+    await quiet();
+    await post(room, "two");
+    expect((await first).content.map((e) => e[2])).toEqual(["two"]);
+
+    // Asked again at once: the first socket, closed by the Worker, is gone and takes nothing with it.
+    const second = room.cometJson({ c: cid, p: 2, s: 0 });
+    await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 1 });
+    await quiet();
+    await post(room, "three");
+    expect((await second).content.map((e) => e[2])).toEqual(["three"]);
+    await expect.poll(() => holds(room)).toEqual({ held: 0, onSockets: 0 });
+  });
+
   it("should answer a request held inside the room with a ping when its hold time passes", async () => {
     const room = freshRoom();
     await post(room, "first");

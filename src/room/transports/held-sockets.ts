@@ -16,9 +16,10 @@ interface HeldAttachment {
   id: string;
 }
 
-/** Sockets this instance answered and closed: their close event needs nothing read. */
+/** Sockets this instance answered: their close event needs nothing read. */
 const answered = new WeakSet<WebSocket>();
 
+/** The room sends the reply and the Worker closes the socket (docs/protocol.md, "How a held request waits"). */
 function waiterOf(socket: WebSocket, held: HeldAttachment): Waiter {
   return {
     ...held,
@@ -26,7 +27,6 @@ function waiterOf(socket: WebSocket, held: HeldAttachment): Waiter {
       try {
         answered.add(socket);
         socket.send(writeReply(header, content));
-        socket.close(1000, "answered");
       } catch {
         // The Worker went away: its close event forgets the hold.
       }
@@ -88,9 +88,8 @@ export function heldSocketMessage(ctx: DurableObjectState, socket: WebSocket, me
 export function heldSocketClosed(ctx: DurableObjectState, socket: WebSocket, longpoll: Pick<LongPoll, "forget">): boolean {
   const hold = holdOf(ctx, socket);
   if (hold === null) return false;
-  // The Worker's echo of the close that came with the answer.
-  if (hold === "answered") return true;
-  longpoll.forget(hold.cid, hold.id);
+  // Answered, the Worker closed it: there is nothing to forget.
+  if (hold !== "answered") longpoll.forget(hold.cid, hold.id);
   try {
     socket.close(1000, "closing");
   } catch {
