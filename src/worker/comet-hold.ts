@@ -1,3 +1,4 @@
+import { CLIENT_ADDRESS_HEADER } from "../http/client-address";
 import { HttpError } from "../http/errors";
 import { dataResponse } from "../http/responses";
 import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../protocol/comet-hold";
@@ -13,11 +14,9 @@ const roomWentAway = () => new HttpError(503, "The room restarted; ask again", {
  * the ping. Anything but a held request comes back as the room answered it.
  */
 export async function cometThroughRoom(room: { fetch(request: Request): Promise<Response> }, relays: RelayByName, request: Request): Promise<Response> {
-  const headers = new Headers(request.headers);
-  headers.set("Upgrade", "websocket");
   let answer: Response;
   try {
-    answer = await throughRoom(room, relays, new Request(request, { headers }));
+    answer = await throughRoom(room, relays, askToHold(request));
   } catch {
     // A request the room held inside itself, lost with the object (reset, evicted, updated), or a relay that could not be reached.
     throw roomWentAway();
@@ -25,6 +24,19 @@ export async function cometThroughRoom(room: { fetch(request: Request): Promise<
   const socket = answer.webSocket;
   if (answer.status !== 101 || socket === null) return answer;
   return heldReply(socket, Number(answer.headers.get(HOLD_MS_HEADER)), answer.headers.get(REPLY_TYPE_HEADER) ?? "application/json");
+}
+
+/**
+ * The comet request as the room reads it (its URL and the client's address),
+ * with the upgrade that lets the room answer with a socket: made afresh, not
+ * copied with every header the client sent, since every waiting client asks
+ * again after each reply.
+ */
+function askToHold(request: Request): Request {
+  const headers: Record<string, string> = { Upgrade: "websocket" };
+  const address = request.headers.get(CLIENT_ADDRESS_HEADER);
+  if (address !== null) headers[CLIENT_ADDRESS_HEADER] = address;
+  return new Request(request.url, { headers });
 }
 
 function heldReply(socket: WebSocket, holdMs: number, contentType: string): Promise<Response> {
