@@ -88,8 +88,9 @@ export function heldSocketMessage(ctx: DurableObjectState, socket: WebSocket, me
 export function heldSocketClosed(ctx: DurableObjectState, socket: WebSocket, longpoll: Pick<LongPoll, "forget">): boolean {
   const hold = holdOf(ctx, socket);
   if (hold === null) return false;
-  // Answered, the Worker closed it: there is nothing to forget.
-  if (hold !== "answered") longpoll.forget(hold.cid, hold.id);
+  // Answered, the Worker closed it, and the runtime answers its close (compatibility dates from 2026-04-07).
+  if (hold === "answered") return true;
+  longpoll.forget(hold.cid, hold.id);
   try {
     socket.close(1000, "closing");
   } catch {
