@@ -204,8 +204,10 @@ export class RelayHub implements Listener {
     const end = this.room.end();
     const nc = this.room.clients.count();
     for (const index of behind) {
-      const from = this.relays.get(index)?.told ?? end;
-      if (this.relays.has(index)) this.tellNews(index, this.batchFrom(from, end, nc, from === end ? [] : this.room.rowsSince(from)));
+      const relay = this.relays.get(index);
+      if (relay === undefined) continue;
+      const from = relay.told ?? end;
+      this.tellNews(index, this.batchFrom(from, end, nc, from === end ? [] : this.room.rowsSince(from)));
     }
   }
 

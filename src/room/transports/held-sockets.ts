@@ -84,17 +84,14 @@ export function heldSocketMessage(ctx: DurableObjectState, socket: WebSocket, me
   return true;
 }
 
-/** A held request's socket closed: unanswered, the Worker went away and the hold is forgotten. False for the page and API sockets. */
+/**
+ * A held request's socket closed: unanswered, the Worker went away and the hold is forgotten. The runtime
+ * answers the close itself (compatibility dates from 2026-04-07). False for the page and API sockets.
+ */
 export function heldSocketClosed(ctx: DurableObjectState, socket: WebSocket, longpoll: Pick<LongPoll, "forget">): boolean {
   const hold = holdOf(ctx, socket);
   if (hold === null) return false;
-  // Answered, the Worker closed it, and the runtime answers its close (compatibility dates from 2026-04-07).
-  if (hold === "answered") return true;
-  longpoll.forget(hold.cid, hold.id);
-  try {
-    socket.close(1000, "closing");
-  } catch {
-    // Closed already.
-  }
+  // Answered: the Worker closed it once it had the reply, and there is nothing to forget.
+  if (hold !== "answered") longpoll.forget(hold.cid, hold.id);
   return true;
 }
