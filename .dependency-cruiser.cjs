@@ -65,7 +65,7 @@ module.exports = {
       comment: "A relay renders and delivers with the room's own code, and nothing else of it: it stores no entry.",
       severity: "error",
       from: { path: "^src/relay/" },
-      to: { path: "^src/room/", pathNot: "^src/room/(live/(fanout|news)|transports/(sockets|longpoll|held-sockets|comet)|posting/write-path)\\.ts$" },
+      to: { path: "^src/room/", pathNot: "^src/room/(live/(fanout|news)|transports/(sockets|longpoll|held-sockets|comet-response)|posting/write-path)\\.ts$" },
     },
     { name: "directory-not-into-worker", severity: "error", from: { path: "^src/directory/" }, to: { path: "^src/worker/" } },
     {

@@ -20,6 +20,8 @@ const TEST_ROOMS = [
   { name: "secret", title: "Secret Room", description: "Members only.", icon: "/chaton.svg", private: true, image_max_px: 400 },
   // Spreads its listeners over relays past two (test/worker/relays.test.ts).
   { name: "crowd", title: "Crowd", description: "", icon: "/chaton.svg", listeners_per_object: 2 },
+  // Holds shorter than the site's COMET_IN_ROOM_SECONDS: they end inside a talking room (test/worker/comet-holds.test.ts).
+  { name: "brief", title: "Brief", description: "", icon: "/chaton.svg", hold_seconds: 0.5 },
 ];
 
 export default defineConfig({
@@ -34,6 +36,7 @@ export default defineConfig({
               bindings: {
                 ROOMS: TEST_ROOMS,
                 COMET_HOLD_SECONDS: "2",
+                COMET_IN_ROOM_SECONDS: "1",
                 STATUS_CACHE_SECONDS: "2",
                 // Tests post far faster than people; the tests of the limits set their own figures.
                 POSTS_PER_MINUTE: "1000",

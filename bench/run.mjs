@@ -612,8 +612,8 @@ async function main() {
           log(`cost: ${name}, ${opts.cost.seconds} s`);
           const out = { room: name };
           record.rooms.push(out);
-          // A server of its own, printing the rooms' lines: each room-started is a wake.
-          const starts = [];
+          // A server of its own, printing the rooms' lines: each room-started is a wake; each room-quiet ends a time held awake.
+          const lines = { starts: [], awakeMs: [] };
           let pending = "";
           const server = await startServer({
             label: `ours-cost-${name}`,
@@ -622,15 +622,19 @@ async function main() {
             vars: [...opts.vars],
             logLevel: "log",
             onOutput: (chunk) => {
-              const lines = (pending + chunk).split("\n");
-              pending = lines.pop() ?? "";
-              for (const line of lines) if (line.includes('"event":"room-started"') && line.includes('"room":"lobby"')) starts.push(Date.now());
+              const printed = (pending + chunk).split("\n");
+              pending = printed.pop() ?? "";
+              for (const line of printed) {
+                if (!line.includes('"room":"lobby"')) continue;
+                if (line.includes('"event":"room-started"')) lines.starts.push(Date.now());
+                else if (line.includes('"event":"room-quiet"')) lines.awakeMs.push(Number(/"awakeMs":(\d+)/.exec(line)?.[1] ?? 0));
+              }
             },
           });
           try {
             await run(
               out,
-              () => roomCost(server, starts, { name, room: COST_ROOMS[name], periodSeconds: opts.cost.seconds, holdSeconds: opts.hold, log }),
+              () => roomCost(server, lines, { name, room: COST_ROOMS[name], periodSeconds: opts.cost.seconds, holdSeconds: opts.hold, log }),
               server,
             );
           } finally {

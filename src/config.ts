@@ -45,6 +45,12 @@ export interface SiteConfig {
   refusedRooms: ReadonlyMap<string, string>;
   /** How long a comet request is held before it is answered with a ping. */
   cometHoldMs: number;
+  /**
+   * How long after a post a comet request is held inside the room, which
+   * stays awake (and billed) that long; past it the room moves what it holds
+   * onto sockets to the Worker and may sleep. 0: always on sockets.
+   */
+  cometInRoomMs: number;
   /** How long the Worker answers status polls without asking the room again; 0: always ask. */
   statusCacheSeconds: number;
   /** Posts each address may make per minute in one room (a room may set its own). */
@@ -196,6 +202,7 @@ export function roomTable(config: RoomConfig): RoomTable {
 export function parseSiteConfig(env: {
   ROOMS: unknown;
   COMET_HOLD_SECONDS?: unknown;
+  COMET_IN_ROOM_SECONDS?: unknown;
   STATUS_CACHE_SECONDS?: unknown;
   POSTS_PER_MINUTE?: unknown;
   CLIENT_POST_BURST?: unknown;
@@ -225,6 +232,8 @@ export function parseSiteConfig(env: {
   });
   const holdSeconds = Number(env.COMET_HOLD_SECONDS ?? 25);
   if (!(holdSeconds > 0 && holdSeconds <= 120)) throw new ConfigError("COMET_HOLD_SECONDS must be in (0, 120]");
+  const inRoomSeconds = Number(env.COMET_IN_ROOM_SECONDS ?? 3);
+  if (!(inRoomSeconds >= 0 && inRoomSeconds <= 60)) throw new ConfigError("COMET_IN_ROOM_SECONDS must be in [0, 60]");
   const statusCacheSeconds = Number(env.STATUS_CACHE_SECONDS ?? 10);
   if (!(Number.isInteger(statusCacheSeconds) && statusCacheSeconds >= 0 && statusCacheSeconds <= 3600)) {
     throw new ConfigError("STATUS_CACHE_SECONDS must be an integer in [0, 3600]");
@@ -233,6 +242,7 @@ export function parseSiteConfig(env: {
     rooms,
     refusedRooms,
     cometHoldMs: holdSeconds * 1000,
+    cometInRoomMs: inRoomSeconds * 1000,
     statusCacheSeconds,
     postsPerMinute: positiveInteger(env.POSTS_PER_MINUTE, ADDRESS_POSTS_PER_MINUTE, "POSTS_PER_MINUTE"),
     clientPostBurst: positiveInteger(env.CLIENT_POST_BURST, CLIENT_POST_BURST, "CLIENT_POST_BURST"),

@@ -54,6 +54,8 @@ export type LogEvent = About &
     | { event: "room-not-told"; error: string }
     /** A room's object was made: on its first request, or woken from hibernation; with the comet requests and sockets it kept. */
     | { event: "room-started"; held: number; sockets: number }
+    /** A room that held comet requests inside itself while it talked is quiet: `moved` of them went onto sockets to the Worker, `awakeMs` after its first. */
+    | { event: "room-quiet"; moved: number; awakeMs: number }
     /** A relay object of a large room was made (first listener, or woken from hibernation), with the comet requests and sockets it kept. */
     | { event: "relay-started"; relay: string; held: number; sockets: number }
     /** A relay could not be told of news; the room's alarm tells it again, and it fetches what it lacks. */
@@ -92,6 +94,7 @@ export const LOG_EVENT_LEVELS: Readonly<Record<LogEvent["event"], LogLevel>> = {
   "directory-unreachable": "error",
   "room-not-told": "error",
   "room-started": "info",
+  "room-quiet": "info",
   "unhandled-error": "error",
 };
 

@@ -3,7 +3,8 @@
 // sockets) and a steady post rate, for a measured period. Counted from the
 // load generator's side, which sees every request: what reaches the Worker,
 // what reaches the room's object (requests, WebSocket messages, closes), how
-// often the object was made (its `room-started` lines), and the CPU time of
+// often the object was made (its `room-started` lines), how long it held
+// comet requests inside itself (its `room-quiet` lines), and the CPU time of
 // the process that runs the Worker and the room. Then per day and per
 // listener-day, with Cloudflare's billing rules (README, "What a room costs").
 import WebSocket from "ws";
@@ -28,10 +29,11 @@ function emptyCounts() {
 
 /**
  * Runs one room for `periodSeconds` on `server` (started with its room lines
- * reported to `starts`, an array of times). Returns what was counted and the
- * figures per day.
+ * reported to `lines`: `starts`, the times of its `room-started` lines, and
+ * `awakeMs`, the `awakeMs` of its `room-quiet` lines). Returns what was
+ * counted and the figures per day.
  */
-export async function roomCost(server, starts, { name, room, periodSeconds, holdSeconds, log }) {
+export async function roomCost(server, lines, { name, room, periodSeconds, holdSeconds, log }) {
   const cometCount = room.comet.json + room.comet.sexpr + room.comet.html;
   const listeners = cometCount + room.pages + room.api;
   const agent = newAgent(cometCount + 16);
@@ -99,7 +101,8 @@ export async function roomCost(server, starts, { name, room, periodSeconds, hold
 
     // The measured period: counts from here.
     Object.assign(counts, emptyCounts());
-    const startsBefore = starts.length;
+    const startsBefore = lines.starts.length;
+    const quietBefore = lines.awakeMs.length;
     const before = await server.snapshot();
     const t0 = performance.now();
     const end = t0 + periodSeconds * 1000;
@@ -118,10 +121,21 @@ export async function roomCost(server, starts, { name, room, periodSeconds, hold
     }
     const periodMs = performance.now() - t0;
     const after = await server.snapshot();
-    const wakes = starts.length - startsBefore;
+    const wakes = lines.starts.length - startsBefore;
+    const heldInRoomMs = lines.awakeMs.slice(quietBefore).reduce((sum, ms) => sum + ms, 0);
     postAgent.destroy();
     log(`  ${name}: ${listeners} listeners, ${counts.posts} posts in ${(periodMs / 1000).toFixed(0)} s; ${wakes} wakes`);
-    return costFigures({ name, room, listeners, cometCount, counts, wakes, periodMs, cpuMs: (after.cpuMs.worker ?? 0) - (before.cpuMs.worker ?? 0) });
+    return costFigures({
+      name,
+      room,
+      listeners,
+      cometCount,
+      counts,
+      wakes,
+      heldInRoomMs,
+      periodMs,
+      cpuMs: (after.cpuMs.worker ?? 0) - (before.cpuMs.worker ?? 0),
+    });
   } finally {
     state.stopping = true;
     for (const ws of sockets) ws.terminate();
@@ -135,17 +149,19 @@ export async function roomCost(server, starts, { name, room, periodSeconds, hold
  * request that goes on to it (comet, apilogin, post, the socket upgrades),
  * the message that asks for each ping, and the close of each held request's
  * socket (counted with the messages, although a close may not be billed).
- * The time the object cannot hibernate is at most the time it handles events:
- * taken as the CPU time of the process that runs the Worker and the room (an
- * upper bound on the room's part), plus nothing for waiting, which hibernates.
+ * The time the object cannot hibernate is the time it handles events, taken
+ * as the CPU time of the process that runs the Worker and the room (an upper
+ * bound on the room's part), plus the time it held comet requests inside
+ * itself after a post (src/room/transports/in-room-holds.ts), and nothing for
+ * waiting on sockets, which hibernates.
  */
-function costFigures({ name, room, listeners, cometCount, counts, wakes, periodMs, cpuMs }) {
+function costFigures({ name, room, listeners, cometCount, counts, wakes, heldInRoomMs, periodMs, cpuMs }) {
   const perDay = DAY_S / (periodMs / 1000);
   const workerRequests = counts.comet + counts.apilogins + counts.posts + counts.upgrades;
   const roomRequests = workerRequests;
   const roomMessages = counts.pings + counts.comet;
   const billedRoomRequests = roomRequests + roomMessages / MESSAGES_PER_REQUEST;
-  const awakeS = cpuMs / 1000;
+  const awakeS = (cpuMs + heldInRoomMs) / 1000;
   const day = {
     worker_requests: Math.round(workerRequests * perDay),
     room_requests: Math.round(roomRequests * perDay),
@@ -153,6 +169,7 @@ function costFigures({ name, room, listeners, cometCount, counts, wakes, periodM
     room_billed_requests: Math.round(billedRoomRequests * perDay),
     wakes: Math.round(wakes * perDay),
     awake_s: Math.round(awakeS * perDay),
+    held_in_room_s: Math.round((heldInRoomMs / 1000) * perDay),
     gb_s: Math.round(awakeS * perDay * GB_PER_OBJECT),
     // Before the Worker held comet requests: a room with a comet listener never hibernated.
     gb_s_before: cometCount > 0 ? Math.round(DAY_S * GB_PER_OBJECT) : Math.round(awakeS * perDay * GB_PER_OBJECT),
@@ -165,6 +182,7 @@ function costFigures({ name, room, listeners, cometCount, counts, wakes, periodM
     period_s: Math.round(periodMs / 100) / 10,
     counts,
     wakes,
+    held_in_room_ms: heldInRoomMs,
     cpu_ms: cpuMs,
     day,
     per_listener_day: {

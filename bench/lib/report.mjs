@@ -366,8 +366,9 @@ export function printReport(results, meta) {
     out.push("");
     out.push(`What a room costs (per day, from a measured period; comet hold ${cost.hold_s} s; Cloudflare's prices read ${PRICES.read}).`);
     out.push("wkr req: Worker requests; room req: billed requests to the room's object (WebSocket messages and closes at 20:1);");
-    out.push("msgs: messages and closes reaching it; wakes: times it was made; awake: CPU s of the Worker and the room together, an");
-    out.push("upper bound on the time the object cannot hibernate; GB-s at 128 MB; before: the same room when held comet requests");
+    out.push("msgs: messages and closes reaching it; wakes: times it was made; in room: s it held comet requests inside itself after");
+    out.push("a post; awake: that and the CPU s of the Worker and the room together, an upper bound on the time the object cannot");
+    out.push("hibernate; GB-s at 128 MB; before: the same room when held comet requests");
     out.push("kept the object awake (a room with a comet listener never hibernated); Paid: one room alone, $ a month");
     out.push("");
     out.push(
@@ -383,6 +384,7 @@ export function printReport(results, meta) {
           "room req",
           "msgs",
           "wakes",
+          "in room s",
           "awake s",
           "GB-s",
           "before",
@@ -405,6 +407,7 @@ export function printReport(results, meta) {
                 r.day.room_billed_requests,
                 r.day.room_messages,
                 r.day.wakes,
+                r.day.held_in_room_s,
                 r.day.awake_s,
                 r.day.gb_s,
                 r.day.gb_s_before,

@@ -17,15 +17,6 @@ export const MAX_DRAINED_BYTES = 128 * 1024 * 1024;
 export const MAX_URL_CHARS = 2048;
 /** A client that is not waiting and has not come back for this long is gone. */
 export const CLIENT_GONE_MS = 10_000;
-/**
- * A comet request that must wait, in a room whose last two posts came within
- * this long of each other, the last that recently (src/room/live/pace.ts),
- * waits inside the room: the object is awake for its posts anyway (it sleeps
- * after 10 s without an event), and a request held there costs the least.
- * Elsewhere it waits outside, on a hibernatable socket, so the room can sleep
- * (src/protocol/comet-hold.ts).
- */
-export const COMET_IN_ROOM_AFTER_POST_MS = 10_000;
 /** Client ids are random integers below this, like the original's. */
 export const CID_LIMIT = 2 ** 28;
 /** No room hands out more client ids than this at once; apilogin then answers 503. */

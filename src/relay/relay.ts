@@ -10,7 +10,7 @@ import { readRelayHold, relayOf, RELAY_HOLD_HEADER, type PostResult, type RelayB
 import type { Listener, News } from "../room/live/fanout";
 import { NewsEncoder } from "../room/live/news";
 import type { PostInput } from "../room/posting/write-path";
-import { cometResponse } from "../room/transports/comet";
+import { cometResponse } from "../room/transports/comet-response";
 import { HELD_TAG, heldSocketClosed, heldSocketMessage, heldWaiters, holdOnSocket } from "../room/transports/held-sockets";
 import { LongPoll, type Waiter } from "../room/transports/longpoll";
 import { pageSocketCount, Sockets, type Audience } from "../room/transports/sockets";

@@ -19,6 +19,7 @@ import { ClientRegistry } from "./live/clients";
 import { Fanout } from "./live/fanout";
 import { NewsEncoder } from "./live/news";
 import { Pace } from "./live/pace";
+import { InRoomHolds } from "./transports/in-room-holds";
 import { RelayHub } from "./live/relays";
 import { Admission, roomLimits, type AdmissionLimits } from "./posting/admission";
 import { AuthorSecrets } from "./posting/author-secrets";
@@ -164,7 +165,7 @@ export class Room extends DurableObject<Env> {
     this.closedAt = known.closedAt;
     this.meta.recordName(config.name);
     const holdMs = config.holdSeconds === undefined ? site.cometHoldMs : config.holdSeconds * 1000;
-    this.configured = this.assemble(config, holdMs, roomLimits(config, site));
+    this.configured = this.assemble(config, holdMs, site.cometInRoomMs, roomLimits(config, site));
     return this.configured;
   }
 
@@ -182,7 +183,7 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Wires the live parts: one publish path (fan-out to long-poll and sockets), one write path. */
-  private assemble(config: RoomConfig, holdMs: number, limits: AdmissionLimits): Configured {
+  private assemble(config: RoomConfig, holdMs: number, inRoomMs: number, limits: AdmissionLimits): Configured {
     const { clients, clock, log } = this;
     const ver = serverVersion();
     const news = new NewsEncoder(log, { roomUrl: `/${config.name}/`, imageMaxPx: config.imageMaxPx });
@@ -216,7 +217,8 @@ export class Room extends DurableObject<Env> {
       wake: (at) => this.wake(at),
     });
     // Listeners hear of entries once they are durable: told after the commit, not held by the output gate.
-    const pace = new Pace(clock);
+    const pace = new Pace(clock, inRoomMs);
+    const inRoom = new InRoomHolds({ ctx: this.ctx, name: config.name, longpoll, pace });
     const fanout = new Fanout(
       // Relays first: their hand-offs leave before the room's own deliveries, and they deliver meanwhile.
       [relays, longpoll, sockets, pace, this.search.pending],
@@ -241,6 +243,7 @@ export class Room extends DurableObject<Env> {
       news,
       longpoll,
       pace,
+      inRoom,
       sockets,
       fanout,
       relays,

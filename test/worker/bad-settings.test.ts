@@ -38,6 +38,8 @@ describe("a room whose settings cannot be used", () => {
     });
     expect(siteConfigProblems({ ROOMS: [GOOD, BAD_ICON] })).toEqual(["room broken: icon must be an http(s) URL or a path starting with /"]);
     expect(siteConfigProblems({ ROOMS: [GOOD], COMET_HOLD_SECONDS: "0" })).toEqual(["COMET_HOLD_SECONDS must be in (0, 120]"]);
+    expect(siteConfigProblems({ ROOMS: [GOOD], COMET_IN_ROOM_SECONDS: "soon" })).toEqual(["COMET_IN_ROOM_SECONDS must be in [0, 60]"]);
+    expect(siteConfigProblems({ ROOMS: [GOOD], COMET_IN_ROOM_SECONDS: "0" })).toEqual([]);
     expect(siteConfigProblems({ ROOMS: [GOOD] })).toEqual([]);
   });
 

@@ -1,48 +1,74 @@
 /**
  * Where a comet request waits (src/room/transports/comet.ts): inside a room
- * that is talking (src/room/live/pace.ts), on a socket to the Worker in a
- * quiet one, so the room can sleep; the client sees the same replies, news
- * and pings, either way.
+ * that is talking (src/room/live/pace.ts) until it is quiet, then on a socket
+ * to the Worker (src/room/transports/in-room-holds.ts), as in a room that was
+ * quiet already, so the room can sleep; the client sees the same replies,
+ * news and pings, either way.
  */
 import { describe, expect, it } from "vitest";
-import { COMET_IN_ROOM_AFTER_POST_MS } from "../../src/protocol/limits";
 import { HELD_TAG } from "../../src/room/transports/held-sockets";
-import { freshRoom, type TestRoom } from "../support/rooms";
+import { freshRoom, settlesWithin, type TestRoom } from "../support/rooms";
+
+/** The test configuration's COMET_IN_ROOM_SECONDS and COMET_HOLD_SECONDS, and the hold_seconds of its room "brief". */
+const IN_ROOM_MS = 1_000;
+const HOLD_MS = 2_000;
+const BRIEF_HOLD_MS = 500;
 
 /** Requests held now: in the room's long-poll, and of those, on sockets. */
 const holds = (room: TestRoom) => room.inside((r) => ({ held: r.longpoll.size, onSockets: r["ctx"].getWebSockets(HELD_TAG).length }));
+
+/** Moves the room's clock past the time it holds requests inside itself after its last post. */
+const quiet = (room: TestRoom) => room.inside((r) => r.clock.advance(IN_ROOM_MS + 1_000));
 
 async function post(room: TestRoom, text: string): Promise<void> {
   expect((await room.post({ nick: "a", text })).status).toBe(200);
 }
 
 describe("where a comet request waits", () => {
-  it("should hold it inside a room that is talking, on a socket once the room is quiet, and answer both alike", async () => {
+  it("should hold it inside a room that has just had a post, and answer it with the next", async () => {
     const room = freshRoom();
     await post(room, "first");
-    await post(room, "second");
     const cid = await room.issueCid();
-    const inRoom = room.cometJson({ c: cid, p: 2, s: 0 });
+    const inRoom = room.cometJson({ c: cid, p: 1, s: 0 });
     await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 0 });
-    await post(room, "third");
-    const first = await inRoom;
-
-    // Quiet since: the client id of before is gone by then too, so a new one.
-    await room.inside((r) => r.clock.advance(COMET_IN_ROOM_AFTER_POST_MS + 1_000));
-    const later = await room.issueCid();
-    const onSocket = room.cometJson({ c: later, p: 3, s: 0 });
-    await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 1 });
-    await post(room, "fourth");
-    const second = await onSocket;
-
-    expect([first.pos, first.cid, first.content.map((e) => e[2])]).toEqual([3, cid, ["third"]]);
-    expect([second.pos, second.cid, second.content.map((e) => e[2])]).toEqual([4, later, ["fourth"]]);
+    await post(room, "second");
+    expect(await inRoom).toMatchObject({ pos: 2, cid });
+    expect((await inRoom).content.map((e) => e[2])).toEqual(["second"]);
     expect(await holds(room)).toEqual({ held: 0, onSockets: 0 });
   });
 
-  it("should hold it on a socket after a lone post: a room posting now and then stays free to sleep", async () => {
+  it("should move what it holds onto sockets once the room is quiet, and answer it there alike", async () => {
+    const room = freshRoom();
+    await post(room, "first");
+    const cid = await room.issueCid();
+    const reply = room.cometJson({ c: cid, p: 1, s: 0 });
+    await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 0 });
+    await expect.poll(() => holds(room), { timeout: IN_ROOM_MS + 1_000 }).toEqual({ held: 1, onSockets: 1 });
+    expect(await settlesWithin(reply, 0)).toBe("pending");
+    await post(room, "second");
+    expect(await reply).toMatchObject({ pos: 2, cid });
+    expect((await reply).content.map((e) => e[2])).toEqual(["second"]);
+    await expect.poll(() => holds(room)).toEqual({ held: 0, onSockets: 0 });
+  });
+
+  it("should keep a moved request's hold time: the ping comes when it would have inside the room", async () => {
+    const room = freshRoom();
+    await post(room, "first");
+    const cid = await room.issueCid();
+    const started = Date.now();
+    const reply = room.cometJson({ c: cid, p: 1, s: 0 });
+    await expect.poll(() => holds(room), { timeout: IN_ROOM_MS + 1_000 }).toEqual({ held: 1, onSockets: 1 });
+    expect(await reply).toMatchObject({ pos: 1, cid, content: [] });
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(HOLD_MS - 100);
+    expect(waited).toBeLessThan(HOLD_MS + IN_ROOM_MS);
+    await expect.poll(() => holds(room)).toEqual({ held: 0, onSockets: 0 });
+  });
+
+  it("should hold it on a socket in a room that is quiet: a room posting now and then stays free to sleep", async () => {
     const room = freshRoom();
     await post(room, "a post a minute");
+    await quiet(room);
     const cid = await room.issueCid();
     const held = room.cometJson({ c: cid, p: 1, s: 0 });
     await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 1 });
@@ -52,35 +78,32 @@ describe("where a comet request waits", () => {
 
   it("should leave the closing of an answered socket to the Worker, and keep the client's next hold", async () => {
     const room = freshRoom();
-    const quiet = () => room.inside((r) => r.clock.advance(COMET_IN_ROOM_AFTER_POST_MS + 1_000));
     await post(room, "one");
+    await quiet(room);
     const cid = await room.issueCid();
     const first = room.cometJson({ c: cid, p: 1, s: 0 });
     await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 1 });
-    await quiet();
     await post(room, "two");
     expect((await first).content.map((e) => e[2])).toEqual(["two"]);
 
     // Asked again at once: the first socket, closed by the Worker, is gone and takes nothing with it.
+    await quiet(room);
     const second = room.cometJson({ c: cid, p: 2, s: 0 });
     await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 1 });
-    await quiet();
     await post(room, "three");
     expect((await second).content.map((e) => e[2])).toEqual(["three"]);
     await expect.poll(() => holds(room)).toEqual({ held: 0, onSockets: 0 });
   });
 
-  it("should answer a request held inside the room with a ping when its hold time passes", async () => {
-    const room = freshRoom();
+  it("should answer a request held inside the room with a ping when its hold time passes before the room is quiet", async () => {
+    const room = freshRoom("brief");
     await post(room, "first");
-    await post(room, "second");
     const cid = await room.issueCid();
     const started = Date.now();
-    const reply = room.cometJson({ c: cid, p: 2, s: 0 });
+    const reply = room.cometJson({ c: cid, p: 1, s: 0 });
     await expect.poll(() => holds(room)).toEqual({ held: 1, onSockets: 0 });
-    // The test configuration's hold time: COMET_HOLD_SECONDS = 2.
-    expect(await reply).toMatchObject({ pos: 2, cid, content: [] });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(await reply).toMatchObject({ pos: 1, cid, content: [] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(BRIEF_HOLD_MS - 50);
     expect(await holds(room)).toEqual({ held: 0, onSockets: 0 });
   });
 });

@@ -1,13 +1,14 @@
 import { HttpError } from "../../http/errors";
 import { integerParam } from "../../http/params";
-import { dataResponse } from "../../http/responses";
-import { CONTENT_TYPES, emptyContent, writeReply, type CometFormat, type EncodedContent, type ReplyHeader } from "../../protocol/comet-reply";
+import { emptyContent, type CometFormat } from "../../protocol/comet-reply";
 import type { RoomConfig } from "../../config";
 import { issueCid, type CidIssuer } from "../live/clients";
 import type { NewsEncoder } from "../live/news";
 import type { Pace } from "../live/pace";
 import type { RelayHub } from "../live/relays";
+import { cometResponse } from "./comet-response";
 import { heldWaiters, holdOnSocket } from "./held-sockets";
+import type { InRoomHolds } from "./in-room-holds";
 import type { LongPoll, Waiter } from "./longpoll";
 
 /** What the comet endpoint works with. */
@@ -19,6 +20,7 @@ export interface CometRoom extends CidIssuer {
   ctx: DurableObjectState;
   holdMs: number;
   pace: Pick<Pace, "talking">;
+  inRoom: Pick<InRoomHolds, "hold">;
   relays: Pick<RelayHub, "handOff" | "cometReturned">;
 }
 
@@ -29,47 +31,13 @@ function cometFormat(s: string | null): CometFormat {
   throw new HttpError(400, "Parameter s must be 0 or 1");
 }
 
-/** A comet reply, with the headers every response leaves with (so the Worker need not copy it to add them). */
-export function cometResponse(header: ReplyHeader, content: EncodedContent): Response {
-  return dataResponse(writeReply(header, content), CONTENT_TYPES[content.format]);
-}
-
-/** Holds made inside the room by this isolate: each hold's own id. */
-let holdsInRoom = 0;
-
-/**
- * Holds a comet request inside the room, as a request the room answers when
- * news comes, or with a ping when the hold time has passed (a timer of the
- * room's, which only a room that is talking has).
- */
-function holdInRoom(
-  held: Pick<Waiter, "cid" | "pos" | "format">,
-  holdMs: number,
-  expire: (cid: number, id: string) => void,
-): { response: Promise<Response>; waiter: Waiter } {
-  const id = `in-room ${++holdsInRoom}`;
-  let answer!: (response: Response) => void;
-  const response = new Promise<Response>((resolve) => {
-    answer = resolve;
-  });
-  const timer = setTimeout(() => expire(held.cid, id), holdMs);
-  const waiter: Waiter = {
-    ...held,
-    id,
-    answer(header, content) {
-      clearTimeout(timer);
-      answer(cometResponse(header, content));
-    },
-  };
-  return { response, waiter };
-}
-
 /**
  * GET comet: answers at once when the client is behind the log or its client
  * id must change, else holds the request until news or the hold time passes:
- * in a room that is talking (live/pace.ts), inside the room; else on a
- * socket to the Worker that waits with it (src/protocol/comet-hold.ts), so
- * that the room can sleep. The client sees the same either way.
+ * in a room that is talking (live/pace.ts), inside the room until it is
+ * quiet (in-room-holds.ts); else on a socket to the Worker that waits with it
+ * (src/protocol/comet-hold.ts), so that the room can sleep. The client sees
+ * the same either way.
  */
 export function comet(room: CometRoom, request: Request, url: URL, ip: string): Response | Promise<Response> {
   const params = url.searchParams;
@@ -107,9 +75,7 @@ export function comet(room: CometRoom, request: Request, url: URL, ip: string): 
     return relayed;
   }
   const held = { cid: c, pos, format };
-  const { response, waiter } = room.pace.talking()
-    ? holdInRoom(held, room.holdMs, (cid, id) => longpoll.expire(cid, id))
-    : holdOnSocket(room.ctx, request, held, room.holdMs);
+  const { response, waiter } = room.pace.talking() ? room.inRoom.hold(request, held, room.holdMs) : holdOnSocket(room.ctx, request, held, room.holdMs);
   wait(room, waiter);
   return response;
 }

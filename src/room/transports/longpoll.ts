@@ -49,6 +49,12 @@ export class LongPoll implements Listener {
     held.waiter.answer(held.ping(), emptyContent(held.waiter.format));
   }
 
+  /** The request held for `cid` (the hold `id`) waits elsewhere now, as `to`: the same client, the same ping. */
+  move(cid: number, id: string, to: Waiter): void {
+    const held = this.waiters.get(cid);
+    if (held?.waiter.id === id) held.waiter = to;
+  }
+
   /** The request held for `cid` (the hold `id`) went away unanswered. */
   forget(cid: number, id?: string): void {
     if (this.waiters.get(cid)?.waiter.id === id) this.take(cid);
