@@ -11,7 +11,7 @@ import type { Listener, News } from "../room/live/fanout";
 import { NewsEncoder } from "../room/live/news";
 import type { PostInput } from "../room/posting/write-path";
 import { cometResponse } from "../room/transports/comet-response";
-import { HELD_TAG, heldSocketClosed, heldSocketMessage, heldWaiters, holdOnSocket } from "../room/transports/held-sockets";
+import { heldCount, heldSocketClosed, heldSocketMessage, heldWaiters, holdOnSocket } from "../room/transports/held-sockets";
 import { LongPoll, type Waiter } from "../room/transports/longpoll";
 import { pageSocketCount, Sockets, type Audience } from "../room/transports/sockets";
 import { TailLog } from "./tail-log";
@@ -104,7 +104,7 @@ export class Relay extends DurableObject<Env> {
     const setup = ctx.storage.kv.get<Setup>("setup");
     // Where its listeners are comes with the room's next batch, or is asked of the room (ready()).
     if (setup !== undefined) this.parts = this.assemble(setup);
-    const held = ctx.getWebSockets(HELD_TAG).length;
+    const held = heldCount(ctx);
     if (setup !== undefined) logEvent({ event: "relay-started", room: setup.room, relay: ctx.id.name!, held, sockets: this.audience.sockets });
   }
 

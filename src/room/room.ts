@@ -43,7 +43,7 @@ import { migrate } from "./storage/schema";
 import { Throttles } from "./storage/throttles";
 import { Users } from "./storage/users";
 import { restoreHeld } from "./transports/comet";
-import { HELD_TAG, heldSocketClosed, heldSocketMessage } from "./transports/held-sockets";
+import { heldCount, heldSocketClosed, heldSocketMessage } from "./transports/held-sockets";
 import { LongPoll } from "./transports/longpoll";
 import { pageSocketCount, Sockets } from "./transports/sockets";
 import { closedRoom } from "./views/closed";
@@ -129,7 +129,7 @@ export class Room extends DurableObject<Env> {
     // Keep-alive pings are answered without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     const name = ctx.id.name ?? this.meta.name();
-    logEvent({ event: "room-started", ...(name === null ? {} : { room: name }), held: ctx.getWebSockets(HELD_TAG).length, sockets: this.clients.sockets });
+    logEvent({ event: "room-started", ...(name === null ? {} : { room: name }), held: heldCount(ctx), sockets: this.clients.sockets });
   }
 
   /**

@@ -13,7 +13,12 @@ const roomWentAway = () => new HttpError(503, "The room restarted; ask again", {
  * socket brings the reply, or the hold time passes and the Worker asks for
  * the ping. Anything but a held request comes back as the room answered it.
  */
-export async function cometThroughRoom(room: { fetch(request: Request): Promise<Response> }, relays: RelayByName, request: Request): Promise<Response> {
+export async function cometThroughRoom(
+  room: { fetch(request: Request): Promise<Response> },
+  relays: RelayByName,
+  request: Request,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<Response> {
   let answer: Response;
   try {
     answer = await throughRoom(room, relays, askToHold(request));
@@ -23,7 +28,7 @@ export async function cometThroughRoom(room: { fetch(request: Request): Promise<
   }
   const socket = answer.webSocket;
   if (answer.status !== 101 || socket === null) return answer;
-  return heldReply(socket, Number(answer.headers.get(HOLD_MS_HEADER)), answer.headers.get(REPLY_TYPE_HEADER) ?? "application/json");
+  return heldReply(socket, Number(answer.headers.get(HOLD_MS_HEADER)), answer.headers.get(REPLY_TYPE_HEADER) ?? "application/json", waitUntil);
 }
 
 /**
@@ -39,13 +44,26 @@ function askToHold(request: Request): Request {
   return new Request(request.url, { headers });
 }
 
-function heldReply(socket: WebSocket, holdMs: number, contentType: string): Promise<Response> {
+function heldReply(socket: WebSocket, holdMs: number, contentType: string, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
   socket.accept();
+  // The socket outlives the reply (below): the request's work ends when it closes.
+  waitUntil(new Promise((closed) => socket.addEventListener("close", closed)));
   return new Promise<Response>((resolve, reject) => {
     let answered = false;
-    // The runtime's own timer: the room's reply may come first, and then this one asks nothing.
+    let expired = false;
+    const close = () => {
+      try {
+        socket.close(1000, "answered");
+      } catch {
+        // Closed already.
+      }
+    };
+    // The runtime's own timer, at the end of the hold time. Unanswered, the Worker asks the room for the ping.
+    // Answered, it closes the socket then, not with the reply: the closes of the many requests one post
+    // answers would otherwise come amid its replies and the clients' next requests, and hold them back.
     AbortSignal.timeout(holdMs).addEventListener("abort", () => {
-      if (answered) return;
+      expired = true;
+      if (answered) return close();
       try {
         socket.send(HOLD_EXPIRED);
       } catch {
@@ -53,10 +71,11 @@ function heldReply(socket: WebSocket, holdMs: number, contentType: string): Prom
       }
     });
     socket.addEventListener("message", (event) => {
+      if (answered) return;
       answered = true;
       resolve(dataResponse(event.data as string, contentType));
-      // The one reply has come; closing is the Worker's (src/room/transports/held-sockets.ts).
-      socket.close(1000, "answered");
+      // The ping asked for at the end of the hold time: nothing to wait for.
+      if (expired) close();
     });
     // Closed before the reply: the room went away. (An error is followed by a close.)
     socket.addEventListener("close", () => {

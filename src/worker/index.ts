@@ -159,16 +159,16 @@ const COMET_URL = /^[a-z]+:\/\/[^/]+\/[^/?#]+\/comet(?:[?#]|$)/;
  * answering for itself), then the hold (src/worker/comet-hold.ts). It skips
  * the router's walk, which it would make after every reply.
  */
-async function comet(request: RoomRequest, env: Env): Promise<Response> {
+async function comet(request: RoomRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   checkRequest(request, env);
   const early = (await inRoom(request, env)) ?? (await privateGuard(request));
   if (early !== undefined) return early;
   if (request.room.closedAt !== null) return toRoom(request);
-  return cometThroughRoom(request.room.stub, relayByName(env), request);
+  return cometThroughRoom(request.room.stub, relayByName(env), request, (promise) => ctx.waitUntil(promise));
 }
 
 function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  if (request.method === "GET" && COMET_URL.test(request.url)) return comet(request as RoomRequest, env).catch(errorResponse);
+  if (request.method === "GET" && COMET_URL.test(request.url)) return comet(request as RoomRequest, env, ctx).catch(errorResponse);
   return router.fetch(request as SiteRequest, env, ctx);
 }
 

@@ -52,7 +52,7 @@ export function freshRoom(configName = "lobby"): TestRoom {
     fetch: (relative, init) => {
       const request = new Request(`${ORIGIN}${path}${relative}`, init);
       const relays = (name: string) => env.RELAY.getByName(name);
-      if (relative.startsWith("comet") && request.method === "GET") return cometThroughRoom(stub, relays, request);
+      if (relative.startsWith("comet") && request.method === "GET") return cometThroughRoom(stub, relays, request, () => {});
       return relative.startsWith("ws") ? throughRoom(stub, relays, request) : stub.fetch(request);
     },
     post: (fields, headers = {}) =>

@@ -14,18 +14,25 @@ interface HeldAttachment {
   format: CometFormat;
   /** This hold's own id: the events of an earlier hold of the same client id are not this one's. */
   id: string;
+  /** Answered: the socket waits for the Worker to close it at the end of the hold time, and holds nothing. */
+  answered?: true;
 }
 
-/** Sockets this instance answered: their close event needs nothing read. */
+/** Sockets this instance answered: their events need nothing read. */
 const answered = new WeakSet<WebSocket>();
 
-/** The room sends the reply and the Worker closes the socket (docs/protocol.md, "How a held request waits"). */
+/**
+ * The room sends the reply; the Worker closes the socket when the hold time
+ * has passed (docs/protocol.md, "How a held request waits"), so the
+ * attachment says it is answered, for a room woken meanwhile.
+ */
 function waiterOf(socket: WebSocket, held: HeldAttachment): Waiter {
   return {
     ...held,
     answer(header, content) {
       try {
         answered.add(socket);
+        socket.serializeAttachment({ ...held, answered: true } satisfies HeldAttachment);
         socket.send(writeReply(header, content));
       } catch {
         // The Worker went away: its close event forgets the hold.
@@ -60,20 +67,29 @@ export function holdOnSocket(
   return { response, waiter: waiterOf(server, attachment) };
 }
 
+/** How many requests the sockets hold, the answered ones that wait for their close aside. */
+export function heldCount(ctx: DurableObjectState): number {
+  return ctx.getWebSockets(HELD_TAG).filter((socket) => !(socket.deserializeAttachment() as HeldAttachment).answered).length;
+}
+
 /** The requests held when the room last slept, as waiters again. */
 export function heldWaiters(ctx: DurableObjectState): Waiter[] {
-  return ctx
-    .getWebSockets(HELD_TAG)
-    .filter((socket) => socket.readyState === WebSocket.OPEN)
-    .map((socket) => waiterOf(socket, socket.deserializeAttachment() as HeldAttachment));
+  const waiters: Waiter[] = [];
+  for (const socket of ctx.getWebSockets(HELD_TAG)) {
+    if (socket.readyState !== WebSocket.OPEN) continue;
+    const held = socket.deserializeAttachment() as HeldAttachment;
+    if (held.answered) answered.add(socket);
+    else waiters.push(waiterOf(socket, held));
+  }
+  return waiters;
 }
 
 /** The hold a socket carries; "answered" for one answered already; null for the page and API sockets. */
 export function holdOf(ctx: DurableObjectState, socket: WebSocket): { cid: number; id: string } | "answered" | null {
   if (answered.has(socket)) return "answered";
   if (!ctx.getTags(socket).includes(HELD_TAG)) return null;
-  const { cid, id } = socket.deserializeAttachment() as HeldAttachment;
-  return { cid, id };
+  const held = socket.deserializeAttachment() as HeldAttachment;
+  return held.answered ? "answered" : { cid: held.cid, id: held.id };
 }
 
 /** A message on a held request's socket: the Worker's word that its hold time passed. False for the page and API sockets. */
