@@ -67,6 +67,19 @@ describe("the room's WebSocket", () => {
     expect(live.html).toContain("three &lt;b&gt;");
   });
 
+  it("should answer a peer's Close, with a code or without one, and count the socket gone", async () => {
+    const stub = roomStub();
+    const [coded, codeless] = [await connect(stub), await connect(stub)];
+    await coded.next("hello");
+    await codeless.next("hello");
+    coded.ws.close(1000, "bye");
+    codeless.ws.close();
+    const within = (closed: Promise<{ code: number }>) => Promise.race([closed, sleep(1_000).then(() => "no close within 1 s")]);
+    expect(await within(coded.closed)).toMatchObject({ code: 1000 });
+    expect(await within(codeless.closed)).toMatchObject({ code: 1005 });
+    await expect.poll(() => runInDurableObject(stub, (room: Room) => room.clients.sockets)).toBe(0);
+  });
+
   it("should give a socket that reconnects with its position exactly what it missed", async () => {
     const stub = roomStub();
     await post(stub, "seen");

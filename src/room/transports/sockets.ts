@@ -80,7 +80,7 @@ export interface SocketRoom {
 const utf8 = new TextEncoder();
 
 /** Close codes the runtime reports for a peer that sent no Close frame; there is no handshake to answer. */
-const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
+const NO_CLOSE_FRAME = new Set([1006, 1015]);
 
 function send(ws: WebSocket, frame: ServerFrame | string): void {
   try {
@@ -263,12 +263,12 @@ export class Sockets implements Listener {
 
   /** A socket closed: answer the peer's Close frame (unless it sent none); the registry announces the change. */
   closed(ws: WebSocket, code: number): void {
-    if (!RESERVED_CLOSE_CODES.has(code)) {
-      try {
-        ws.close(code, "closing");
-      } catch {
-        // Already closed.
-      }
+    try {
+      // 1005: the peer's Close had no code, and neither has the answer.
+      if (code === 1005) ws.close();
+      else if (!NO_CLOSE_FRAME.has(code)) ws.close(code, "closing");
+    } catch {
+      // Already closed.
     }
     this.room.clients.socketClosed();
   }
