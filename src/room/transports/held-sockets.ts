@@ -1,7 +1,6 @@
 import { HttpError } from "../../http/errors";
-import { HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../../protocol/comet-hold";
+import { HOLD_EXPIRED, HOLD_MS_HEADER, REPLY_TYPE_HEADER } from "../../protocol/comet-hold";
 import { CONTENT_TYPES, writeReply, type CometFormat } from "../../protocol/comet-reply";
-import { HOLD_EXPIRED } from "../../protocol/comet-hold";
 import type { LongPoll, Waiter } from "./longpoll";
 
 /** The tag held comet requests' sockets are accepted with, apart from the page and API sockets. */
@@ -41,6 +40,11 @@ function waiterOf(socket: WebSocket, held: HeldAttachment): Waiter {
   };
 }
 
+/** Whether the request came with the upgrade a hold on a socket answers: as the Worker asks (src/worker/comet-hold.ts). */
+export function canHoldOnSocket(request: Request): boolean {
+  return request.headers.get("Upgrade")?.toLowerCase() === "websocket";
+}
+
 /**
  * Holds a comet request as a hibernatable socket to the Worker that asked
  * (src/protocol/comet-hold.ts): the 101 tells the Worker how long to hold it
@@ -52,7 +56,7 @@ export function holdOnSocket(
   held: Omit<HeldAttachment, "id">,
   holdMs: number,
 ): { response: Response; waiter: Waiter } {
-  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+  if (!canHoldOnSocket(request)) {
     throw new HttpError(426, "A held comet request comes through the Worker", { Upgrade: "websocket" });
   }
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
@@ -107,7 +111,7 @@ export function heldSocketMessage(ctx: DurableObjectState, socket: WebSocket, me
 export function heldSocketClosed(ctx: DurableObjectState, socket: WebSocket, longpoll: Pick<LongPoll, "forget">): boolean {
   const hold = holdOf(ctx, socket);
   if (hold === null) return false;
-  // Answered: the Worker closed it once it had the reply, and there is nothing to forget.
+  // Answered: the Worker closed it when the hold time had passed, and there is nothing to forget.
   if (hold !== "answered") longpoll.forget(hold.cid, hold.id);
   return true;
 }

@@ -1,7 +1,7 @@
 import { logEvent } from "../../log";
 import type { Pace } from "../live/pace";
 import { cometResponse } from "./comet-response";
-import { holdOnSocket } from "./held-sockets";
+import { canHoldOnSocket, holdOnSocket } from "./held-sockets";
 import type { LongPoll, Waiter } from "./longpoll";
 
 type Held = Pick<Waiter, "cid" | "pos" | "format">;
@@ -82,7 +82,7 @@ export class InRoomHolds {
   /** Answers the request with a socket that holds it for the rest of its hold time; false for one that cannot take a socket. */
   private moveToSocket(id: string, hold: InRoomHold): boolean {
     const leftMs = hold.endsAt - Date.now();
-    if (leftMs <= 0 || hold.request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return false;
+    if (leftMs <= 0 || !canHoldOnSocket(hold.request)) return false;
     clearTimeout(hold.timer);
     this.holds.delete(id);
     const { response, waiter } = holdOnSocket(this.room.ctx, hold.request, hold.held, leftMs);
