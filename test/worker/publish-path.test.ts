@@ -18,6 +18,7 @@ import type { NewsEncoder } from "../../src/room/live/news";
 import type { Room } from "../../src/room/room";
 import { LongPoll } from "../../src/room/transports/longpoll";
 import { Sockets } from "../../src/room/transports/sockets";
+import { WritePath } from "../../src/room/posting/write-path";
 import { freshRoom, ORIGIN, type TestRoom } from "../support/rooms";
 
 const RENDER = { roomUrl: "/lobby/", imageMaxPx: 400 };
@@ -425,5 +426,72 @@ describe("one write path for every transport", () => {
     const bad = await stub.fetch(`${ORIGIN}/lobby/post`, { method: "POST", body: new URLSearchParams({ nick: "bot", text: "x", msgid: "has space" }) });
     expect(bad.status).toBe(400);
     ws.close(1000);
+  });
+
+  it("forgets a post whose transaction failed: the next one takes its position, and no listener reads it back", async () => {
+    const stub = stubOf();
+    await stub.fetch(`${ORIGIN}/lobby/var/seq`);
+    const read = await runInDurableObject(stub, (room: Room, state) => {
+      let failing = false;
+      const told: Entry[][] = [];
+      const listener = { entries: (news: News) => told.push(news.rowsSince(news.from)), deleted: () => {}, presence: () => {} };
+      const fanout = new Fanout([listener], room.news, () => 0);
+      const hook = () => {
+        if (failing) throw new Error("the outbox failed");
+      };
+      const writePath = new WritePath(state.storage, room.log, room.postIds, room.admission, fanout, room.authorSecrets, room.clock, [hook]);
+      const submit = (text: string, ip: string) => writePath.submit({ nick: "n", text, ip, msgid: null, client: null });
+      submit("kept", "192.0.2.1");
+      failing = true;
+      expect(() => submit("lost", "192.0.2.2")).toThrow("the outbox failed");
+      failing = false;
+      const next = submit("next", "192.0.2.3");
+      fanout.publish();
+      const table = state.storage.sql.exec<{ seq: number; text: string }>("SELECT seq, text FROM entries ORDER BY seq").toArray();
+      return { next: next.kind === "stored" ? next.pos : null, table, log: room.log.since(0).map((e) => e.text), told: told.flat().map((e) => e.text) };
+    });
+    expect(read.table).toEqual([
+      { seq: 1, text: "kept" },
+      { seq: 2, text: "next" },
+    ]);
+    expect(read.next).toBe(2);
+    expect(read.log).toEqual(["kept", "next"]);
+    expect(read.told).toEqual(["kept", "next"]);
+  });
+});
+
+describe("the log reads back its newest entries from memory", () => {
+  it("reads what the table holds after appends, a deletion, a trim and an import", async () => {
+    const stub = env.ROOM.get(env.ROOM.idFromName(crypto.randomUUID()));
+    await stub.fetch(`${ORIGIN}/lobby/var/seq`);
+    const mismatches = await runInDurableObject(stub, (r: Room, state) => {
+      const found: string[] = [];
+      const compare = (step: string) => {
+        const table = state.storage.sql
+          .exec<Entry & Record<string, SqlStorageValue>>("SELECT seq, nick, sec, usec, text, ip FROM entries ORDER BY seq")
+          .toArray();
+        for (let pos = -1; pos <= r.log.end + 2; pos++) {
+          const want = JSON.stringify(table.filter((e) => e.seq > pos));
+          if (JSON.stringify(r.log.since(pos)) !== want) found.push(`${step}, since ${pos}`);
+        }
+      };
+      const at = 1_700_000_000_000;
+      for (let i = 0; i < 20; i++) r.log.append({ nick: "n", text: `entry ${i}` }, "192.0.2.1", at + i * 1000);
+      compare("after 20 appends");
+      const removed = r.log.since(17)[0]!;
+      r.log.removeAt(removed.sec, removed.usec);
+      compare("after a deletion");
+      r.log.append({ nick: "n", text: "after the deletion" }, "192.0.2.1", at + 30_000);
+      compare("after an append past a deletion");
+      r.log.trimThrough(19);
+      compare("after a trim");
+      r.log.append({ nick: "n", text: "after the trim" }, "192.0.2.1", at + 31_000);
+      r.log.importEntries([{ seq: 30, nick: "old", sec: 1_600_000_000, usec: 0, text: "imported", ip: "" }], 30, 1_600_000_000);
+      compare("after an import");
+      r.log.append({ nick: "n", text: "after the import" }, "192.0.2.1", at + 32_000);
+      compare("after an append past an import");
+      return found;
+    });
+    expect(mismatches).toEqual([]);
   });
 });

@@ -67,12 +67,18 @@ export class WritePath {
     const admission = this.admission.admit({ ip: input.ip, client: input.client, nick: clean.nick });
     if (admission === "blocked") return { kind: "blocked", pos: this.log.end, grant: Promise.resolve(this.secrets.decoy(now)) };
     if (admission > 0) return { kind: "rate-limited", retryAfter: admission };
-    const entry = this.storage.transactionSync(() => {
-      const stored = this.log.append(clean, input.ip, now);
-      if (input.msgid !== null) this.postIds.record(clean.nick, input.msgid, stored.seq, now, now - MSGID_MEMORY_MS);
-      for (const hook of this.onStored) hook(stored);
-      return stored;
-    });
+    let entry: Entry;
+    try {
+      entry = this.storage.transactionSync(() => {
+        const stored = this.log.append(clean, input.ip, now);
+        if (input.msgid !== null) this.postIds.record(clean.nick, input.msgid, stored.seq, now, now - MSGID_MEMORY_MS);
+        for (const hook of this.onStored) hook(stored);
+        return stored;
+      });
+    } catch (error) {
+      this.log.reload();
+      throw error;
+    }
     this.fanout.entries(entry.seq - 1);
     return { kind: "stored", pos: entry.seq, entry, grant: this.secrets.grant(entry) };
   }

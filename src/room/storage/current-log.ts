@@ -15,16 +15,35 @@ interface RoomState {
 
 type EntryRow = Entry & Record<string, SqlStorageValue>;
 
+/** How many of the newest appended entries the log keeps in memory. */
+const RECENT_ENTRIES = 16;
+
 /** The room's current log in its SQLite storage. Positions are entry sequence numbers. */
 export class CurrentLog {
   private state: RoomState;
+  /**
+   * The newest entries appended, in order up to the end, and every entry the
+   * table holds from the first of them on: what the publish path reads back
+   * after each post (since()), spared a query. Emptied by every other change.
+   */
+  private recent: Entry[] = [];
 
   /** `onImport` runs inside the transaction that imports each entry (search indexes it there; posts wait: src/room/search/pending-index.ts). */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly onImport: (entry: Entry) => void = () => {},
   ) {
-    this.state = storage.sql.exec<RoomState & Record<string, SqlStorageValue>>("SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1").one();
+    this.state = this.readState();
+  }
+
+  private readState(): RoomState {
+    return this.storage.sql.exec<RoomState & Record<string, SqlStorageValue>>("SELECT seq, last_sec, last_usec FROM room_state WHERE id = 1").one();
+  }
+
+  /** Reads the state again and forgets the entries kept: a transaction around an append was rolled back. */
+  reload(): void {
+    this.state = this.readState();
+    this.recent = [];
   }
 
   /** The position of the newest entry ever stored: the post sequence; 0 for an empty room. */
@@ -59,6 +78,8 @@ export class CurrentLog {
       this.storage.sql.exec(UPDATE_STATE, entry.seq, entry.sec, entry.usec);
     });
     this.state = { seq: entry.seq, last_sec: sec, last_usec: usec };
+    this.recent.push(entry);
+    if (this.recent.length > RECENT_ENTRIES) this.recent.shift();
     return entry;
   }
 
@@ -77,6 +98,7 @@ export class CurrentLog {
    */
   importEntries(entries: readonly Entry[], sequence: number, lastPost: number): { added: number; present: number; sequence: number } {
     const sql = this.storage.sql;
+    this.recent = [];
     return this.storage.transactionSync(() => {
       let added = 0;
       for (const e of entries) {
@@ -113,6 +135,8 @@ export class CurrentLog {
 
   /** Entries after position `pos`, oldest first. */
   since(pos: number): Entry[] {
+    const first = this.recent[0];
+    if (first !== undefined && pos >= first.seq - 1) return this.recent.slice(pos - first.seq + 1);
     return this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE seq > ? ORDER BY seq`, pos).toArray();
   }
 
@@ -129,7 +153,10 @@ export class CurrentLog {
   /** Removes the entry with this timestamp, if the log holds it, and returns it. */
   removeAt(sec: number, usec: number): Entry | null {
     const entry = this.storage.sql.exec<EntryRow>(`${SELECT_ENTRIES} WHERE sec = ? AND usec = ?`, sec, usec).toArray()[0] ?? null;
-    if (entry !== null) this.storage.sql.exec("DELETE FROM entries WHERE seq = ?", entry.seq);
+    if (entry !== null) {
+      this.storage.sql.exec("DELETE FROM entries WHERE seq = ?", entry.seq);
+      this.recent = [];
+    }
     return entry;
   }
 
@@ -152,6 +179,7 @@ export class CurrentLog {
    * entries of the whole log; the post sequence stays. Returns how many went.
    */
   trimBetween(from: number, to: number, keep: number): number {
+    this.recent = [];
     const kept = this.storage.sql.exec<{ seq: number }>("SELECT seq FROM entries ORDER BY seq DESC LIMIT 1 OFFSET ?", Math.max(keep - 1, 0)).toArray()[0];
     if (kept === undefined) return 0;
     return this.storage.sql.exec("DELETE FROM entries WHERE sec >= ? AND sec < ? AND seq < ?", from, to, kept.seq).rowsWritten;
@@ -159,6 +187,7 @@ export class CurrentLog {
 
   /** Removes entries up to and including position `pos`; the post sequence stays. */
   trimThrough(pos: number): number {
+    this.recent = [];
     return this.storage.sql.exec("DELETE FROM entries WHERE seq <= ?", pos).rowsWritten;
   }
 }
