@@ -34,8 +34,8 @@ function acknowledge(request: Request, stored: boolean, pos: number, grant: Dele
 
 /**
  * POST post: nick, text, and optionally cid and msgid, through the write
- * path. The acknowledgement leaves only once the write is durable: the Durable
- * Object's output gate holds every response until storage confirms.
+ * path. The acknowledgement leaves only once the write is durable and its
+ * entry told to listeners, as its grant is made then (posting/write-path.ts).
  */
 export async function post(room: { writePath: WritePath }, request: Request): Promise<Response> {
   const form = await readForm(request);

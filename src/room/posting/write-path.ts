@@ -80,7 +80,9 @@ export class WritePath {
       throw error;
     }
     this.fanout.entries(entry.seq - 1);
-    return { kind: "stored", pos: entry.seq, entry, grant: this.secrets.grant(entry) };
+    // The grant's HMAC waits until listeners are told: work done before the commit delays it, and every delivery with it.
+    const grant = this.fanout.published().then(() => this.secrets.grant(entry));
+    return { kind: "stored", pos: entry.seq, entry, grant };
   }
 }
 
