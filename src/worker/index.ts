@@ -103,7 +103,7 @@ const getOnly =
 /**
  * Every request: the site's paths, the room directory's admin API, then a
  * room's: the Worker answers the status files, badge page, admin API and
- * password page itself; comet waits here (`comet` below, before the router);
+ * password page itself; comet waits here, and it and posts skip the router (`hotRoomPath` below);
  * the rest goes to the room's object. Every error becomes a response in one place.
  */
 const router = Router<SiteRequest, Args, Response>({ before: [checkRequest], catch: errorResponse });
@@ -152,23 +152,29 @@ router
 
 /** GET /<room>/comet, which every waiting client asks again after each reply. */
 const COMET_URL = /^[a-z]+:\/\/[^/]+\/[^/?#]+\/comet(?:[?#]|$)/;
+/** POST /<room>/post, every post of the poster and of bots. */
+const POST_URL = /^[a-z]+:\/\/[^/]+\/[^/?#]+\/post(?:[?#]|$)/;
 
 /**
- * A comet request: the checks of every room path, in the router's order
- * (the URL and other sites, the room, a private room's guard, a closed room
- * answering for itself), then the hold (src/worker/comet-hold.ts). It skips
- * the router's walk, which it would make after every reply.
+ * The requests made most often, comet and posts, skip the router's walk: the
+ * checks of every room path, in the router's order (the URL and other sites,
+ * the room, a private room's guard, a closed room answering for itself), then `onward`.
  */
-async function comet(request: RoomRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+async function hotRoomPath(request: RoomRequest, env: Env, onward: (request: RoomRequest) => Promise<Response>): Promise<Response> {
   checkRequest(request, env);
   const early = (await inRoom(request, env)) ?? (await privateGuard(request));
   if (early !== undefined) return early;
   if (request.room.closedAt !== null) return toRoom(request);
-  return cometThroughRoom(request.room.stub, relayByName(env), request, (promise) => ctx.waitUntil(promise));
+  return onward(request);
 }
 
 function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  if (request.method === "GET" && COMET_URL.test(request.url)) return comet(request as RoomRequest, env, ctx).catch(errorResponse);
+  const room = request as RoomRequest;
+  if (request.method === "GET" && COMET_URL.test(request.url)) {
+    // Comet waits here (src/worker/comet-hold.ts).
+    return hotRoomPath(room, env, (r) => cometThroughRoom(r.room.stub, relayByName(env), r, (promise) => ctx.waitUntil(promise))).catch(errorResponse);
+  }
+  if (request.method === "POST" && POST_URL.test(request.url)) return hotRoomPath(room, env, toRoom).catch(errorResponse);
   return router.fetch(request as SiteRequest, env, ctx);
 }
 
