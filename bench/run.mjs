@@ -7,7 +7,7 @@
 //   npm run bench -- [options]        npm run bench:smoke
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { appendFile, cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { cp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,23 +20,9 @@ import { FILES_PER_SOCKET, ONE_OBJECT_LIMIT, RELAYS_ROOM, relaysComparison, rela
 import { archiveRendering } from "./lib/render.mjs";
 import { BENCH_ADMIN_TOKEN, searchBench } from "./lib/search.mjs";
 import { markdownReport, printReport } from "./lib/report.mjs";
-import { killAllNow, snapshot, startServer } from "./lib/servers.mjs";
+import { floorTree, killAllNow, OURS_VARS, snapshot, startServer } from "./lib/servers.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const FLOOR_DIR = join(ROOT, "bench", "floor");
-/**
- * Vars given to the project besides --hold: the per-address post limit is
- * lifted, since every post of the benchmark comes from 127.0.0.1 (the
- * benchmark measures fan-out, not the limiter); the admin API is on for the
- * search scenario, which fills its room through it. --var adds or overrides.
- */
-const OURS_VARS = [
-  ["POSTS_PER_MINUTE", "1000000"],
-  ["CLIENT_POST_BURST", "1000000"],
-  ["CLIENT_POSTS_PER_MINUTE", "1000000"],
-  ["NEW_CLIENTS_PER_MINUTE", "1000000"],
-  ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
-];
 const ALL_SCENARIOS = ["longpoll", "ws", "small", "frames", "post", "parts", "status", "render", "search", "cost", "cpu", "relays"];
 /** What runs without --scenarios: all but relays, whose thousands of sockets ask for minutes and open files of their own. */
 const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((s) => s !== "relays");
@@ -297,21 +283,6 @@ function gitState() {
   } catch {
     return { commit: null, dirty: null };
   }
-}
-
-/**
- * A snapshot of the floor; with `assets`, with a static assets directory like the project's, so its
- * requests pass the same router; with `durable`, storing every post before it tells anyone.
- */
-async function floorTree(assets, durable) {
-  const dir = await snapshot(FLOOR_DIR, durable ? "floor-durable" : "floor", { skip: new Set([".wrangler"]) });
-  if (assets) {
-    await mkdir(join(dir, "static"));
-    await writeFile(join(dir, "static", "floor.txt"), "The floor serves this file as a static asset.\n");
-    await appendFile(join(dir, "wrangler.toml"), '\n[assets]\ndirectory = "./static"\n');
-  }
-  if (durable) await appendFile(join(dir, "wrangler.toml"), '\n[vars]\nFLOOR_DURABLE = "1"\n');
-  return dir;
 }
 
 /** A snapshot of the project with bench/parts in it: the parts server runs from <tree>/bench/parts on the project's src/. */

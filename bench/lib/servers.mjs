@@ -3,12 +3,29 @@
 // from a snapshot of the tree. Also reads what /proc says about a server's processes: resident memory and
 // CPU time of each workerd (the front proxy of wrangler dev and the Worker's
 // own runtime) and of wrangler's Node process.
-import { cp, mkdtemp, readdir, readFile, symlink } from "node:fs/promises";
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { groupMembers, startDev } from "../../scripts/lib/dev-server.mjs";
+import { groupMembers, PROJECT_ROOT, startDev } from "../../scripts/lib/dev-server.mjs";
+import { BENCH_ADMIN_TOKEN } from "./search.mjs";
 
-export { freePort, killAllNow } from "../../scripts/lib/dev-server.mjs";
+export { freePort, killAllNow, PROJECT_ROOT } from "../../scripts/lib/dev-server.mjs";
+
+const FLOOR_DIR = join(PROJECT_ROOT, "bench", "floor");
+
+/**
+ * Vars given to the project besides --hold: the per-address post limit is
+ * lifted, since every post of the benchmark comes from 127.0.0.1 (the
+ * benchmark measures fan-out, not the limiter); the admin API is on for the
+ * search scenario, which fills its room through it. --var adds or overrides.
+ */
+export const OURS_VARS = [
+  ["POSTS_PER_MINUTE", "1000000"],
+  ["CLIENT_POST_BURST", "1000000"],
+  ["CLIENT_POSTS_PER_MINUTE", "1000000"],
+  ["NEW_CLIENTS_PER_MINUTE", "1000000"],
+  ["ADMIN_TOKEN", BENCH_ADMIN_TOKEN],
+];
 
 const READY_TIMEOUT_MS = 90_000;
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
@@ -32,6 +49,21 @@ export async function snapshot(from, label, { linkModulesFrom = null, skip = NOT
     await cp(join(from, name), join(dir, name), { recursive: true, verbatimSymlinks: true });
   }
   if (linkModulesFrom !== null) await symlink(join(linkModulesFrom, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/**
+ * A snapshot of the floor; with `assets`, with a static assets directory like the project's, so its
+ * requests pass the same router; with `durable`, storing every post before it tells anyone.
+ */
+export async function floorTree(assets, durable) {
+  const dir = await snapshot(FLOOR_DIR, durable ? "floor-durable" : "floor", { skip: new Set([".wrangler"]) });
+  if (assets) {
+    await mkdir(join(dir, "static"));
+    await writeFile(join(dir, "static", "floor.txt"), "The floor serves this file as a static asset.\n");
+    await appendFile(join(dir, "wrangler.toml"), '\n[assets]\ndirectory = "./static"\n');
+  }
+  if (durable) await appendFile(join(dir, "wrangler.toml"), '\n[vars]\nFLOOR_DURABLE = "1"\n');
   return dir;
 }
 
