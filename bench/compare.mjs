@@ -57,15 +57,29 @@ async function treeOf(label, source) {
   return snapshot(exported, label, { linkModulesFrom: PROJECT_ROOT });
 }
 
-/** `n` page sockets on the server's room, counting the frames each receives. */
-async function listen(server, n) {
+/** The text of post `i` of a block: its frame is found by it, whatever markup is around it. */
+const textOf = (block, i) => `block ${block} post ${i}: a line of chat as people write it`;
+const TEXT_TAG = /block (\d+) post (\d+):/;
+
+/**
+ * `n` page sockets on the server's room, counting the entries frames they
+ * receive and the time from each post's sending (`sentAt`, by its block and
+ * number) to each of its deliveries.
+ */
+async function listen(server, n, sentAt) {
   const sockets = [];
-  const heard = { frames: 0 };
+  const heard = { frames: 0, latencyMs: [] };
   for (let i = 0; i < n; i++) {
     // Without compression, as the load of `npm run bench` (bench/lib/load.mjs).
     const ws = new WebSocket(`${server.url.replace(/^http/, "ws")}/lobby/ws?p=0&frames=html`, { perMessageDeflate: false });
     ws.on("message", (data) => {
-      if (JSON.parse(String(data)).type === "entries") heard.frames++;
+      const now = performance.now();
+      const frame = JSON.parse(String(data));
+      if (frame.type !== "entries") return;
+      heard.frames++;
+      const tag = TEXT_TAG.exec(frame.html);
+      const sent = tag === null ? undefined : sentAt.get(`${tag[1]}:${tag[2]}`);
+      if (sent !== undefined) heard.latencyMs.push(now - sent);
     });
     await new Promise((resolve, reject) => {
       ws.once("open", resolve);
@@ -104,7 +118,8 @@ async function main() {
     const cwd = await treeOf(label, source);
     const server = await startServer({ label, root: PROJECT_ROOT, cwd, vars: source === "floor" ? [] : OURS_VARS });
     console.error(`started ${label} (${source}) at ${server.url}`);
-    servers.push({ label, source, server, ...(await listen(server, sockets)), cpu: [], ackMs: [] });
+    const sentAt = new Map();
+    servers.push({ label, source, server, sentAt, ...(await listen(server, sockets, sentAt)), cpu: [], ackMs: [] });
   }
   const agent = newAgent(addresses);
   await sleep(1_000);
@@ -114,8 +129,9 @@ async function main() {
       for (const s of (block + i) % 2 === 0 ? servers : [...servers].reverse()) {
         const person = i % addresses;
         const t = performance.now();
+        s.sentAt.set(`${block}:${i}`, t);
         const r = await httpRequest(agent, "POST", `${s.server.url}/lobby/post`, {
-          body: `nick=bench${person}&text=${encodeURIComponent(`block ${block} post ${i}: a line of chat as people write it`)}`,
+          body: `nick=bench${person}&text=${encodeURIComponent(textOf(block, i))}`,
           headers: { ...FORM, Accept: "application/json" },
           localAddress: `127.0.0.${1 + person}`,
         });
@@ -132,6 +148,7 @@ async function main() {
   }
   await sleep(500);
   const [base] = servers;
+  const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
   console.log(`${sockets} page sockets on each, ${blocks} blocks of ${posts} posts to each; CPU per post of both workerd processes`);
   for (const s of servers) {
     const missing = posts * blocks * sockets - s.heard.frames;
@@ -139,8 +156,11 @@ async function main() {
       s === base
         ? ""
         : `  ${s.label} - ${base.label}: ${median(s.cpu.map((c, k) => c - base.cpu[k])).toFixed(2)} ms (x${(median(s.cpu) / median(base.cpu)).toFixed(3)})`;
+    const cpu = `${median(s.cpu).toFixed(2)} ms a post (blocks ${Math.min(...s.cpu).toFixed(2)}-${Math.max(...s.cpu).toFixed(2)})`;
+    const delivery =
+      sockets === 0 ? "" : `, delivery p50 ${quantile(s.heard.latencyMs, 0.5).toFixed(2)} p99 ${quantile(s.heard.latencyMs, 0.99).toFixed(2)} ms`;
     console.log(
-      `${s.label.padEnd(12)} ${median(s.cpu).toFixed(2)} ms a post (blocks ${Math.min(...s.cpu).toFixed(2)}-${Math.max(...s.cpu).toFixed(2)}), ack p50 ${median(s.ackMs).toFixed(2)} ms${missing === 0 ? "" : `, ${missing} frames missing`}${paired}`,
+      `${s.label.padEnd(12)} ${cpu}, ack p50 ${median(s.ackMs).toFixed(2)} ms${delivery}${missing === 0 ? "" : `, ${missing} frames missing`}${paired}`,
     );
   }
   for (const s of servers) for (const ws of s.sockets) ws.terminate();
