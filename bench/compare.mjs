@@ -28,6 +28,8 @@ every other is reported as its paired difference from it.
   --blocks B      blocks of posts (default 12); each block posts to every server in turn, the order reversed each post
   --posts P       posts per server in each block (default 100)
   --addresses K   people posting, from 127.0.0.1-K with nicks of their own (default 20)
+  --rate R        posts a second to each server, spread evenly over the servers; 0: each post as soon as the
+                  one before is acknowledged (default 0)
   --help
 
 Prints, per server, the median of its blocks' CPU per post (both workerd processes: wrangler dev's front proxy
@@ -98,6 +100,7 @@ async function main() {
       blocks: { type: "string", default: "12" },
       posts: { type: "string", default: "100" },
       addresses: { type: "string", default: "20" },
+      rate: { type: "string", default: "0" },
       help: { type: "boolean" },
     },
   });
@@ -106,6 +109,8 @@ async function main() {
   if (![sockets, blocks, posts, addresses].every((x) => Number.isInteger(x) && x >= 0) || blocks < 1 || posts < 1 || addresses < 1 || addresses > 250) {
     throw new Error("--sockets, --blocks, --posts and --addresses take whole numbers (blocks, posts and addresses at least 1, addresses at most 250)");
   }
+  const rate = Number(values.rate);
+  if (!(rate >= 0 && rate <= 100)) throw new Error("--rate takes posts a second from 0 to 100");
   const specs = positionals.map((p) => {
     const eq = p.indexOf("=");
     if (eq <= 0 || eq === p.length - 1) throw new Error(`"${p}" is not LABEL=SOURCE`);
@@ -123,11 +128,16 @@ async function main() {
   }
   const agent = newAgent(addresses);
   await sleep(1_000);
+  /** Between two posts (to any server) at --rate; 0: none but a short pause. */
+  const slotMs = rate > 0 ? 1000 / (rate * servers.length) : 0;
   for (let block = 0; block < blocks; block++) {
     const before = await Promise.all(servers.map((s) => workerdCpuMs(s.server)));
+    const blockStart = performance.now();
+    let slot = 0;
     for (let i = 0; i < posts; i++) {
       for (const s of (block + i) % 2 === 0 ? servers : [...servers].reverse()) {
         const person = i % addresses;
+        await sleep(slotMs > 0 ? blockStart + slot++ * slotMs - performance.now() : 10);
         const t = performance.now();
         s.sentAt.set(`${block}:${i}`, t);
         const r = await httpRequest(agent, "POST", `${s.server.url}/lobby/post`, {
@@ -137,7 +147,6 @@ async function main() {
         });
         if (r.status !== 200) throw new Error(`${s.label}: post answered ${r.status} ${r.text.slice(0, 200)}`);
         s.ackMs.push(performance.now() - t);
-        await sleep(10);
       }
     }
     // The last frames and the runtime's work after the last acknowledgement fall in this block.
