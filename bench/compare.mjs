@@ -9,7 +9,7 @@
 //   npm run bench:compare -- [options] LABEL=SOURCE LABEL=SOURCE ...
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,8 +33,9 @@ every other is reported as its paired difference from it.
   --help
 
 Prints, per server, the median of its blocks' CPU per post (both workerd processes: wrangler dev's front proxy
-and the Worker's runtime) and of the posts' acknowledgement times; for each server after the first, the median
-of its per-block differences from the first. Example:
+and the Worker's runtime), of the posts' acknowledgement times, and its deliveries' p50 and p99 (from a post's
+sending to each socket's frame); for each server after the first, the median of its per-block differences
+from the first. Example:
 
   npm run bench:compare -- before=HEAD~1 after=. floor=floor`;
 
@@ -55,8 +56,12 @@ async function treeOf(label, source) {
   if (source === ".") return snapshot(PROJECT_ROOT, label, { linkModulesFrom: PROJECT_ROOT });
   if (existsSync(join(source, "wrangler.toml"))) return snapshot(resolve(source), label, { linkModulesFrom: PROJECT_ROOT });
   const exported = await mkdtemp(join(tmpdir(), `chaton-compare-${label}-`));
-  execFileSync("sh", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", PROJECT_ROOT, source, exported]);
-  return snapshot(exported, label, { linkModulesFrom: PROJECT_ROOT });
+  try {
+    execFileSync("sh", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", PROJECT_ROOT, source, exported]);
+    return await snapshot(exported, label, { linkModulesFrom: PROJECT_ROOT });
+  } finally {
+    await rm(exported, { recursive: true, force: true });
+  }
 }
 
 /** The text of post `i` of a block: its frame is found by it, whatever markup is around it. */
@@ -121,7 +126,7 @@ async function main() {
   const servers = [];
   for (const { label, source } of specs) {
     const cwd = await treeOf(label, source);
-    const server = await startServer({ label, root: PROJECT_ROOT, cwd, vars: source === "floor" ? [] : OURS_VARS });
+    const server = await startServer({ label, root: PROJECT_ROOT, cwd, vars: source === "floor" ? [] : OURS_VARS, cleanup: cwd });
     console.error(`started ${label} (${source}) at ${server.url}`);
     const sentAt = new Map();
     servers.push({ label, source, server, sentAt, ...(await listen(server, sockets, sentAt)), cpu: [], ackMs: [] });
