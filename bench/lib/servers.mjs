@@ -14,10 +14,10 @@ export { freePort, killAllNow, PROJECT_ROOT } from "../../scripts/lib/dev-server
 const FLOOR_DIR = join(PROJECT_ROOT, "bench", "floor");
 
 /**
- * Vars given to the project besides --hold: the per-address post limit is
- * lifted, since every post of the benchmark comes from 127.0.0.1 (the
- * benchmark measures fan-out, not the limiter); the admin API is on for the
- * search scenario, which fills its room through it. --var adds or overrides.
+ * Vars the benchmarks give the project (run.mjs adds COMET_HOLD_SECONDS and
+ * its --var ones): the post limits are lifted, since the benchmark's posts
+ * come from a few loopback addresses (it measures fan-out, not the limiter);
+ * the admin API is on for the search scenario, which fills its room through it.
  */
 export const OURS_VARS = [
   ["POSTS_PER_MINUTE", "1000000"],
