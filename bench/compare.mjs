@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { FORM, httpRequest, newAgent, sleep } from "./lib/load.mjs";
+import { FORM, httpRequest, median, newAgent, percentile, sleep } from "./lib/load.mjs";
 import { floorTree, killAllNow, OURS_VARS, PROJECT_ROOT, snapshot, startServer } from "./lib/servers.mjs";
 
 const HELP = `Usage: npm run bench:compare -- [options] LABEL=SOURCE LABEL=SOURCE ...
@@ -44,11 +44,6 @@ async function workerdCpuMs(server) {
   const { cpuMs } = await server.snapshot();
   return (cpuMs.proxy ?? 0) + (cpuMs.worker ?? 0);
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** The tree a source names, ready for `wrangler dev`. */
 async function treeOf(label, source) {
@@ -162,7 +157,6 @@ async function main() {
   }
   await sleep(500);
   const [base] = servers;
-  const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
   console.log(`${sockets} page sockets on each, ${blocks} blocks of ${posts} posts to each; CPU per post of both workerd processes`);
   for (const s of servers) {
     const missing = posts * blocks * sockets - s.heard.frames;
@@ -171,8 +165,8 @@ async function main() {
         ? ""
         : `  ${s.label} - ${base.label}: ${median(s.cpu.map((c, k) => c - base.cpu[k])).toFixed(2)} ms (x${(median(s.cpu) / median(base.cpu)).toFixed(3)})`;
     const cpu = `${median(s.cpu).toFixed(2)} ms a post (blocks ${Math.min(...s.cpu).toFixed(2)}-${Math.max(...s.cpu).toFixed(2)})`;
-    const delivery =
-      sockets === 0 ? "" : `, delivery p50 ${quantile(s.heard.latencyMs, 0.5).toFixed(2)} p99 ${quantile(s.heard.latencyMs, 0.99).toFixed(2)} ms`;
+    const latency = [...s.heard.latencyMs].sort((a, b) => a - b);
+    const delivery = latency.length === 0 ? "" : `, delivery p50 ${percentile(latency, 0.5).toFixed(2)} p99 ${percentile(latency, 0.99).toFixed(2)} ms`;
     console.log(
       `${s.label.padEnd(12)} ${cpu}, ack p50 ${median(s.ackMs).toFixed(2)} ms${delivery}${missing === 0 ? "" : `, ${missing} frames missing`}${paired}`,
     );

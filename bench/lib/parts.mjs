@@ -1,12 +1,7 @@
 // The post path part by part: asks the parts server (bench/parts/worker.ts,
 // the room's own modules in a Durable Object under wrangler dev) to time each
 // step of a post, `rounds` times, and keeps each part's median.
-import { httpRequest, newAgent } from "./load.mjs";
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+import { httpRequest, median, newAgent } from "./load.mjs";
 
 /** The steps done one per request, each against doing nothing: the CPU their commits cost. */
 const ONCE = [
